@@ -1,0 +1,100 @@
+/*
+ * cli: the command-line front end.
+ *
+ * One binary serves the console and every non-interactive command. The
+ * dispatcher looks the first one or two words up in the command table
+ * (cli.c); each command parses its own options with cli_parse_options(),
+ * which knows the options every command shares (--profile, --database,
+ * --json, --help), and returns an exit status:
+ *
+ *   CLI_OK (0)     success
+ *   CLI_FAIL (1)   the operation failed or found a problem
+ *   CLI_USAGE (2)  usage or profile error
+ *
+ * Text output is for people, --json for programs; progress and warnings go
+ * to standard error.
+ */
+#ifndef PGDBM_CLI_H
+#define PGDBM_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "msglog.h"
+#include "profile.h"
+
+enum cli_status {
+	CLI_OK = 0,
+	CLI_FAIL = 1,
+	CLI_USAGE = 2,
+};
+
+/* Options every command shares, filled by cli_parse_options(). */
+struct cli {
+	const char *argv0;
+	const char *profile_arg; /* --profile, NULL when not given */
+	const char *database;	 /* --database, NULL when not given */
+	const char *log_path;	 /* --log */
+	bool json;
+	bool ascii;
+	struct msglog log;
+	FILE *out;
+	FILE *err;
+};
+
+struct cli_command {
+	const char *name; /* "profile" */
+	const char *sub;  /* "check"; NULL for a one-word command */
+	int (*run)(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+	const char *usage;   /* arguments after the command words */
+	const char *summary; /* one line for --help */
+};
+
+/* Run the program; returns the exit status. */
+int cli_main(int argc, char **argv);
+
+/* Print the full --help text. */
+void cli_print_help(FILE *f);
+
+/*
+ * Parse argv (after the command words) for the shared options plus the
+ * command's own (`extra` getopt_long options, handled by `on_opt`, which
+ * returns false on a bad value after printing why). Positional arguments
+ * are moved to the front of argv and their count is returned. A negative
+ * result means the command must stop and return cli_parse_exit(result):
+ * -1 after a usage error was printed, CLI_PARSE_DONE after --help or
+ * --version was answered.
+ */
+#define CLI_PARSE_DONE (-2)
+
+static inline int
+cli_parse_exit(int npos)
+{
+	return npos == CLI_PARSE_DONE ? CLI_OK : CLI_USAGE;
+}
+
+struct option;
+int cli_parse_options(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+		      const struct option *extra, const char *extra_short,
+		      bool (*on_opt)(struct cli *cli, int opt, const char *arg, void *data),
+		      void *data);
+
+/* Print "pgdbm-console: message" to standard error. */
+void cli_error(struct cli *cli, const char *fmt, ...) ATTR_FORMAT(2, 3);
+
+/*
+ * Find and load the profile named by --profile (or the search order).
+ * Prints diagnostics; returns NULL on error.
+ */
+struct profile *cli_load_profile(struct cli *cli);
+
+/*
+ * The database named by --database, or the only one of the profile.
+ * Prints why and returns NULL when neither applies.
+ */
+const struct profile_database *cli_pick_database(struct cli *cli, const struct profile *p);
+
+/* Commands */
+int cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+
+#endif

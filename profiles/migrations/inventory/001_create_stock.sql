@@ -1,0 +1,4 @@
+CREATE TABLE {{tables.stock}} (
+    sku TEXT PRIMARY KEY,
+    on_hand INT NOT NULL DEFAULT 0
+);

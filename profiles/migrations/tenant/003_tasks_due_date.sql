@@ -1,0 +1,1 @@
+ALTER TABLE {{tables.tasks}} ADD COLUMN due_date DATE;

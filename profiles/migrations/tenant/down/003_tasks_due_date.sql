@@ -1,0 +1,1 @@
+ALTER TABLE {{tables.tasks}} DROP COLUMN due_date;

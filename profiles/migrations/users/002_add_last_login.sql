@@ -1,0 +1,1 @@
+ALTER TABLE {{tables.users}} ADD COLUMN last_login TIMESTAMPTZ;

@@ -1,0 +1,1 @@
+ALTER TABLE {{tables.users}} DROP COLUMN last_login;

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS {{schema}}.users_name_idx;

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# test.sh: the whole test suite, as CI runs it.
+#
+# Installs the Debian packages that are missing, then:
+#   1. builds with warnings as errors and runs `make check`;
+#   2. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs
+#      `make check` again;
+#   3. checks the formatting;
+#   4. runs `make distcheck` (the tarball builds and passes out of tree).
+# Every PostgreSQL server a test needs is started by tests/pg-harness in a
+# temporary folder and removed afterwards. Builds live in _build/.
+#
+#   scripts/test.sh            everything
+#   scripts/test.sh --quick    only step 1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+quick=0
+[ "${1:-}" = --quick ] && quick=1
+
+# shellcheck disable=SC2086
+need_packages $PGDBM_PACKAGES
+bootstrap
+jobs=$(nproc)
+start=$(date +%s)
+
+run_suite() {
+	local name=$1
+	echo "== $name: make check"
+	if ! make -C "_build/$name" -j"$jobs" check >"_build/$name.check.log" 2>&1; then
+		grep -E '^(FAIL|ERROR|XPASS)' "_build/$name.check.log" || true
+		cat "_build/$name/test-suite.log" 2>/dev/null | tail -n 200
+		echo "== $name: FAILED (full log in _build/$name.check.log)"
+		exit 1
+	fi
+	grep -E '^# (TOTAL|PASS|SKIP|FAIL)' "_build/$name.check.log" | tr '\n' ' '
+	echo
+}
+
+echo "== werror: build"
+build_in werror --enable-werror
+run_suite werror
+[ "$quick" = 1 ] && { echo "== quick run passed in $(( $(date +%s) - start ))s"; exit 0; }
+
+echo "== sanitizers: build"
+build_in sanitizers --enable-werror --enable-sanitizers --enable-debug
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	run_suite sanitizers
+
+echo "== format-check"
+make -C _build/werror format-check
+
+echo "== distcheck"
+if ! make -C _build/werror -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror \
+	>_build/distcheck.log 2>&1; then
+	tail -n 80 _build/distcheck.log
+	echo "== distcheck FAILED (full log in _build/distcheck.log)"
+	exit 1
+fi
+grep -E '^(=+|.*archives ready)' _build/distcheck.log | tail -n 3
+
+echo "== all passed in $(( $(date +%s) - start ))s"

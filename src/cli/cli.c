@@ -1,0 +1,370 @@
+/*
+ * cli: command table, shared options and the program's entry point.
+ * See include/cli.h.
+ */
+#include "config.h"
+
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+static int cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+
+static const struct cli_command commands[] = {
+	{ "profile", "check", cmd_profile_check, "[FILE] [--connect] [--json]",
+	  "validate a profile (and with --connect, reach every database)" },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct cli_command console_command = {
+	"",
+	NULL,
+	cmd_console,
+	"[--profile FILE] [--database NAME] [--ascii]",
+	"the interactive console",
+};
+
+enum {
+	OPT_PROFILE = 0x100,
+	OPT_DATABASE,
+	OPT_JSON,
+	OPT_LOG,
+	OPT_ASCII,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option shared_options[] = {
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "database", required_argument, NULL, OPT_DATABASE },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "ascii", no_argument, NULL, OPT_ASCII },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+};
+
+#define N_SHARED (sizeof shared_options / sizeof shared_options[0])
+
+void
+cli_print_help(FILE *f)
+{
+	const struct cli_command *c;
+
+	fprintf(f,
+		"pgdbm-console %s - terminal console for PostgreSQL systems built the pgdbm way\n"
+		"\n"
+		"Usage:\n"
+		"  pgdbm-console %s\n"
+		"      %s\n",
+		PACKAGE_VERSION, console_command.usage, console_command.summary);
+	for (c = commands; c->name != NULL; c++)
+		fprintf(f, "  pgdbm-console %s%s%s %s\n      %s\n", c->name, c->sub ? " " : "",
+			c->sub ? c->sub : "", c->usage, c->summary);
+	fprintf(f, "\n"
+		   "Options shared by every command:\n"
+		   "  --profile FILE    profile to use (a path, or a name looked up in\n"
+		   "                    $XDG_CONFIG_HOME/pgdbm-console, then ./profiles)\n"
+		   "  --database NAME   database label of the profile (optional when it has one)\n"
+		   "  --json            machine-readable output\n"
+		   "  --log FILE        append a debug log to FILE\n"
+		   "  --ascii           draw with ASCII only (the console)\n"
+		   "  --help            show this help\n"
+		   "  --version         show the version\n"
+		   "\n"
+		   "Without --profile: $PGDBM_CONSOLE_PROFILE, then default.yaml in the\n"
+		   "configuration folder, then ./profiles/default.yaml.\n"
+		   "\n"
+		   "Exit status:\n"
+		   "  0  success\n"
+		   "  1  the operation failed or found a problem\n"
+		   "  2  usage or profile error\n"
+		   "\n"
+		   "See pgdbm-console(1) and docs/profiles.md.\n");
+}
+
+void
+cli_error(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pgdbm-console: ", cli->err);
+	va_start(ap, fmt);
+	vfprintf(cli->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', cli->err);
+}
+
+static void
+print_command_usage(struct cli *cli, const struct cli_command *cmd)
+{
+	if (cmd->name[0] == '\0')
+		fprintf(cli->err, "usage: pgdbm-console %s\n", cmd->usage);
+	else
+		fprintf(cli->err, "usage: pgdbm-console %s%s%s %s\n", cmd->name,
+			cmd->sub ? " " : "", cmd->sub ? cmd->sub : "", cmd->usage);
+}
+
+int
+cli_parse_options(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+		  const struct option *extra, const char *extra_short,
+		  bool (*on_opt)(struct cli *cli, int opt, const char *arg, void *data), void *data)
+{
+	struct option *all;
+	size_t n_extra = 0, i;
+	int opt, npos;
+
+	while (extra != NULL && extra[n_extra].name != NULL)
+		n_extra++;
+	all = xcalloc(N_SHARED + n_extra + 1, sizeof *all);
+	memcpy(all, shared_options, sizeof shared_options);
+	for (i = 0; i < n_extra; i++)
+		all[N_SHARED + i] = extra[i];
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, extra_short ? extra_short : "", all, NULL)) != -1) {
+		switch (opt) {
+		case OPT_PROFILE:
+			cli->profile_arg = optarg;
+			break;
+		case OPT_DATABASE:
+			cli->database = optarg;
+			break;
+		case OPT_JSON:
+			cli->json = true;
+			break;
+		case OPT_LOG:
+			cli->log_path = optarg;
+			break;
+		case OPT_ASCII:
+			cli->ascii = true;
+			break;
+		case OPT_HELP:
+			if (cmd->name[0] == '\0')
+				cli_print_help(cli->out);
+			else
+				fprintf(cli->out, "usage: pgdbm-console %s%s%s %s\n%s\n", cmd->name,
+					cmd->sub ? " " : "", cmd->sub ? cmd->sub : "", cmd->usage,
+					cmd->summary);
+			free(all);
+			return CLI_PARSE_DONE;
+		case OPT_VERSION:
+			fprintf(cli->out, "pgdbm-console %s\n", PACKAGE_VERSION);
+			free(all);
+			return CLI_PARSE_DONE;
+		case '?':
+		case ':':
+			if (optopt != 0 && optopt < 0x100 && optopt != '?')
+				cli_error(cli, "option -%c %s", optopt,
+					  opt == ':' ? "needs a value" : "is unknown");
+			else
+				cli_error(cli, "%s: unknown option or missing value",
+					  argv[optind - 1]);
+			print_command_usage(cli, cmd);
+			free(all);
+			return -1;
+		default:
+			if (on_opt == NULL || !on_opt(cli, opt, optarg, data)) {
+				free(all);
+				return -1;
+			}
+			break;
+		}
+	}
+	free(all);
+
+	npos = argc - optind;
+	memmove(argv, argv + optind, (size_t)npos * sizeof *argv);
+	if (cli->log_path != NULL && msglog_open_file(&cli->log, cli->log_path) != 0) {
+		cli_error(cli, "cannot open the log file %s", cli->log_path);
+		return -1;
+	}
+	return npos;
+}
+
+struct profile *
+cli_load_profile(struct cli *cli)
+{
+	struct profile_diags diags = { NULL, 0, 0 };
+	struct profile *p;
+	char *why = NULL;
+	char *path;
+	size_t i;
+
+	path = profile_find(cli->profile_arg, &why);
+	if (path == NULL) {
+		cli_error(cli, "%s", why);
+		free(why);
+		return NULL;
+	}
+	p = profile_load(path, &diags);
+	for (i = 0; i < diags.n; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		profile_diag_format(&diags.v[i], &sb);
+		fprintf(cli->err, "%s\n", strbuf_str(&sb));
+		strbuf_free(&sb);
+	}
+	if (diags.n_errors > diags.n)
+		fprintf(cli->err, "%s: %zu more errors not shown\n", path,
+			diags.n_errors - diags.n);
+	profile_diags_free(&diags);
+	free(path);
+	return p;
+}
+
+const struct profile_database *
+cli_pick_database(struct cli *cli, const struct profile *p)
+{
+	const struct profile_database *db;
+	size_t i;
+
+	if (cli->database != NULL) {
+		db = profile_database(p, cli->database);
+		if (db == NULL) {
+			struct strbuf sb = STRBUF_INIT;
+
+			for (i = 0; i < p->n_databases; i++)
+				strbuf_addf(&sb, "%s%s", i ? ", " : "", p->databases[i].label);
+			cli_error(cli, "profile %s has no database \"%s\" (it has: %s)", p->path,
+				  cli->database, strbuf_str(&sb));
+			strbuf_free(&sb);
+		}
+		return db;
+	}
+	if (p->n_databases == 1)
+		return &p->databases[0];
+	cli_error(cli, "profile %s has %zu databases; choose one with --database", p->path,
+		  p->n_databases);
+	return NULL;
+}
+
+static int
+cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	int npos = cli_parse_options(cli, cmd, argc, argv, NULL, NULL, NULL, NULL);
+
+	if (npos < 0)
+		return cli_parse_exit(npos);
+	if (npos > 0) {
+		cli_error(cli, "unknown command \"%s\" (see pgdbm-console --help)", argv[0]);
+		return CLI_USAGE;
+	}
+	cli_error(cli, "the interactive console is not part of this build yet; "
+		       "see pgdbm-console --help for the commands");
+	return CLI_USAGE;
+}
+
+static void
+cli_sink(void *arg, const struct msg *m)
+{
+	struct cli *cli = arg;
+
+	if (m->level >= MSG_WARNING)
+		fprintf(cli->err, "pgdbm-console: %s: %s: %s\n", m->source,
+			msglog_level_name(m->level), m->text);
+}
+
+/*
+ * Split argv into leading options, command words and the rest. Options may
+ * come before or after the command words; the command sees them all.
+ */
+int
+cli_main(int argc, char **argv)
+{
+	const struct cli_command *cmd = NULL;
+	struct cli cli;
+	char **args;
+	int nargs = 0, i, first_word = -1, status;
+
+	memset(&cli, 0, sizeof cli);
+	cli.argv0 = argv[0];
+	cli.out = stdout;
+	cli.err = stderr;
+	msglog_init(&cli.log, 1000);
+	cli.log.sink = cli_sink;
+	cli.log.sink_arg = &cli;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			if (first_word < 0) {
+				cli_print_help(stdout);
+				msglog_free(&cli.log);
+				return CLI_OK;
+			}
+		} else if (strcmp(argv[i], "--version") == 0 && first_word < 0) {
+			printf("pgdbm-console %s\n", PACKAGE_VERSION);
+			msglog_free(&cli.log);
+			return CLI_OK;
+		}
+		if (argv[i][0] != '-' && first_word < 0) {
+			/* the value of a leading option is not a command word */
+			if (i > 1 && argv[i - 1][0] == '-' && strchr(argv[i - 1], '=') == NULL &&
+			    (strcmp(argv[i - 1], "--profile") == 0 ||
+			     strcmp(argv[i - 1], "--database") == 0 ||
+			     strcmp(argv[i - 1], "--log") == 0))
+				continue;
+			first_word = i;
+		}
+	}
+
+	args = xcalloc((size_t)argc + 1, sizeof *args);
+	args[nargs++] = argv[0];
+	if (first_word < 0) {
+		for (i = 1; i < argc; i++)
+			args[nargs++] = argv[i];
+		cmd = &console_command;
+	} else {
+		const char *w1 = argv[first_word];
+		const char *w2 = first_word + 1 < argc ? argv[first_word + 1] : NULL;
+		const struct cli_command *c;
+		bool name_known = false;
+
+		for (c = commands; c->name != NULL; c++) {
+			if (strcmp(c->name, w1) != 0)
+				continue;
+			name_known = true;
+			if (c->sub == NULL || (w2 != NULL && strcmp(c->sub, w2) == 0)) {
+				cmd = c;
+				break;
+			}
+		}
+		if (cmd == NULL) {
+			if (name_known) {
+				struct strbuf sb = STRBUF_INIT;
+
+				for (c = commands; c->name != NULL; c++) {
+					if (strcmp(c->name, w1) == 0)
+						strbuf_addf(&sb, "%s%s", sb.len ? ", " : "",
+							    c->sub);
+				}
+				cli_error(&cli, "%s: %s%s%s (expected one of: %s)", w1,
+					  w2 ? "unknown subcommand \"" : "missing subcommand",
+					  w2 ? w2 : "", w2 ? "\"" : "", strbuf_str(&sb));
+				strbuf_free(&sb);
+			} else {
+				cli_error(&cli, "unknown command \"%s\" (see pgdbm-console --help)",
+					  w1);
+			}
+			free(args);
+			msglog_free(&cli.log);
+			return CLI_USAGE;
+		}
+		for (i = 1; i < argc; i++) {
+			if (i == first_word || (cmd->sub != NULL && i == first_word + 1))
+				continue;
+			args[nargs++] = argv[i];
+		}
+	}
+	args[nargs] = NULL;
+	status = cmd->run(&cli, cmd, nargs, args);
+	free(args);
+	msglog_free(&cli.log);
+	return status;
+}
