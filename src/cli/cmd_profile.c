@@ -13,7 +13,9 @@
 
 #include "cli.h"
 #include "conninfo.h"
+#include "database.h"
 #include "json.h"
+#include "loop.h"
 #include "units.h"
 
 struct check_opts {
@@ -39,6 +41,120 @@ check_on_opt(struct cli *cli, int opt, const char *arg, void *data)
 	if (opt == OPT_CONNECT)
 		o->connect = true;
 	return true;
+}
+
+/* What --connect found for one database. */
+struct probe {
+	bool done;
+	char *error;
+	char *version;
+	char *user;
+	char *dbname;
+	int max_connections;
+	int reserved;
+	bool in_recovery;
+	int64_t elapsed_ms;
+	int64_t started_ms;
+	struct loop *loop;
+};
+
+static const char probe_sql[] =
+	"SELECT current_setting('server_version'), current_user, current_database(), "
+	"current_setting('max_connections')::int, "
+	"current_setting('superuser_reserved_connections')::int, pg_is_in_recovery()";
+
+static void
+probe_done(struct pool *p, struct conn_reply *reply, void *arg)
+{
+	struct probe *pr = arg;
+	const PGresult *r = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
+
+	(void)p;
+	pr->done = true;
+	pr->elapsed_ms = loop_now(pr->loop) - pr->started_ms;
+	if (reply->conn_error != NULL) {
+		pr->error = xstrdup(reply->conn_error);
+	} else if (reply->error != NULL) {
+		pr->error = xstrdup(PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY));
+	} else if (r == NULL || PQntuples(r) != 1) {
+		pr->error = xstrdup("unexpected answer from the server");
+	} else {
+		pr->version = xstrdup(PQgetvalue(r, 0, 0));
+		pr->user = xstrdup(PQgetvalue(r, 0, 1));
+		pr->dbname = xstrdup(PQgetvalue(r, 0, 2));
+		pr->max_connections = atoi(PQgetvalue(r, 0, 3));
+		pr->reserved = atoi(PQgetvalue(r, 0, 4));
+		pr->in_recovery = PQgetvalue(r, 0, 5)[0] == 't';
+	}
+}
+
+/* Reach every database at once; returns false when any fails. */
+static bool
+probe_all(struct cli *cli, const struct profile *p, struct probe *probes)
+{
+	struct loop *loop = loop_new();
+	struct database **dbs = database_open_all(loop, p, &cli->log, true);
+	bool all_done = false, ok = true;
+	size_t i;
+
+	for (i = 0; i < p->n_databases; i++) {
+		probes[i].loop = loop;
+		probes[i].started_ms = loop_now(loop);
+		pool_query(dbs[i]->pool, probe_sql, 0, NULL, probe_done, &probes[i]);
+	}
+	while (!all_done) {
+		all_done = true;
+		for (i = 0; i < p->n_databases; i++)
+			all_done = all_done && probes[i].done;
+		if (!all_done)
+			loop_run_once(loop, -1);
+	}
+	for (i = 0; i < p->n_databases; i++)
+		ok = ok && probes[i].error == NULL;
+	database_close_all(&dbs, p->n_databases);
+	loop_free(&loop);
+	return ok;
+}
+
+static void
+probe_free(struct probe *pr)
+{
+	free(pr->error);
+	free(pr->version);
+	free(pr->user);
+	free(pr->dbname);
+}
+
+static void
+print_probe_text(FILE *f, const struct probe *pr)
+{
+	if (pr->error != NULL)
+		fprintf(f, "    connect:           FAILED: %s\n", pr->error);
+	else
+		fprintf(f,
+			"    connect:           ok in %lld ms: PostgreSQL %s, database %s as %s, "
+			"max_connections %d (%d reserved)%s\n",
+			(long long)pr->elapsed_ms, pr->version, pr->dbname, pr->user,
+			pr->max_connections, pr->reserved, pr->in_recovery ? ", standby" : "");
+}
+
+static void
+print_probe_json(struct json *j, const struct probe *pr)
+{
+	json_key(j, "connect");
+	json_object_begin(j);
+	json_kbool(j, "ok", pr->error == NULL);
+	json_kstr(j, "error", pr->error);
+	json_kint(j, "elapsed_ms", pr->elapsed_ms);
+	if (pr->error == NULL) {
+		json_kstr(j, "server_version", pr->version);
+		json_kstr(j, "user", pr->user);
+		json_kstr(j, "database", pr->dbname);
+		json_kint(j, "max_connections", pr->max_connections);
+		json_kint(j, "superuser_reserved_connections", pr->reserved);
+		json_kbool(j, "in_recovery", pr->in_recovery);
+	}
+	json_object_end(j);
 }
 
 static const char *
@@ -106,7 +222,7 @@ print_database_text(FILE *f, const struct profile_database *db)
 }
 
 static void
-print_database_json(struct json *j, const struct profile_database *db)
+print_database_json(struct json *j, const struct profile_database *db, const struct probe *pr)
 {
 	char *ci = conninfo_redact(profile_database_conninfo(db));
 	size_t i;
@@ -182,6 +298,8 @@ print_database_json(struct json *j, const struct profile_database *db)
 	} else {
 		json_kstr(j, "pgbouncer", NULL);
 	}
+	if (pr != NULL)
+		print_probe_json(j, pr);
 	json_object_end(j);
 }
 
@@ -211,6 +329,7 @@ cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char
 {
 	struct profile_diags diags = { NULL, 0, 0 };
 	struct check_opts opts = { false };
+	struct probe *probes = NULL;
 	struct profile *p = NULL;
 	char *path, *why = NULL;
 	int npos, status;
@@ -231,6 +350,11 @@ cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char
 	}
 	p = profile_load(path, &diags);
 	status = p != NULL ? CLI_OK : CLI_USAGE;
+	if (p != NULL && opts.connect) {
+		probes = xcalloc(p->n_databases, sizeof *probes);
+		if (!probe_all(cli, p, probes))
+			status = CLI_FAIL;
+	}
 
 	if (cli->json) {
 		struct strbuf sb = STRBUF_INIT;
@@ -253,7 +377,8 @@ cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char
 			json_key(&j, "databases");
 			json_array_begin(&j);
 			for (i = 0; i < p->n_databases; i++)
-				print_database_json(&j, &p->databases[i]);
+				print_database_json(&j, &p->databases[i],
+						    probes != NULL ? &probes[i] : NULL);
 			json_array_end(&j);
 			json_object_end(&j);
 		}
@@ -279,9 +404,17 @@ cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char
 				units_format_duration(p->refresh_ms, r, sizeof r),
 				p->read_only ? ", read-only" : "", p->n_databases,
 				p->n_databases == 1 ? "" : "s");
-			for (i = 0; i < p->n_databases; i++)
+			for (i = 0; i < p->n_databases; i++) {
 				print_database_text(cli->out, &p->databases[i]);
+				if (probes != NULL)
+					print_probe_text(cli->out, &probes[i]);
+			}
 		}
+	}
+	if (probes != NULL) {
+		for (i = 0; i < p->n_databases; i++)
+			probe_free(&probes[i]);
+		free(probes);
 	}
 	profile_diags_free(&diags);
 	profile_free(&p);
