@@ -134,6 +134,12 @@ bool conn_send(struct conn *c, const char *sql, int nparams, const char *const *
  */
 bool conn_cancel(struct conn *c);
 
+/*
+ * Forget the pending reply callback: the query's answer, when it comes, goes
+ * nowhere (for an owner that goes away while a query runs).
+ */
+void conn_abandon(struct conn *c);
+
 /* Any state -> CLOSED; a pending reply callback runs with conn_error set. */
 void conn_close(struct conn *c);
 

@@ -137,6 +137,9 @@ const struct pool_config *pool_config(const struct pool *p);
 struct loop *pool_loop(const struct pool *p);
 struct msglog *pool_log(const struct pool *p);
 
+/* Backend pids of the pool's open connections (at most max); returns the count. */
+int pool_backend_pids(const struct pool *p, int *pids, int max);
+
 /* Server version of the last connection that came up (0 before). */
 int pool_server_version(const struct pool *p);
 

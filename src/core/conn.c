@@ -661,6 +661,13 @@ conn_cancel(struct conn *c)
 }
 
 void
+conn_abandon(struct conn *c)
+{
+	c->cb = NULL;
+	c->cb_arg = NULL;
+}
+
+void
 conn_close(struct conn *c)
 {
 	loop_timer_cancel(c->loop, &c->connect_timer);

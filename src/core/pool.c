@@ -945,6 +945,21 @@ pool_log(const struct pool *p)
 }
 
 int
+pool_backend_pids(const struct pool *p, int *pids, int max)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < p->slots.n && n < max; i++) {
+		int pid = conn_backend_pid(p->slots.v[i]->conn);
+
+		if (pid != 0 && p->slots.v[i]->st != SLOT_CONNECTING)
+			pids[n++] = pid;
+	}
+	return n;
+}
+
+int
 pool_server_version(const struct pool *p)
 {
 	return p->server_version;
