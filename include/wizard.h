@@ -147,6 +147,9 @@ struct wizard_result {
 	struct wizard_ignored *ignored;
 	size_t n_ignored;
 	const char *load; /* label of the load band */
+	/* DatabaseConfig min_connections and max_connections: the low and the
+	 * high end of the band ("< 100 req/s -> 10-20 connections" gives 10 and
+	 * 20); pool_max is also the generated profile's apps[].pool_max. */
 	int pool_min, pool_max;
 	struct wizard_advice *anti;
 	size_t n_anti;

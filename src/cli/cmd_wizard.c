@@ -365,7 +365,7 @@ print_json(FILE *f, const struct wizard_result *r, const struct written *wr)
 		json_object_end(&j);
 	}
 	json_array_end(&j);
-	json_kstr(&j, "stage", r->stage_note);
+	json_kstr(&j, "scaling", r->stage_note);
 	json_kstr(&j, "profile", r->profile);
 	json_key(&j, "folders");
 	json_array_begin(&j);
