@@ -96,5 +96,6 @@ const struct profile_database *cli_pick_database(struct cli *cli, const struct p
 
 /* Commands */
 int cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_wizard(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 
 #endif

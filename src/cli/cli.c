@@ -18,6 +18,8 @@ static int cmd_console(struct cli *cli, const struct cli_command *cmd, int argc,
 static const struct cli_command commands[] = {
 	{ "profile", "check", cmd_profile_check, "[FILE] [--connect] [--json]",
 	  "validate a profile (and with --connect, reach every database)" },
+	{ "wizard", NULL, cmd_wizard, "[--answer KEY=VALUE ...] [--write FILE] [--force] [--json]",
+	  "walk pgdbm's architecture decision tree to a pattern, pool size and profile" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
