@@ -78,12 +78,12 @@ char *migfile_next_name(const char *folder, const char *name, char **file);
 
 /*
  * Create the next migration NAME in folder: the up file with a comment
- * header (file name, creation time now in ISO 8601, a reminder to write
- * {{tables.name}}), and an empty down/ file (down/ is created when
- * missing). Never overwrites: an existing target is an error, and no new
- * file is left behind on error (a down/ folder created on the way stays).
- * Returns NULL and sets *up_path (and *down_path when not NULL), or an
- * error.
+ * header (file name, creation time now in ISO 8601, pgdbm's title-cased
+ * description, a reminder to write {{tables.name}}), and an empty down/
+ * file (down/ is created when missing). Never overwrites: an existing
+ * target is an error, and no new file is left behind on error (a down/
+ * folder created on the way stays). Returns NULL and sets *up_path (and
+ * *down_path when not NULL), or an error.
  */
 char *migfile_create(const char *folder, const char *name, time_t now, char **up_path,
 		     char **down_path);

@@ -422,20 +422,43 @@ iso_time(time_t now, char *buf, size_t size)
 		snprintf(buf + strlen(buf), size - strlen(buf), "%.3s:%.2s", zone, zone + 3);
 }
 
+/* pgdbm's description: name with '_' as ' ', in Python's str.title() case. */
 static char *
-header(const char *file, time_t now)
+title(const char *name)
+{
+	char *t = xstrdup(name), *p;
+	bool after_letter = false;
+
+	for (p = t; *p != '\0'; p++) {
+		bool letter = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
+
+		if (*p == '_')
+			*p = ' ';
+		else if (letter && !after_letter && *p >= 'a')
+			*p = (char)(*p - 'a' + 'A');
+		after_letter = letter;
+	}
+	return t;
+}
+
+static char *
+header(const char *file, const char *name, time_t now)
 {
 	char when[40];
+	char *desc = title(name), *text;
 
 	iso_time(now, when, sizeof when);
-	return xasprintf("-- Migration: %s\n"
+	text = xasprintf("-- Migration: %s\n"
 			 "-- Created: %s\n"
+			 "-- Description: %s\n"
 			 "--\n"
 			 "-- Write table names as {{tables.name}} so that they are created in the\n"
 			 "-- module's schema; pgdbm and pgdbm-console render the placeholder.\n"
 			 "-- Undo this migration in down/%s.\n"
 			 "\n",
-			 file, when, file);
+			 file, when, desc, file);
+	free(desc);
+	return text;
 }
 
 /* Create path exclusively with text; NULL or an error. */
@@ -496,7 +519,7 @@ migfile_create(const char *folder, const char *name, time_t now, char **up_path,
 	if (err == NULL && access(down, F_OK) == 0)
 		err = xasprintf("%s: already exists; not overwriting", down);
 	if (err == NULL) {
-		text = header(file, now);
+		text = header(file, name, now);
 		err = write_new(up, text);
 	}
 	if (err == NULL && (err = write_new(down, "")) != NULL)

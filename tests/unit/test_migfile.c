@@ -420,15 +420,17 @@ test_create(void **state)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	/* 2026-01-17 11:18:00 UTC */
-	err = migfile_create(dir, "add_users", (time_t)1768648680, &up, &down);
+	err = migfile_create(dir, "add_users_2fa", (time_t)1768648680, &up, &down);
 	if (err != NULL)
 		fail_msg("create: %s", err);
-	assert_non_null(strstr(up, "/001_add_users.sql"));
-	assert_non_null(strstr(down, "/down/001_add_users.sql"));
+	assert_non_null(strstr(up, "/001_add_users_2fa.sql"));
+	assert_non_null(strstr(down, "/down/001_add_users_2fa.sql"));
 	text = tu_read_file(up, NULL);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "-- Migration: 001_add_users.sql\n"));
+	assert_non_null(strstr(text, "-- Migration: 001_add_users_2fa.sql\n"));
 	assert_non_null(strstr(text, "-- Created: 2026-01-17T11:18:00+00:00\n"));
+	/* Title case as Python's str.title() gives it. */
+	assert_non_null(strstr(text, "-- Description: Add Users 2Fa\n"));
 	assert_non_null(strstr(text, "{{tables.name}}"));
 	free(text);
 	text = tu_read_file(down, NULL);
