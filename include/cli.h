@@ -94,8 +94,33 @@ struct profile *cli_load_profile(struct cli *cli);
  */
 const struct profile_database *cli_pick_database(struct cli *cli, const struct profile *p);
 
+/*
+ * What a command that talks to databases needs: the profile, the event
+ * loop, and each database with its pool (fail_fast: a command fails as soon
+ * as a database cannot be reached, rather than waiting for retries).
+ */
+struct cli_env {
+	struct profile *profile;
+	struct loop *loop;
+	struct database **dbs; /* profile->n_databases */
+};
+
+/* Load the profile and open the databases; false (after printing why) on error. */
+bool cli_env_open(struct cli *cli, struct cli_env *env);
+void cli_env_close(struct cli_env *env);
+
+/*
+ * The databases a command works on: the one named by --database, or all.
+ * Returns the count (0 after printing why when --database names nothing).
+ */
+size_t cli_env_select(struct cli *cli, const struct cli_env *env, struct database **out);
+
+/* Whether progress lines go to standard error (it is a terminal, and not --json). */
+bool cli_show_progress(const struct cli *cli);
+
 /* Commands */
 int cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_migrate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_wizard(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 
 #endif

@@ -105,6 +105,12 @@ void pool_request_cancel(struct pool *p, struct pool_request **req);
 void pool_release(struct pool *p, struct conn *c);
 
 /*
+ * Give a connection back to be closed, not reused: its session holds
+ * something the next user must not inherit (a session advisory lock).
+ */
+void pool_discard(struct pool *p, struct conn *c);
+
+/*
  * Acquire, send one query (nparams < 0: a simple-protocol script), release,
  * and call cb with the reply. sql and params are copied.
  */

@@ -10,7 +10,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "database.h"
+#include "loop.h"
 #include "strbuf.h"
 
 static int cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
@@ -18,6 +21,20 @@ static int cmd_console(struct cli *cli, const struct cli_command *cmd, int argc,
 static const struct cli_command commands[] = {
 	{ "profile", "check", cmd_profile_check, "[FILE] [--connect] [--json]",
 	  "validate a profile (and with --connect, reach every database)" },
+	{ "migrate", "status", cmd_migrate, "[--module NAME] [--check] [--json]",
+	  "applied, pending, modified, out-of-order, missing and failed migrations" },
+	{ "migrate", "plan", cmd_migrate,
+	  "[--module NAME] [--to FILE] [--rollback [--steps N]] [--sql] [--json]",
+	  "what apply (or rollback) would run, with the rendered SQL; reads only" },
+	{ "migrate", "apply", cmd_migrate,
+	  "[--module NAME] [--to FILE] [--steps N] [--allow-out-of-order] [--lock-wait D] [--json]",
+	  "apply pending migrations, each in one transaction with its ledger row" },
+	{ "migrate", "rollback", cmd_migrate, "--module NAME [--steps N | --to FILE] [--json]",
+	  "run down scripts in reverse order of application (one step by default)" },
+	{ "migrate", "repair", cmd_migrate, "FILE --module NAME [--json]",
+	  "accept the new checksum of one modified migration (recorded)" },
+	{ "migrate", "new", cmd_migrate, "NAME --module NAME",
+	  "write the next NNN_name.sql and its down script" },
 	{ "wizard", NULL, cmd_wizard, "[--answer KEY=VALUE ...] [--write FILE] [--force] [--json]",
 	  "walk pgdbm's architecture decision tree to a pattern, pool size and profile" },
 	{ NULL, NULL, NULL, NULL, NULL },
@@ -245,6 +262,50 @@ cli_pick_database(struct cli *cli, const struct profile *p)
 	cli_error(cli, "profile %s has %zu databases; choose one with --database", p->path,
 		  p->n_databases);
 	return NULL;
+}
+
+bool
+cli_env_open(struct cli *cli, struct cli_env *env)
+{
+	memset(env, 0, sizeof *env);
+	env->profile = cli_load_profile(cli);
+	if (env->profile == NULL)
+		return false;
+	if (cli->database != NULL && profile_database(env->profile, cli->database) == NULL) {
+		cli_pick_database(cli, env->profile); /* says why */
+		profile_free(&env->profile);
+		return false;
+	}
+	env->loop = loop_new();
+	env->dbs = database_open_all(env->loop, env->profile, &cli->log, true);
+	return true;
+}
+
+void
+cli_env_close(struct cli_env *env)
+{
+	if (env->profile != NULL)
+		database_close_all(&env->dbs, env->profile->n_databases);
+	loop_free(&env->loop);
+	profile_free(&env->profile);
+}
+
+size_t
+cli_env_select(struct cli *cli, const struct cli_env *env, struct database **out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < env->profile->n_databases; i++) {
+		if (cli->database == NULL || strcmp(env->dbs[i]->cfg->label, cli->database) == 0)
+			out[n++] = env->dbs[i];
+	}
+	return n;
+}
+
+bool
+cli_show_progress(const struct cli *cli)
+{
+	return !cli->json && isatty(fileno(cli->err));
 }
 
 static int

@@ -670,6 +670,16 @@ pool_release(struct pool *p, struct conn *c)
 	}
 }
 
+void
+pool_discard(struct pool *p, struct conn *c)
+{
+	struct slot *s = conn_owner_data(c);
+
+	assert(s != NULL && s->pool == p && s->st == SLOT_IN_USE);
+	kill_slot(p, s, "discarded by its user");
+	grow(p);
+}
+
 /* ------------------------------------------------------------------------
  * One-shot queries
  * ------------------------------------------------------------------------ */

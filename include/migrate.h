@@ -1,0 +1,223 @@
+/*
+ * migrate: pgdbm-compatible migrations, with rollback, for one ledger.
+ *
+ * A target is one ledger: a service module (schema, module name, folder) or
+ * one tenant schema (module name = schema). The console and pgdbm
+ * applications share the ledger <schema>.<table> (pgdbm's exact DDL, written
+ * unquoted), its rows (filename, checksum, module_name, execution_time_ms),
+ * the checksum rule, the file order, the per-file transaction and the
+ * session advisory lock hashtext('pgdbm_migration_' || module). See
+ * research/pgdbm.md section 3 and docs/architecture.md.
+ *
+ * States of a migration, from the folder and the ledger:
+ *   applied       in the ledger (module or NULL module) with the file's checksum
+ *   pending       a file not in the ledger, after the last applied one
+ *   out of order  a file not in the ledger that sorts before the last applied one
+ *   modified      in the ledger with another checksum (drift)
+ *   missing       in the ledger, file gone
+ *   failed        not applied, and the console's last event for it is a failure
+ *                 (or a no-transaction run that never finished)
+ *
+ * Runs (apply, rollback, repair) are asynchronous jobs on the event loop:
+ * acquire one connection from the pool, poll pg_try_advisory_lock under a
+ * deadline (saying who holds the lock meanwhile), read the ledger only once
+ * the lock is held, then work file by file, each file and its ledger change
+ * in one transaction (or statement by statement for files marked
+ * "-- pgdbm:no-transaction", ledger last). Every apply, rollback, repair and
+ * failure is also appended to the console's events table
+ * (pgdbm_console.events), created the first time the console writes and
+ * never in a read-only profile. Status and plan only read.
+ *
+ * Ownership: every migrate_* run returns a struct mig_run freed with
+ * migrate_run_free() (after its done callback, or to abandon it: then it is
+ * cancelled and its callbacks never run again).
+ */
+#ifndef PGDBM_MIGRATE_H
+#define PGDBM_MIGRATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migfile.h"
+
+struct manager;
+struct mig_run;
+struct strbuf;
+struct json;
+
+enum mig_state {
+	MIG_APPLIED,
+	MIG_PENDING,
+	MIG_OUT_OF_ORDER,
+	MIG_MODIFIED,
+	MIG_MISSING,
+	MIG_FAILED,
+};
+
+const char *mig_state_name(enum mig_state s);
+
+/* One ledger row as read. */
+struct mig_row {
+	int64_t id;
+	char *filename;
+	char *checksum;
+	bool null_module; /* written without a module: applied for every module */
+	char *applied_at;
+	char *applied_by;
+	int exec_ms; /* -1 when NULL */
+};
+
+/* The console's last event for a file of this target (failures only). */
+struct mig_failure {
+	char *filename;
+	char *action; /* "fail" or "begin" (a no-transaction run never finished) */
+	char *error;
+	char *at;
+};
+
+struct mig_entry {
+	char *filename;
+	enum mig_state state;
+	const struct migfile *file; /* NULL when missing */
+	const struct mig_row *row;  /* NULL when not in the ledger */
+	const struct mig_failure *failure;
+	bool has_down;
+	bool no_transaction;
+};
+
+struct mig_status {
+	bool ledger_exists;
+	struct mig_row *rows; /* in ledger order (id) */
+	size_t n_rows;
+	struct mig_failure *failures;
+	size_t n_failures;
+	struct mig_entry *entries; /* files in order, then missing rows by id */
+	size_t n_entries;
+	size_t count[MIG_FAILED + 1];
+	char *lock_holder; /* "pid 123 (users_pool) ..." when someone holds the lock */
+};
+
+/*
+ * Compute the states from a folder, ledger rows and failures (pure; the
+ * status takes ownership of rows and failures, which must be malloc'd
+ * arrays).
+ */
+void mig_status_compute(struct mig_status *st, const struct migfile_set *files,
+			struct mig_row *rows, size_t n_rows, struct mig_failure *failures,
+			size_t n_failures);
+void mig_status_free(struct mig_status *st);
+
+struct mig_opts {
+	int64_t lock_wait_ms;	 /* how long to wait for the migration lock */
+	const char *to;		 /* apply: up to and including; rollback: down to, keeping it */
+	int steps;		 /* apply: at most (0 = all); rollback: how many (default 1) */
+	bool allow_out_of_order; /* apply pending files that sort before applied ones */
+	bool allow_drift;	 /* apply although applied files were modified */
+	const char *repair_file; /* repair: the file whose new checksum is accepted */
+	int server_version_num;	 /* for the transaction-block classifier; 0: ask the server */
+};
+
+void mig_opts_defaults(struct mig_opts *o);
+
+/*
+ * What an apply or a rollback would do, computed from a status (pure):
+ * the entries in the order they would run, and the reason it must not run
+ * (NULL when it may). Apply refuses drift, out-of-order files (unless
+ * allowed), files that do not render, empty files, and transactional files
+ * holding a statement that cannot run in a transaction (naming file and
+ * line). Rollback takes the module's most recently applied rows (ledger id
+ * order), one by default, or every row applied after `to`; each needs a
+ * down script.
+ */
+struct mig_plan {
+	const struct mig_entry **steps;
+	size_t n;
+	char *refusal;
+	char **warnings;
+	size_t n_warnings;
+};
+
+void mig_plan_apply(struct mig_plan *plan, const struct mig_status *st, const struct mig_opts *opts,
+		    const struct manager *mgr, int server_version_num);
+void mig_plan_rollback(struct mig_plan *plan, const struct mig_status *st,
+		       const struct mig_opts *opts);
+void mig_plan_free(struct mig_plan *plan);
+
+/* pgdbm's ledger DDL for <schema>.<table> (CREATE TABLE + INDEX IF NOT EXISTS). */
+char *migrate_ledger_ddl(const char *schema, const char *table);
+
+/* The console's events table DDL (schema, table and index, IF NOT EXISTS). */
+const char *migrate_events_ddl(void);
+
+/* A server error as "file:line: message (SQLSTATE)\n  DETAIL: ...\n  HINT: ..." */
+struct mig_error {
+	char *file; /* path of the migration (or down) file, NULL when not about a file */
+	int line;   /* 1-based line in that file, 0 when unknown */
+	char *message;
+	char *detail;
+	char *hint;
+	char *sqlstate;
+};
+
+void mig_error_format(const struct mig_error *e, struct strbuf *out);
+void mig_error_clear(struct mig_error *e);
+
+/* ------------------------------------------------------------------------
+ * Runs
+ * ------------------------------------------------------------------------ */
+
+struct mig_target {
+	const char *label;		 /* for messages: module or tenant schema */
+	struct manager *mgr;		 /* pool, schema, module, ledger table */
+	const struct migfile_set *files; /* the folder, scanned */
+	bool read_only;
+};
+
+enum mig_kind {
+	MIG_RUN_STATUS,
+	MIG_RUN_APPLY,
+	MIG_RUN_ROLLBACK,
+	MIG_RUN_REPAIR,
+};
+
+/* Applied, rolled back or repaired by a run. */
+struct mig_done {
+	char *filename;
+	int exec_ms;
+	char *old_checksum; /* repair */
+	char *new_checksum;
+};
+
+typedef void (*mig_progress_cb)(struct mig_run *r, const char *what, void *arg);
+typedef void (*mig_done_cb)(struct mig_run *r, void *arg);
+
+struct mig_run *migrate_start(enum mig_kind kind, const struct mig_target *t,
+			      const struct mig_opts *opts, mig_progress_cb progress,
+			      mig_done_cb done, void *arg);
+
+/* Stop after the file in progress (the lock is released, the run fails as cancelled). */
+void migrate_cancel(struct mig_run *r);
+void migrate_run_free(struct mig_run **r);
+
+bool migrate_finished(const struct mig_run *r);
+bool migrate_ok(const struct mig_run *r);
+bool migrate_cancelled(const struct mig_run *r);
+
+/* The failure (message NULL when the run succeeded). */
+const struct mig_error *migrate_error(const struct mig_run *r);
+
+/* What was applied / rolled back / repaired. */
+const struct mig_done *migrate_done_list(const struct mig_run *r, size_t *n);
+
+/* The ledger as read under the lock (apply, rollback) or without it (status). */
+const struct mig_status *migrate_status(const struct mig_run *r);
+
+/* The plan the run followed (apply, rollback), computed under the lock. */
+const struct mig_plan *migrate_plan(const struct mig_run *r);
+
+const struct mig_target *migrate_target(const struct mig_run *r);
+enum mig_kind migrate_kind(const struct mig_run *r);
+int64_t migrate_elapsed_ms(const struct mig_run *r);
+
+#endif
