@@ -598,7 +598,6 @@ acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 	(void)p;
 	m->request = NULL;
 	if (c == NULL) {
-		m->in_flight = false;
 		set_failure(m, error);
 		notify(m);
 		return;
@@ -618,8 +617,15 @@ monitor_refresh(struct monitor *m)
 		send_refresh(m);
 		return;
 	}
-	m->in_flight = true;
-	m->request = pool_acquire(m->db->pool, acquired, m);
+	/* no monitoring connection: while the server is unreachable say so at
+	 * once (the last data turns stale), and keep one request waiting so the
+	 * pool keeps trying to connect */
+	if (pool_health(m->db->pool) == POOL_RETRYING) {
+		set_failure(m, pool_last_error(m->db->pool));
+		notify(m);
+	}
+	if (m->request == NULL)
+		m->request = pool_acquire(m->db->pool, acquired, m);
 }
 
 static void
