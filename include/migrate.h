@@ -204,6 +204,9 @@ bool migrate_finished(const struct mig_run *r);
 bool migrate_ok(const struct mig_run *r);
 bool migrate_cancelled(const struct mig_run *r);
 
+/* True as soon as a step has failed (before the run has cleaned up and finished). */
+bool migrate_failing(const struct mig_run *r);
+
 /* The failure (message NULL when the run succeeded). */
 const struct mig_error *migrate_error(const struct mig_run *r);
 

@@ -1502,6 +1502,12 @@ migrate_ok(const struct mig_run *r)
 }
 
 bool
+migrate_failing(const struct mig_run *r)
+{
+	return r->failed_in_step || r->err.message != NULL;
+}
+
+bool
 migrate_cancelled(const struct mig_run *r)
 {
 	return r->cancelled;

@@ -1,0 +1,656 @@
+/*
+ * cmd_tenant: `pgdbm-console tenant list|status|provision|deprovision|restore|migrate`.
+ *
+ * Every command runs a core tenant job (src/core/tenant.c) on the event loop
+ * until it finishes, with a progress line on standard error when it is a
+ * terminal. The tenants live in the databases of the profile that have a
+ * `tenants` section: --database picks one; list, status and migrate span
+ * them all by default; provision places each new tenant on the database
+ * with the fewest tenants unless --database says where.
+ *
+ * Exit status: 1 when any tenant failed (or, with status --check, when any
+ * tenant has pending or drifted migrations); 2 for usage errors, including
+ * an invalid tenant id, which is refused before any SQL runs.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "database.h"
+#include "json.h"
+#include "loop.h"
+#include "migfile.h"
+#include "tenant.h"
+#include "units.h"
+
+enum {
+	OPT_FILTER = 0x400,
+	OPT_STATE,
+	OPT_SORT,
+	OPT_DESC,
+	OPT_FROM_FILE,
+	OPT_MODE,
+	OPT_CONFIRM,
+	OPT_CONCURRENCY,
+	OPT_CANARIES,
+	OPT_ON_FAILURE,
+	OPT_ROLLBACK,
+	OPT_CHECK,
+	OPT_LOCK_WAIT,
+};
+
+static const struct option tenant_options[] = {
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "desc", no_argument, NULL, OPT_DESC },
+	{ "from-file", required_argument, NULL, OPT_FROM_FILE },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "confirm", required_argument, NULL, OPT_CONFIRM },
+	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
+	{ "canaries", required_argument, NULL, OPT_CANARIES },
+	{ "on-failure", required_argument, NULL, OPT_ON_FAILURE },
+	{ "rollback", no_argument, NULL, OPT_ROLLBACK },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "lock-wait", required_argument, NULL, OPT_LOCK_WAIT },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct tenant_args {
+	const char *filter, *state, *sort, *from_file, *mode, *confirm;
+	bool desc, rollback, check;
+	struct tenant_job_opts opts;
+};
+
+static bool
+parse_int(struct cli *cli, const char *opt, const char *arg, int min, int *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*end != '\0' || v < min || v > 100000) {
+		cli_error(cli, "--%s: expected a number from %d, got \"%s\"", opt, min, arg);
+		return false;
+	}
+	*out = (int)v;
+	return true;
+}
+
+static bool
+tenant_on_opt(struct cli *cli, int opt, const char *arg, void *data)
+{
+	struct tenant_args *a = data;
+	const char *why;
+
+	switch (opt) {
+	case OPT_FILTER:
+		a->filter = arg;
+		return true;
+	case OPT_STATE:
+		if (strcmp(arg, "pending") != 0 && strcmp(arg, "drifted") != 0 &&
+		    strcmp(arg, "current") != 0 && strcmp(arg, "archived") != 0) {
+			cli_error(cli,
+				  "--state: expected pending, drifted, current or archived, got "
+				  "\"%s\"",
+				  arg);
+			return false;
+		}
+		a->state = arg;
+		return true;
+	case OPT_SORT:
+		a->sort = arg;
+		return true;
+	case OPT_DESC:
+		a->desc = true;
+		return true;
+	case OPT_FROM_FILE:
+		a->from_file = arg;
+		return true;
+	case OPT_MODE:
+		if (strcmp(arg, "archive") != 0 && strcmp(arg, "drop") != 0) {
+			cli_error(cli, "--mode: expected archive or drop, got \"%s\"", arg);
+			return false;
+		}
+		a->mode = arg;
+		return true;
+	case OPT_CONFIRM:
+		a->confirm = arg;
+		return true;
+	case OPT_CONCURRENCY:
+		return parse_int(cli, "concurrency", arg, 1, &a->opts.concurrency);
+	case OPT_CANARIES:
+		return parse_int(cli, "canaries", arg, 0, &a->opts.canaries);
+	case OPT_ON_FAILURE:
+		if (strcmp(arg, "stop") == 0)
+			a->opts.on_failure = PROFILE_ON_FAILURE_STOP;
+		else if (strcmp(arg, "continue") == 0)
+			a->opts.on_failure = PROFILE_ON_FAILURE_CONTINUE;
+		else {
+			cli_error(cli, "--on-failure: expected stop or continue, got \"%s\"", arg);
+			return false;
+		}
+		a->opts.on_failure_set = true;
+		return true;
+	case OPT_ROLLBACK:
+		a->rollback = true;
+		return true;
+	case OPT_CHECK:
+		a->check = true;
+		return true;
+	case OPT_LOCK_WAIT:
+		why = units_parse_duration(arg, &a->opts.lock_wait_ms);
+		if (why != NULL) {
+			cli_error(cli, "--lock-wait: %s, got \"%s\"", why, arg);
+			return false;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* ---- running jobs ---- */
+
+struct runner {
+	struct cli *cli;
+	const char *label;
+	bool show;
+	int64_t last_line_ms;
+};
+
+static void
+print_progress_line(struct runner *rn, const struct tenant_progress *p, bool final)
+{
+	char eta[32];
+
+	if (!rn->show)
+		return;
+	fprintf(rn->cli->err,
+		"\r%s: %zu/%zu done, %zu failed, %zu skipped, %zu running, %.1f/s%s%s%s", rn->label,
+		p->done + p->failed + p->skipped, p->total, p->failed, p->skipped, p->running,
+		p->rate, p->eta_ms >= 0 ? ", ETA " : "",
+		p->eta_ms >= 0 ? units_format_duration(p->eta_ms, eta, sizeof eta) : "",
+		final ? "\n" : "   ");
+	fflush(rn->cli->err);
+}
+
+static void
+job_changed(struct tenant_job *job, void *arg)
+{
+	struct runner *rn = arg;
+	const struct tenant_progress *p = tenant_job_progress(job);
+
+	if (p->elapsed_ms - rn->last_line_ms >= 200 || p->finished) {
+		rn->last_line_ms = p->elapsed_ms;
+		print_progress_line(rn, p, p->finished);
+	}
+}
+
+static struct tenant_job *
+run_job(struct cli *cli, struct loop *loop, enum tenant_job_kind kind, struct database *db,
+	const struct migfile_set *files, const struct tenant_job_opts *opts, bool progress)
+{
+	struct runner rn = { cli, db->cfg->label, progress && cli_show_progress(cli), 0 };
+	struct tenant_job *job;
+
+	job = tenant_job_start(kind, db, files, opts, job_changed, NULL, &rn);
+	while (!tenant_job_progress(job)->finished)
+		loop_run_once(loop, -1);
+	return job;
+}
+
+/* The databases with tenants among those selected. */
+static size_t
+tenant_databases(struct cli *cli, struct cli_env *env, struct database **out)
+{
+	struct database **all = xcalloc(env->profile->n_databases, sizeof *all);
+	size_t n = cli_env_select(cli, env, all), i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (all[i]->cfg->tenants.present)
+			out[k++] = all[i];
+	}
+	free(all);
+	if (k == 0)
+		cli_error(cli, "no database%s%s has a tenants section in profile %s",
+			  cli->database ? " " : "", cli->database ? cli->database : "",
+			  env->profile->path);
+	return k;
+}
+
+static char *
+scan_files(struct cli *cli, struct database *db, struct migfile_set *files)
+{
+	char *err = migfile_scan(db->cfg->tenants.migrations, files);
+
+	if (err != NULL)
+		cli_error(cli, "%s: %s", db->cfg->label, err);
+	return err;
+}
+
+/* ---- output ---- */
+
+static void
+json_results(struct json *j, struct tenant_job *job)
+{
+	const struct tenant_progress *p = tenant_job_progress(job);
+	const struct tenant_result *r;
+	size_t n, i;
+
+	r = tenant_job_results(job, &n);
+	json_kstr(j, "error", tenant_job_error(job));
+	json_key(j, "progress");
+	json_object_begin(j);
+	json_kint(j, "total", (int64_t)p->total);
+	json_kint(j, "ok", (int64_t)p->done);
+	json_kint(j, "failed", (int64_t)p->failed);
+	json_kint(j, "skipped", (int64_t)p->skipped);
+	json_kint(j, "elapsed_ms", p->elapsed_ms);
+	json_kbool(j, "stopped", p->stopped);
+	json_kbool(j, "cancelled", p->cancelled);
+	json_object_end(j);
+	json_key(j, "tenants");
+	json_array_begin(j);
+	for (i = 0; i < n; i++) {
+		json_object_begin(j);
+		json_kstr(j, "id", r[i].id);
+		json_kstr(j, "result", tenant_result_name(r[i].state));
+		json_kstr(j, "error", r[i].error);
+		json_kint(j, "ms", r[i].ms);
+		json_kint(j, "applied", r[i].applied);
+		json_kbool(j, "canary", r[i].canary);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void
+text_results(struct cli *cli, const char *label, struct tenant_job *job, const char *verb)
+{
+	const struct tenant_progress *p = tenant_job_progress(job);
+	const struct tenant_result *r;
+	size_t n, i, shown_ok = 0;
+
+	r = tenant_job_results(job, &n);
+	if (tenant_job_error(job) != NULL) {
+		cli_error(cli, "%s: %s", label, tenant_job_error(job));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (r[i].state == TENANT_FAILED)
+			fprintf(cli->out, "%s: %s FAILED%s: %s\n", label, r[i].id,
+				r[i].canary ? " (canary)" : "", r[i].error ? r[i].error : "");
+		else if (r[i].state == TENANT_OK && n <= 20)
+			fprintf(cli->out, "%s: %s %s (%lld ms%s)\n", label, r[i].id, verb,
+				(long long)r[i].ms, r[i].canary ? ", canary" : "");
+		shown_ok += r[i].state == TENANT_OK;
+	}
+	fprintf(cli->out, "%s: %zu %s, %zu failed, %zu skipped, of %zu in %lld ms%s%s\n", label,
+		p->done, verb, p->failed, p->skipped, p->total, (long long)p->elapsed_ms,
+		p->stopped ? " (stopped after a failure)" : "", p->cancelled ? " (cancelled)" : "");
+	(void)shown_ok;
+}
+
+/* ---- list and status ---- */
+
+static int
+do_list(struct cli *cli, struct cli_env *env, struct tenant_args *a, bool status_only)
+{
+	struct database **dbs = xcalloc(env->profile->n_databases, sizeof *dbs);
+	size_t n = tenant_databases(cli, env, dbs), d, i;
+	struct strbuf out = STRBUF_INIT;
+	struct json j;
+	int status = n > 0 ? CLI_OK : CLI_USAGE;
+
+	json_init(&j, &out, true);
+	if (cli->json) {
+		json_object_begin(&j);
+		json_key(&j, "databases");
+		json_array_begin(&j);
+	}
+	for (d = 0; d < n; d++) {
+		struct migfile_set files = { NULL, NULL, 0 };
+		struct tenant_job *job;
+		struct tenant_list *l;
+		size_t pending = 0, drifted = 0, archived = 0, current = 0;
+
+		if (scan_files(cli, dbs[d], &files) != NULL) {
+			status = CLI_FAIL;
+			continue;
+		}
+		job = run_job(cli, env->loop, TENANT_JOB_LIST, dbs[d], &files, &a->opts, false);
+		l = tenant_job_list(job);
+		if (tenant_job_error(job) != NULL || l == NULL) {
+			cli_error(cli, "%s: %s", dbs[d]->cfg->label,
+				  tenant_job_error(job) ? tenant_job_error(job) : "no answer");
+			status = CLI_FAIL;
+			tenant_job_free(&job);
+			migfile_set_free(&files);
+			continue;
+		}
+		for (i = 0; i < l->n; i++) {
+			const struct tenant_info *t = &l->v[i];
+
+			if (t->archived)
+				archived++;
+			else if (t->drifted > 0)
+				drifted++;
+			else if (t->pending > 0 || t->out_of_order > 0)
+				pending++;
+			else
+				current++;
+		}
+		if (status_only && (drifted > 0 || (a->check && pending > 0)))
+			status = CLI_FAIL;
+		if (!status_only) {
+			tenant_list_filter(l, a->filter, a->state);
+			if (a->sort != NULL && !tenant_list_sort(l, a->sort, a->desc)) {
+				cli_error(cli,
+					  "--sort: unknown column \"%s\" (id, size, applied, "
+					  "pending, drifted, last)",
+					  a->sort);
+				status = CLI_USAGE;
+			} else if (a->sort == NULL && a->desc) {
+				tenant_list_sort(l, "id", true);
+			}
+		}
+		if (cli->json) {
+			json_object_begin(&j);
+			json_kstr(&j, "database", dbs[d]->cfg->label);
+			json_kint(&j, "migrations", (int64_t)files.n);
+			json_key(&j, "summary");
+			json_object_begin(&j);
+			json_kint(&j, "tenants", (int64_t)(current + pending + drifted));
+			json_kint(&j, "current", (int64_t)current);
+			json_kint(&j, "pending", (int64_t)pending);
+			json_kint(&j, "drifted", (int64_t)drifted);
+			json_kint(&j, "archived", (int64_t)archived);
+			json_object_end(&j);
+			if (!status_only) {
+				json_key(&j, "tenants");
+				json_array_begin(&j);
+				for (i = 0; i < l->n; i++) {
+					const struct tenant_info *t = &l->v[i];
+
+					json_object_begin(&j);
+					json_kstr(&j, "id", t->id);
+					json_kstr(&j, "schema", t->schema);
+					json_kbool(&j, "archived", t->archived);
+					json_kint(&j, "size_bytes", t->size_bytes);
+					json_kint(&j, "tables", t->tables);
+					json_kint(&j, "applied", t->applied);
+					json_kint(&j, "pending", t->pending);
+					json_kint(&j, "drifted", t->drifted);
+					json_kint(&j, "out_of_order", t->out_of_order);
+					json_kint(&j, "missing", t->missing);
+					json_kstr(&j, "last_migration", t->last_file);
+					json_kstr(&j, "last_applied_at", t->last_at);
+					json_object_end(&j);
+				}
+				json_array_end(&j);
+			}
+			json_object_end(&j);
+		} else if (status_only) {
+			fprintf(cli->out,
+				"%s: %zu tenants: %zu current, %zu with pending migrations, %zu "
+				"drifted; %zu archived (%zu migrations in %s)\n",
+				dbs[d]->cfg->label, current + pending + drifted, current, pending,
+				drifted, archived, files.n, dbs[d]->cfg->tenants.migrations);
+		} else {
+			fprintf(cli->out, "%-24s %9s %6s %7s %7s %7s  %-28s %s\n", "TENANT", "SIZE",
+				"TABLES", "APPLIED", "PENDING", "DRIFTED", "LAST MIGRATION", "AT");
+			for (i = 0; i < l->n; i++) {
+				const struct tenant_info *t = &l->v[i];
+				char size[16];
+
+				units_format_bytes(t->size_bytes, size, sizeof size);
+				if (t->archived)
+					fprintf(cli->out, "%-24s %9s %6d %7s\n", t->id, size,
+						t->tables, "archived");
+				else
+					fprintf(cli->out,
+						"%-24s %9s %6d %7d %7d %7d  %-28s %.19s\n", t->id,
+						size, t->tables, t->applied,
+						t->pending + t->out_of_order, t->drifted,
+						t->last_file ? t->last_file : "-",
+						t->last_at ? t->last_at : "");
+			}
+			fprintf(cli->out, "%s: %zu tenants shown\n", dbs[d]->cfg->label, l->n);
+		}
+		tenant_job_free(&job);
+		migfile_set_free(&files);
+	}
+	if (cli->json) {
+		json_array_end(&j);
+		json_kbool(&j, "ok", status == CLI_OK);
+		json_object_end(&j);
+		fputs(strbuf_str(&out), cli->out);
+	}
+	strbuf_free(&out);
+	free(dbs);
+	return status;
+}
+
+/* ---- ids from arguments and --from-file ---- */
+
+static char **
+collect_ids(struct cli *cli, struct tenant_args *a, int argc, char **argv, size_t *n)
+{
+	char **ids = NULL;
+	size_t k = 0;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		ids = xreallocarray(ids, k + 1, sizeof *ids);
+		ids[k++] = xstrdup(argv[i]);
+	}
+	if (a->from_file != NULL) {
+		FILE *f = fopen(a->from_file, "r");
+		char line[512];
+		int lineno = 0;
+
+		if (f == NULL) {
+			cli_error(cli, "--from-file: cannot open %s", a->from_file);
+			*n = k;
+			return ids;
+		}
+		while (fgets(line, sizeof line, f) != NULL) {
+			size_t len = strlen(line);
+
+			lineno++;
+			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+					   line[len - 1] == ' ' || line[len - 1] == '\t'))
+				line[--len] = '\0';
+			if (len == 0 || line[0] == '#')
+				continue;
+			ids = xreallocarray(ids, k + 1, sizeof *ids);
+			ids[k++] = xstrdup(line);
+		}
+		fclose(f);
+	}
+	*n = k;
+	return ids;
+}
+
+static void
+free_ids(char **ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+/* ---- the command ---- */
+
+int
+cmd_tenant(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	struct tenant_args a;
+	struct cli_env env;
+	struct database **dbs = NULL;
+	char **ids = NULL;
+	size_t n_ids = 0, n_dbs, i, d;
+	int npos, status = CLI_OK;
+	struct strbuf out = STRBUF_INIT;
+	struct json j;
+	const char *sub = cmd->sub;
+
+	memset(&a, 0, sizeof a);
+	tenant_job_opts_defaults(&a.opts);
+	npos = cli_parse_options(cli, cmd, argc, argv, tenant_options, NULL, tenant_on_opt, &a);
+	if (npos < 0)
+		return cli_parse_exit(npos);
+	if ((strcmp(sub, "list") == 0 || strcmp(sub, "status") == 0 ||
+	     strcmp(sub, "migrate") == 0) &&
+	    npos > 0 && strcmp(sub, "migrate") != 0) {
+		cli_error(cli, "tenant %s: unexpected argument \"%s\"", sub, argv[0]);
+		return CLI_USAGE;
+	}
+	if (!cli_env_open(cli, &env))
+		return CLI_USAGE;
+	if (strcmp(sub, "list") == 0 || strcmp(sub, "status") == 0) {
+		status = do_list(cli, &env, &a, strcmp(sub, "status") == 0);
+		cli_env_close(&env);
+		return status;
+	}
+
+	ids = collect_ids(cli, &a, npos, argv, &n_ids);
+	dbs = xcalloc(env.profile->n_databases, sizeof *dbs);
+	n_dbs = tenant_databases(cli, &env, dbs);
+	if (n_dbs == 0) {
+		status = CLI_USAGE;
+		goto out;
+	}
+	/* ids are checked before anything is sent */
+	if (strcmp(sub, "migrate") != 0 || n_ids > 0) {
+		bool bad = false;
+
+		if (n_ids == 0) {
+			cli_error(cli, "tenant %s needs a tenant id", sub);
+			status = CLI_USAGE;
+			goto out;
+		}
+		for (i = 0; i < n_ids; i++) {
+			char *why = tenant_id_problem(&dbs[0]->cfg->tenants, ids[i]);
+
+			if (why != NULL) {
+				cli_error(cli, "%s", why);
+				free(why);
+				bad = true;
+			}
+		}
+		if (bad) {
+			status = CLI_USAGE;
+			goto out;
+		}
+	}
+	if ((strcmp(sub, "deprovision") == 0 || strcmp(sub, "restore") == 0) && n_ids != 1) {
+		cli_error(cli, "tenant %s works on one tenant id", sub);
+		status = CLI_USAGE;
+		goto out;
+	}
+	if (strcmp(sub, "deprovision") == 0) {
+		if (a.mode == NULL) {
+			cli_error(cli, "tenant deprovision needs --mode archive or --mode drop");
+			status = CLI_USAGE;
+			goto out;
+		}
+		if (a.confirm == NULL || strcmp(a.confirm, ids[0]) != 0) {
+			cli_error(cli,
+				  "tenant deprovision: type the tenant id back with --confirm %s",
+				  ids[0]);
+			status = CLI_USAGE;
+			goto out;
+		}
+		a.opts.confirmed = true;
+	}
+	a.opts.ids = (const char *const *)ids;
+	a.opts.n_ids = n_ids;
+	a.opts.filter = a.filter;
+
+	json_init(&j, &out, true);
+	if (cli->json) {
+		json_object_begin(&j);
+		json_kstr(&j, "command", sub);
+		json_key(&j, "databases");
+		json_array_begin(&j);
+	}
+	for (d = 0; d < n_dbs; d++) {
+		struct migfile_set files = { NULL, NULL, 0 };
+		enum tenant_job_kind kind;
+		struct tenant_job *job;
+		const char *verb;
+		struct database *db = dbs[d];
+
+		if (strcmp(sub, "provision") == 0) {
+			kind = TENANT_JOB_PROVISION;
+			verb = "provisioned";
+			if (n_dbs > 1 && cli->database == NULL) {
+				/* place new tenants on the database with the fewest tenants */
+				size_t best = 0, best_n = SIZE_MAX, k;
+
+				for (k = 0; k < n_dbs; k++) {
+					struct tenant_job *lj = run_job(cli, env.loop,
+									TENANT_JOB_LIST, dbs[k],
+									NULL, &a.opts, false);
+					struct tenant_list *l = tenant_job_list(lj);
+
+					if (l != NULL && l->n < best_n) {
+						best_n = l->n;
+						best = k;
+					}
+					tenant_job_free(&lj);
+				}
+				db = dbs[best];
+				d = n_dbs; /* one database only */
+				if (cli_show_progress(cli))
+					fprintf(cli->err, "placing on %s (%zu tenants there)\n",
+						db->cfg->label, best_n);
+			}
+		} else if (strcmp(sub, "deprovision") == 0) {
+			kind = strcmp(a.mode, "drop") == 0 ? TENANT_JOB_DROP : TENANT_JOB_ARCHIVE;
+			verb = kind == TENANT_JOB_DROP ? "dropped" : "archived";
+		} else if (strcmp(sub, "restore") == 0) {
+			kind = TENANT_JOB_RESTORE;
+			verb = "restored";
+		} else {
+			kind = a.rollback ? TENANT_JOB_ROLLBACK : TENANT_JOB_MIGRATE;
+			verb = a.rollback ? "rolled back" : "migrated";
+		}
+		if ((kind == TENANT_JOB_PROVISION || kind == TENANT_JOB_MIGRATE ||
+		     kind == TENANT_JOB_ROLLBACK) &&
+		    scan_files(cli, db, &files) != NULL) {
+			status = CLI_FAIL;
+			continue;
+		}
+		job = run_job(cli, env.loop, kind, db, &files, &a.opts, true);
+		if (tenant_job_error(job) != NULL || tenant_job_progress(job)->failed > 0)
+			status = CLI_FAIL;
+		if (cli->json) {
+			json_object_begin(&j);
+			json_kstr(&j, "database", db->cfg->label);
+			json_results(&j, job);
+			json_object_end(&j);
+		} else {
+			text_results(cli, db->cfg->label, job, verb);
+		}
+		tenant_job_free(&job);
+		migfile_set_free(&files);
+	}
+	if (cli->json) {
+		json_array_end(&j);
+		json_kbool(&j, "ok", status == CLI_OK);
+		json_object_end(&j);
+		fputs(strbuf_str(&out), cli->out);
+	}
+out:
+	strbuf_free(&out);
+	free_ids(ids, n_ids);
+	free(dbs);
+	cli_env_close(&env);
+	return status;
+}

@@ -1,0 +1,1789 @@
+/*
+ * tenant: list, provision, archive, drop, restore and fan out, for the
+ * tenants of one database. See include/tenant.h.
+ *
+ * Every job first knows its tenants:
+ *   - LIST, MIGRATE and ROLLBACK read the catalog once (every schema with the
+ *     tenant or archive prefix, with table count, size estimate and whether
+ *     it has a ledger), then every ledger in chunks of CHUNK tenants, each
+ *     chunk one UNION ALL query, several chunks at once over the pool;
+ *   - PROVISION checks in one query that none of its schemas exists.
+ * Then the per-tenant work runs through a small scheduler: at most
+ * `concurrency` tenants at a time, canaries first and one at a time, a
+ * failure policy (stop: start nothing new, let the running ones finish;
+ * continue: go on and report), and cancel (start nothing new).
+ *
+ * Provisioning one tenant is one transaction on one connection:
+ *   BEGIN; CREATE SCHEMA; ledger DDL      (one round trip)
+ *   each rendered migration               (one round trip each)
+ *   ledger rows + registry row + event    (one statement, parameters)
+ *   COMMIT
+ * so a failure anywhere leaves no schema and no row. When a tenant
+ * migration carries the no-transaction marker, the schema is created, the
+ * migrate engine applies the folder, and the schema is dropped on failure.
+ *
+ * Fan-out runs the migrate engine once per tenant (lock, ledger read under
+ * the lock, one transaction per file), skipping tenants with nothing to do.
+ */
+#include "config.h"
+
+#include "tenant.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checksum.h"
+#include "database.h"
+#include "ident.h"
+#include "loop.h"
+#include "manager.h"
+#include "migrate.h"
+#include "msglog.h"
+#include "pool.h"
+#include "sqlsplit.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+#define CHUNK	  400
+#define TOOL_NAME "pgdbm-console " PACKAGE_VERSION
+
+/* ------------------------------------------------------------------------
+ * Names
+ * ------------------------------------------------------------------------ */
+
+char *
+tenant_schema(const struct profile_tenants *t, const char *id)
+{
+	return xasprintf("%s%s", t->prefix, id);
+}
+
+char *
+tenant_id_problem(const struct profile_tenants *t, const char *id)
+{
+	size_t i, n = strlen(id);
+	char *schema;
+	const char *why;
+
+	if (n == 0)
+		return xstrdup("the tenant id is empty");
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)id[i];
+
+		if (c >= 0x80)
+			return xasprintf(
+				"tenant id \"%s\" contains a non-ASCII character (use a-z, "
+				"0-9 and _)",
+				id);
+		if (c >= 'A' && c <= 'Z')
+			return xasprintf(
+				"tenant id \"%s\" contains upper case (use a-z, 0-9 and _: "
+				"pgdbm writes the schema name unquoted, so PostgreSQL would "
+				"fold it)",
+				id);
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+			const char *what = c == '\'' || c == '"'   ? "a quote"
+					   : c == ';'		   ? "a semicolon"
+					   : c == ' ' || c == '\t' ? "white space"
+					   : c == '-'		   ? "a hyphen"
+					   : c < 0x20		   ? "a control character"
+						      : "a character other than a-z, 0-9 and _";
+
+			return xasprintf("tenant id \"%s\" contains %s (use a-z, 0-9 and _)", id,
+					 what);
+		}
+	}
+	if (ident_is_reserved(id))
+		return xasprintf(
+			"tenant id \"%s\" is a reserved word in PostgreSQL; choose another", id);
+	schema = tenant_schema(t, id);
+	why = ident_ledger_problem(schema);
+	if (why == NULL && strlen(t->archive_prefix) + n > IDENT_MAX_LEN)
+		why = "would be longer than 63 characters once archived";
+	if (why != NULL) {
+		char *msg = xasprintf("tenant id \"%s\": schema %s %s", id, schema, why);
+
+		free(schema);
+		return msg;
+	}
+	free(schema);
+	return NULL;
+}
+
+const char *
+tenant_result_name(enum tenant_result_state s)
+{
+	switch (s) {
+	case TENANT_WAITING:
+		return "waiting";
+	case TENANT_RUNNING:
+		return "running";
+	case TENANT_OK:
+		return "ok";
+	case TENANT_FAILED:
+		return "failed";
+	case TENANT_SKIPPED:
+		return "skipped";
+	}
+	return "?";
+}
+
+void
+tenant_job_opts_defaults(struct tenant_job_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->canaries = -1;
+	o->lock_wait_ms = 60000;
+}
+
+/* ------------------------------------------------------------------------
+ * Lists
+ * ------------------------------------------------------------------------ */
+
+void
+tenant_list_free(struct tenant_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].id);
+		free(l->v[i].schema);
+		free(l->v[i].last_file);
+		free(l->v[i].last_at);
+	}
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static const char *sort_column;
+static bool sort_desc;
+
+static int
+cmp_str(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
+static int
+info_cmp(const void *pa, const void *pb)
+{
+	const struct tenant_info *a = pa, *b = pb;
+	int r = 0;
+
+	if (strcmp(sort_column, "size") == 0)
+		r = (a->size_bytes > b->size_bytes) - (a->size_bytes < b->size_bytes);
+	else if (strcmp(sort_column, "applied") == 0)
+		r = a->applied - b->applied;
+	else if (strcmp(sort_column, "pending") == 0)
+		r = a->pending - b->pending;
+	else if (strcmp(sort_column, "drifted") == 0)
+		r = a->drifted - b->drifted;
+	else if (strcmp(sort_column, "last") == 0)
+		r = cmp_str(a->last_at, b->last_at);
+	if (r == 0)
+		r = strcmp(a->id, b->id);
+	return sort_desc ? -r : r;
+}
+
+bool
+tenant_list_sort(struct tenant_list *l, const char *column, bool descending)
+{
+	static const char *const known[] = {
+		"id", "size", "applied", "pending", "drifted", "last"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+		if (strcmp(known[i], column) == 0)
+			break;
+	}
+	if (i == sizeof known / sizeof known[0])
+		return false;
+	sort_column = known[i];
+	sort_desc = descending;
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, info_cmp);
+	return true;
+}
+
+static bool
+state_matches(const struct tenant_info *t, const char *state)
+{
+	if (state == NULL)
+		return true;
+	if (strcmp(state, "archived") == 0)
+		return t->archived;
+	if (t->archived)
+		return false;
+	if (strcmp(state, "pending") == 0)
+		return t->pending > 0 || t->out_of_order > 0;
+	if (strcmp(state, "drifted") == 0)
+		return t->drifted > 0;
+	if (strcmp(state, "current") == 0)
+		return t->pending == 0 && t->out_of_order == 0 && t->drifted == 0;
+	return true;
+}
+
+void
+tenant_list_filter(struct tenant_list *l, const char *text, const char *state)
+{
+	size_t i, keep = 0;
+
+	for (i = 0; i < l->n; i++) {
+		struct tenant_info *t = &l->v[i];
+
+		if ((text == NULL || strstr(t->id, text) != NULL) && state_matches(t, state)) {
+			l->v[keep++] = *t;
+			continue;
+		}
+		free(t->id);
+		free(t->schema);
+		free(t->last_file);
+		free(t->last_at);
+	}
+	l->n = keep;
+}
+
+/* ------------------------------------------------------------------------
+ * The job
+ * ------------------------------------------------------------------------ */
+
+enum job_phase {
+	J_CATALOG,  /* reading the tenant schemas */
+	J_LEDGERS,  /* reading the ledgers, in chunks */
+	J_PREPARE,  /* events / registry tables */
+	J_EXISTING, /* provision: which schemas exist already */
+	J_RUN,	    /* per-tenant work */
+	J_DONE,
+};
+
+/* One tenant's work in flight. */
+struct worker {
+	struct tenant_job *job;
+	size_t index; /* into results */
+	struct conn *conn;
+	struct pool_request *req; /* waiting for a connection */
+	struct manager *mgr;
+	struct mig_run *run;
+	char *schema;
+	int step;    /* provision: which round trip */
+	size_t file; /* provision: next migration */
+	int64_t started_us, file_started_us;
+	int *exec_ms; /* provision: per migration */
+	char *body;   /* provision: what was sent for the current file */
+	struct worker *next;
+};
+
+struct tenant_job {
+	enum tenant_job_kind kind;
+	struct database *db;
+	const struct profile_tenants *cfg;
+	const struct migfile_set *files;
+	struct tenant_job_opts opts;
+	char **ids; /* copies of opts.ids */
+	char *filter;
+	tenant_job_cb changed, done;
+	void *arg;
+	struct loop *loop;
+	struct pool *pool;
+
+	enum job_phase phase;
+	int outstanding; /* queries of the current phase in flight */
+	char *error;
+	struct tenant_list list;
+	bool have_list;
+	size_t *ledger_of; /* list index per chunk row source */
+
+	struct tenant_result *results;
+	size_t n_results;
+	struct tenant_progress prog;
+	size_t next;	 /* next result to start */
+	size_t canaries; /* how many of the first results are canaries */
+	int concurrency;
+	bool no_tx; /* a tenant migration needs the step-by-step path */
+	struct worker *workers;
+	bool stop;		 /* nothing new starts */
+	bool freed;		 /* the owner let go: free it when it finishes */
+	struct loop_timer *kick; /* schedule() from the loop, outside callbacks */
+	struct strbuf scratch;
+};
+
+static void job_finish(struct tenant_job *job);
+static void job_really_free(struct tenant_job *job);
+static void schedule(struct tenant_job *job);
+
+static void
+notify(struct tenant_job *job)
+{
+	struct tenant_progress *p = &job->prog;
+	size_t finished = p->done + p->failed + p->skipped;
+
+	p->elapsed_ms = loop_now(job->loop) - p->started_ms;
+	p->rate = p->elapsed_ms > 0 ? (double)finished * 1000.0 / (double)p->elapsed_ms : 0.0;
+	p->eta_ms = p->rate > 0.0 && p->total >= finished
+			    ? (int64_t)((double)(p->total - finished) * 1000.0 / p->rate)
+			    : -1;
+	if (job->changed != NULL)
+		job->changed(job, job->arg);
+}
+
+static void job_fail(struct tenant_job *job, const char *fmt, ...) ATTR_FORMAT(2, 3);
+
+/* Finish once nothing refers to the job any more (no query, no worker). */
+static void
+maybe_finish(struct tenant_job *job)
+{
+	if (job->phase == J_DONE || job->outstanding > 0 || job->prog.running > 0)
+		return;
+	job_finish(job);
+}
+
+static void
+job_fail(struct tenant_job *job, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (job->error == NULL) {
+		va_start(ap, fmt);
+		job->error = xvasprintf(fmt, ap);
+		va_end(ap);
+	}
+	job->stop = true;
+	maybe_finish(job);
+}
+
+static void
+add_result(struct tenant_job *job, const char *id)
+{
+	struct tenant_result *r;
+
+	job->results = xreallocarray(job->results, job->n_results + 1, sizeof *job->results);
+	r = &job->results[job->n_results++];
+	memset(r, 0, sizeof *r);
+	r->id = xstrdup(id);
+	r->state = TENANT_WAITING;
+}
+
+static void
+result_end(struct tenant_job *job, size_t i, enum tenant_result_state st, const char *error,
+	   int64_t ms)
+{
+	struct tenant_result *r = &job->results[i];
+
+	if (r->state == TENANT_RUNNING)
+		job->prog.running--;
+	r->state = st;
+	free(r->error);
+	r->error = error != NULL ? xstrdup(error) : NULL;
+	r->ms = ms;
+	if (st == TENANT_OK)
+		job->prog.done++;
+	else if (st == TENANT_FAILED)
+		job->prog.failed++;
+	else if (st == TENANT_SKIPPED)
+		job->prog.skipped++;
+}
+
+static char *
+error_text(const struct conn_reply *reply)
+{
+	const char *m;
+	char *s;
+	size_t n;
+
+	if (reply->conn_error != NULL)
+		return xasprintf("connection lost: %s", reply->conn_error);
+	m = PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY);
+	s = xstrdup(m != NULL ? m : PQresultErrorMessage(reply->error));
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+	return s;
+}
+
+/* ---- reading the catalog and the ledgers ---- */
+
+static void list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg);
+static void list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg);
+
+static void
+read_catalog(struct tenant_job *job)
+{
+	const char *params[3] = { job->cfg->prefix, job->cfg->archive_prefix, job->cfg->table };
+
+	job->phase = J_CATALOG;
+	job->outstanding = 1;
+	pool_query(
+		job->pool,
+		"SELECT n.nspname, left(n.nspname, length($2)) = $2,\n"
+		"  count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p')),\n"
+		"  coalesce(sum(c.relpages), 0)::bigint * current_setting('block_size')::bigint,\n"
+		"  coalesce(bool_or(c.relname = $3 AND c.relkind = 'r'), false)\n"
+		"FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid\n"
+		"WHERE left(n.nspname, length($1)) = $1 OR left(n.nspname, length($2)) = $2\n"
+		"GROUP BY n.nspname ORDER BY n.nspname",
+		3, params, list_catalog_done, job);
+}
+
+/* One chunk: tenants [from, to) of the list that have a ledger. */
+struct chunk {
+	struct tenant_job *job;
+	size_t *members; /* list indexes */
+	size_t n;
+};
+
+static void
+send_chunk(struct tenant_job *job, size_t *members, size_t n)
+{
+	struct strbuf sql = STRBUF_INIT;
+	const char **params = xcalloc(n, sizeof *params);
+	struct chunk *ch = xcalloc(1, sizeof *ch);
+	size_t i;
+
+	ch->job = job;
+	ch->members = members;
+	ch->n = n;
+	for (i = 0; i < n; i++) {
+		const struct tenant_info *t = &job->list.v[members[i]];
+
+		params[i] = t->schema;
+		/* the schema passed the ledger rule: written unquoted as pgdbm does */
+		strbuf_addf(&sql,
+			    "%sSELECT %zu, id, filename, checksum, applied_at::text FROM %s.%s\n"
+			    "  WHERE module_name = $%zu OR module_name IS NULL\n",
+			    i ? "UNION ALL " : "", i, t->schema, job->cfg->table, i + 1);
+	}
+	job->outstanding++;
+	pool_query(job->pool, strbuf_str(&sql), (int)n, params, list_ledgers_done, ch);
+	free(params);
+	strbuf_free(&sql);
+}
+
+static void
+list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
+{
+	struct tenant_job *job = arg;
+	const PGresult *r = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
+	size_t plen = strlen(job->cfg->prefix), alen = strlen(job->cfg->archive_prefix);
+	size_t *members = NULL, n_members = 0;
+	int i, n;
+
+	(void)p;
+	job->outstanding--;
+	if (job->error != NULL) {
+		maybe_finish(job);
+		return;
+	}
+	if (reply->conn_error != NULL || reply->error != NULL) {
+		char *e = error_text(reply);
+
+		job_fail(job, "cannot read the tenant schemas: %s", e);
+		free(e);
+		return;
+	}
+	n = PQntuples(r);
+	job->list.v = xcalloc((size_t)n + 1, sizeof *job->list.v);
+	job->list.n_files = job->files != NULL ? job->files->n : 0;
+	for (i = 0; i < n; i++) {
+		struct tenant_info *t = &job->list.v[job->list.n];
+		const char *schema = PQgetvalue(r, i, 0);
+		bool archived = PQgetvalue(r, i, 1)[0] == 't';
+
+		/* a schema with an invalid tenant id is not one of ours */
+		if (ident_ledger_problem(schema) != NULL)
+			continue;
+		t->schema = xstrdup(schema);
+		t->archived = archived;
+		t->id = xstrdup(schema + (archived ? alen : plen));
+		t->tables = atoi(PQgetvalue(r, i, 2));
+		t->size_bytes = atoll(PQgetvalue(r, i, 3));
+		t->has_ledger = PQgetvalue(r, i, 4)[0] == 't';
+		if (!archived && job->files != NULL)
+			t->pending = (int)job->files->n;
+		job->list.n++;
+	}
+	job->have_list = true;
+	job->phase = J_LEDGERS;
+	for (i = 0; i < (int)job->list.n; i++) {
+		if (job->list.v[i].archived || !job->list.v[i].has_ledger)
+			continue;
+		if (n_members == 0)
+			members = xcalloc(CHUNK, sizeof *members);
+		members[n_members++] = (size_t)i;
+		if (n_members == CHUNK) {
+			send_chunk(job, members, n_members);
+			members = NULL;
+			n_members = 0;
+		}
+	}
+	if (n_members > 0)
+		send_chunk(job, members, n_members);
+	if (job->outstanding == 0) {
+		free(members);
+		schedule(job);
+	}
+}
+
+/* Compare one tenant's ledger rows (rows[from..to) of r) with the folder. */
+static void
+judge_tenant(struct tenant_job *job, struct tenant_info *t, const PGresult *r, const int *rows,
+	     int from, int to)
+{
+	const struct migfile_set *files = job->files;
+	const char *last_applied = NULL;
+	int64_t best_id = -1;
+	size_t f;
+	int i;
+
+	t->applied = t->pending = t->drifted = t->out_of_order = t->missing = 0;
+	for (i = from; i < to; i++) {
+		const char *name = PQgetvalue(r, rows[i], 2);
+		const struct migfile *mf = files != NULL ? migfile_find(files, name) : NULL;
+		int64_t id = atoll(PQgetvalue(r, rows[i], 1));
+
+		if (mf == NULL)
+			t->missing++;
+		else if (strcmp(mf->up.checksum, PQgetvalue(r, rows[i], 3)) == 0)
+			t->applied++;
+		else
+			t->drifted++;
+		if (id > best_id) {
+			best_id = id;
+			free(t->last_file);
+			free(t->last_at);
+			t->last_file = xstrdup(name);
+			t->last_at = xstrdup(PQgetvalue(r, rows[i], 4));
+		}
+		if (mf != NULL && (last_applied == NULL || strcmp(name, last_applied) > 0))
+			last_applied = mf->name;
+	}
+	for (f = 0; files != NULL && f < files->n; f++) {
+		bool in = false;
+
+		for (i = from; i < to && !in; i++)
+			in = strcmp(PQgetvalue(r, rows[i], 2), files->v[f].name) == 0;
+		if (in)
+			continue;
+		if (last_applied != NULL && strcmp(files->v[f].name, last_applied) < 0)
+			t->out_of_order++;
+		else
+			t->pending++;
+	}
+}
+
+static void
+list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
+{
+	struct chunk *ch = arg;
+	struct tenant_job *job = ch->job;
+	const PGresult *r = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
+	size_t k;
+
+	(void)p;
+	job->outstanding--;
+	if (job->error != NULL) {
+		free(ch->members);
+		free(ch);
+		maybe_finish(job);
+		return;
+	}
+	if (reply->conn_error != NULL || reply->error != NULL) {
+		char *e = error_text(reply);
+
+		free(ch->members);
+		free(ch);
+		job_fail(job, "cannot read the tenant ledgers: %s", e);
+		free(e);
+		return;
+	}
+	/* column 0 is the UNION branch (the member); rows may come in any order
+	 * (a parallel append interleaves branches): bucket them first */
+	{
+		int n = PQntuples(r), i;
+		int *start = xcalloc(ch->n + 1, sizeof *start);
+		int *fill = xcalloc(ch->n + 1, sizeof *fill);
+		int *rows = xcalloc((size_t)n + 1, sizeof *rows);
+
+		for (i = 0; i < n; i++) {
+			size_t m = (size_t)atoi(PQgetvalue(r, i, 0));
+
+			if (m < ch->n)
+				start[m + 1]++;
+		}
+		for (k = 0; k < ch->n; k++)
+			start[k + 1] += start[k];
+		for (i = 0; i < n; i++) {
+			size_t m = (size_t)atoi(PQgetvalue(r, i, 0));
+
+			if (m < ch->n)
+				rows[start[m] + fill[m]++] = i;
+		}
+		for (k = 0; k < ch->n; k++)
+			judge_tenant(job, &job->list.v[ch->members[k]], r, rows, start[k],
+				     start[k + 1]);
+		free(start);
+		free(fill);
+		free(rows);
+	}
+	free(ch->members);
+	free(ch);
+	if (job->outstanding == 0)
+		schedule(job);
+}
+
+/* ---- provisioning one tenant ---- */
+
+static void worker_done(struct worker *w, enum tenant_result_state st, const char *error);
+static void prov_reply(struct conn *c, struct conn_reply *reply, void *arg);
+
+/* "{"a","b"}" for a text[] parameter. */
+static void
+pg_array(struct strbuf *sb, const char *const *v, size_t n)
+{
+	size_t i;
+	const char *p;
+
+	strbuf_addc(sb, '{');
+	for (i = 0; i < n; i++) {
+		strbuf_adds(sb, i ? ",\"" : "\"");
+		for (p = v[i]; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				strbuf_addc(sb, '\\');
+			strbuf_addc(sb, *p);
+		}
+		strbuf_addc(sb, '"');
+	}
+	strbuf_addc(sb, '}');
+}
+
+/* Line in the file of a server error position in w->body. */
+static int
+prov_error_line(const struct conn_reply *reply, const char *body)
+{
+	const char *pos_s = reply->error != NULL
+				    ? PQresultErrorField(reply->error, PG_DIAG_STATEMENT_POSITION)
+				    : NULL;
+	long pos, chars = 0;
+	const unsigned char *p;
+	int line = 1;
+
+	if (pos_s == NULL)
+		return 0;
+	pos = atol(pos_s);
+	for (p = (const unsigned char *)body; *p != '\0' && chars < pos - 1; p++) {
+		if ((*p & 0xC0) != 0x80)
+			chars++;
+		if (*p == '\n')
+			line++;
+	}
+	return line;
+}
+
+static void
+prov_send(struct worker *w, const char *sql, int n, const char *const *params)
+{
+	if (!conn_send(w->conn, sql, n, params, prov_reply, w)) {
+		struct conn_reply reply;
+
+		memset(&reply, 0, sizeof reply);
+		reply.conn_error = "the connection is not ready";
+		prov_reply(w->conn, &reply, w);
+	}
+}
+
+static void
+prov_next_file(struct worker *w)
+{
+	const struct migfile_set *files = w->job->files;
+	char *err;
+	int line = 0;
+
+	free(w->body);
+	w->body = NULL;
+	if (w->file >= files->n) {
+		/* every ledger row, the registry row and the event in one statement */
+		struct tenant_job *job = w->job;
+		struct strbuf names = STRBUF_INIT, sums = STRBUF_INIT, ms = STRBUF_INIT,
+			      sql = STRBUF_INIT;
+		const char **v = xcalloc(files->n + 1, sizeof *v);
+		char total[24];
+		const char *params[7];
+		size_t i;
+
+		for (i = 0; i < files->n; i++)
+			v[i] = files->v[i].name;
+		pg_array(&names, v, files->n);
+		for (i = 0; i < files->n; i++)
+			v[i] = files->v[i].up.checksum;
+		pg_array(&sums, v, files->n);
+		strbuf_addc(&ms, '{');
+		for (i = 0; i < files->n; i++)
+			strbuf_addf(&ms, "%s%d", i ? "," : "", w->exec_ms[i]);
+		strbuf_addc(&ms, '}');
+		free(v);
+		snprintf(total, sizeof total, "%lld",
+			 (long long)((loop_clock_us() - w->started_us) / 1000));
+		params[0] = w->schema;
+		params[1] = strbuf_str(&names);
+		params[2] = strbuf_str(&sums);
+		params[3] = strbuf_str(&ms);
+		params[4] = job->results[w->index].id;
+		params[5] = total;
+		params[6] = TOOL_NAME;
+		strbuf_addf(
+			&sql,
+			"WITH l AS (INSERT INTO %s.%s (filename, checksum, module_name, "
+			"execution_time_ms)\n"
+			"  SELECT f, c, $1, e FROM unnest($2::text[], $3::text[], $4::int[]) AS "
+			"u(f, c, e) RETURNING 1)",
+			w->schema, job->cfg->table);
+		if (job->cfg->registry != NULL)
+			strbuf_addf(&sql,
+				    ",\nr AS (INSERT INTO %s (id, schema_name) VALUES ($5, $1) "
+				    "RETURNING 1)",
+				    job->cfg->registry);
+		else
+			strbuf_adds(&sql, ",\nr AS (SELECT $5::text)");
+		strbuf_adds(&sql,
+			    "\nINSERT INTO pgdbm_console.events (action, module, schema_name, "
+			    "duration_ms, tool)\n"
+			    "SELECT 'provision', $1, $1, $6::int, $7 WHERE (SELECT count(*) FROM "
+			    "l) >= 0");
+		w->step = 2;
+		prov_send(w, strbuf_str(&sql), 7, params);
+		strbuf_free(&names);
+		strbuf_free(&sums);
+		strbuf_free(&ms);
+		strbuf_free(&sql);
+		return;
+	}
+	err = manager_render(w->mgr, files->v[w->file].up.text, &w->body, &line);
+	if (err != NULL) {
+		char *msg = xasprintf("%s:%d: %s", files->v[w->file].up.path, line, err);
+
+		free(err);
+		w->step = 9; /* roll back, then fail */
+		free(w->body);
+		w->body = msg;
+		prov_send(w, "ROLLBACK", -1, NULL);
+		return;
+	}
+	w->file_started_us = loop_clock_us();
+	w->step = 1;
+	prov_send(w, w->body, -1, NULL);
+}
+
+static void
+prov_reply(struct conn *c, struct conn_reply *reply, void *arg)
+{
+	struct worker *w = arg;
+	bool failed = reply->conn_error != NULL || reply->error != NULL;
+
+	(void)c;
+	switch (w->step) {
+	case 0: /* BEGIN; CREATE SCHEMA; ledger */
+	case 2: /* ledger rows, registry, event */
+		if (failed)
+			break;
+		if (w->step == 0) {
+			prov_next_file(w);
+			return;
+		}
+		w->step = 3;
+		prov_send(w, "COMMIT", -1, NULL);
+		return;
+	case 1: /* one migration */
+		if (failed)
+			break;
+		{
+			int64_t ms = (loop_clock_us() - w->file_started_us) / 1000;
+
+			w->exec_ms[w->file] = ms < 1 ? 1 : (int)ms;
+		}
+		w->file++;
+		prov_next_file(w);
+		return;
+	case 3: /* COMMIT */
+		if (failed)
+			break;
+		w->job->results[w->index].applied = (int)w->job->files->n;
+		worker_done(w, TENANT_OK, NULL);
+		return;
+	case 8: /* ROLLBACK after a failure: the error is in body */
+	case 9: {
+		char *msg = w->body;
+
+		w->body = NULL;
+		worker_done(w, TENANT_FAILED, msg);
+		free(msg);
+		return;
+	}
+	}
+	/* a failure: say where, roll everything back */
+	{
+		char *e = error_text(reply);
+		char *msg;
+
+		if (w->step == 1) {
+			int line = prov_error_line(reply, w->body);
+			const char *path = w->job->files->v[w->file].up.path;
+
+			msg = line > 0 ? xasprintf("%s:%d: %s", path, line, e)
+				       : xasprintf("%s: %s", path, e);
+		} else {
+			msg = xstrdup(e);
+		}
+		free(e);
+		free(w->body);
+		w->body = msg;
+		if (reply->conn_error != NULL || conn_state(w->conn) != CONN_READY) {
+			w->body = NULL;
+			worker_done(w, TENANT_FAILED, msg);
+			free(msg);
+			return;
+		}
+		w->step = 8;
+		prov_send(w, "ROLLBACK", -1, NULL);
+	}
+}
+
+static void
+prov_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
+{
+	struct worker *w = arg;
+	char *ddl, *sql;
+
+	(void)p;
+	w->req = NULL;
+	if (c == NULL) {
+		worker_done(w, TENANT_FAILED, error);
+		return;
+	}
+	w->conn = c;
+	w->exec_ms = xcalloc(w->job->files->n + 1, sizeof *w->exec_ms);
+	/* migrate_ledger_ddl creates the schema IF NOT EXISTS; here it must be new */
+	ddl = migrate_ledger_ddl(w->schema, w->job->cfg->table);
+	sql = xasprintf("BEGIN;\nCREATE SCHEMA \"%s\";\n%s", w->schema, ddl);
+	w->step = 0;
+	prov_send(w, sql, -1, NULL);
+	free(sql);
+	free(ddl);
+}
+
+/* The no-transaction path: schema, then the migrate engine, drop on failure. */
+static void prov_step_created(struct pool *p, struct conn_reply *reply, void *arg);
+static void prov_step_applied(struct mig_run *r, void *arg);
+static void prov_step_finished(struct pool *p, struct conn_reply *reply, void *arg);
+
+static void
+prov_step_start(struct worker *w)
+{
+	char *sql = xasprintf("CREATE SCHEMA \"%s\"", w->schema);
+
+	pool_query(w->job->pool, sql, 0, NULL, prov_step_created, w);
+	free(sql);
+}
+
+static void
+prov_step_created(struct pool *p, struct conn_reply *reply, void *arg)
+{
+	struct worker *w = arg;
+	struct mig_target t;
+	struct mig_opts o;
+
+	(void)p;
+	if (reply->conn_error != NULL || reply->error != NULL) {
+		char *e = error_text(reply);
+
+		worker_done(w, TENANT_FAILED, e);
+		free(e);
+		return;
+	}
+	memset(&t, 0, sizeof t);
+	t.label = w->schema;
+	t.mgr = w->mgr;
+	t.files = w->job->files;
+	mig_opts_defaults(&o);
+	o.lock_wait_ms = w->job->opts.lock_wait_ms;
+	w->run = migrate_start(MIG_RUN_APPLY, &t, &o, NULL, prov_step_applied, w);
+}
+
+static void
+prov_step_applied(struct mig_run *r, void *arg)
+{
+	struct worker *w = arg;
+	struct tenant_job *job = w->job;
+	char *sql;
+
+	if (migrate_ok(r)) {
+		const char *params[2] = { job->results[w->index].id, w->schema };
+
+		w->step = 20;
+		job->results[w->index].applied = (int)job->files->n;
+		if (job->cfg->registry != NULL) {
+			sql = xasprintf("INSERT INTO %s (id, schema_name) VALUES ($1, $2)",
+					job->cfg->registry);
+			pool_query(job->pool, sql, 2, params, prov_step_finished, w);
+			free(sql);
+		} else {
+			pool_query(job->pool, "SELECT 1 WHERE $1::text IS NOT NULL", 1, params,
+				   prov_step_finished, w);
+		}
+		return;
+	}
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		mig_error_format(migrate_error(r), &sb);
+		free(w->body);
+		w->body = strbuf_detach(&sb);
+	}
+	w->step = 21;
+	sql = xasprintf("DROP SCHEMA \"%s\" CASCADE", w->schema);
+	pool_query(job->pool, sql, 0, NULL, prov_step_finished, w);
+	free(sql);
+}
+
+static void
+prov_step_finished(struct pool *p, struct conn_reply *reply, void *arg)
+{
+	struct worker *w = arg;
+	char *msg;
+
+	(void)p;
+	if (w->step == 20) {
+		if (reply->conn_error != NULL || reply->error != NULL) {
+			char *e = error_text(reply);
+
+			msg = xasprintf("applied, but the registry row failed: %s", e);
+			free(e);
+			worker_done(w, TENANT_FAILED, msg);
+			free(msg);
+			return;
+		}
+		worker_done(w, TENANT_OK, NULL);
+		return;
+	}
+	msg = w->body;
+	w->body = NULL;
+	if (reply->conn_error != NULL || reply->error != NULL) {
+		char *e = error_text(reply);
+		char *m2 = xasprintf("%s; and dropping the schema failed: %s", msg, e);
+
+		free(e);
+		free(msg);
+		msg = m2;
+	}
+	worker_done(w, TENANT_FAILED, msg);
+	free(msg);
+}
+
+/* ---- archive, drop, restore ---- */
+
+static void admin_reply(struct conn *c, struct conn_reply *reply, void *arg);
+
+static void
+admin_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)p;
+	w->req = NULL;
+	if (c == NULL) {
+		worker_done(w, TENANT_FAILED, error);
+		return;
+	}
+	w->conn = c;
+	/* one transaction: the tenant's migration lock (transaction-scoped, so a
+	 * running migration is never renamed or dropped under it), the change,
+	 * the registry row and the event */
+	w->step = 30;
+	conn_send(c, "BEGIN", -1, NULL, admin_reply, w);
+}
+
+static void
+admin_reply(struct conn *c, struct conn_reply *reply, void *arg)
+{
+	struct worker *w = arg;
+	struct tenant_job *job = w->job;
+	const char *id = job->results[w->index].id;
+	bool failed = reply->conn_error != NULL || reply->error != NULL;
+
+	if (failed) {
+		char *e = error_text(reply);
+
+		if (reply->conn_error == NULL && conn_in_transaction(c)) {
+			free(w->body);
+			w->body = e;
+			w->step = 39;
+			conn_send(c, "ROLLBACK", -1, NULL, admin_reply, w);
+			return;
+		}
+		if (w->step == 39) {
+			char *msg = w->body;
+
+			w->body = NULL;
+			worker_done(w, TENANT_FAILED, msg);
+			free(msg);
+			free(e);
+			return;
+		}
+		worker_done(w, TENANT_FAILED, e);
+		free(e);
+		return;
+	}
+	switch (w->step) {
+	case 30: { /* BEGIN done: take the tenant's migration lock for the transaction */
+		char *key = xasprintf("pgdbm_migration_%s", w->schema);
+		const char *params[1] = { key };
+
+		w->step = 31;
+		conn_send(c, "SELECT pg_try_advisory_xact_lock(hashtext($1))", 1, params,
+			  admin_reply, w);
+		free(key);
+		return;
+	}
+	case 31: { /* lock answer */
+		char *archived = xasprintf("%s%s", job->cfg->archive_prefix, id);
+		struct strbuf sql = STRBUF_INIT;
+
+		if (PQgetvalue(reply->results[reply->n - 1], 0, 0)[0] != 't') {
+			free(archived);
+			free(w->body);
+			w->body = xasprintf("%s is migrating now (its migration lock is held); try "
+					    "again when it is done",
+					    w->schema);
+			w->step = 39;
+			conn_send(c, "ROLLBACK", -1, NULL, admin_reply, w);
+			return;
+		}
+		if (job->kind == TENANT_JOB_ARCHIVE)
+			strbuf_addf(&sql, "ALTER SCHEMA \"%s\" RENAME TO \"%s\"", w->schema,
+				    archived);
+		else if (job->kind == TENANT_JOB_DROP)
+			strbuf_addf(&sql, "DROP SCHEMA \"%s\" CASCADE", w->schema);
+		else
+			strbuf_addf(&sql, "ALTER SCHEMA \"%s\" RENAME TO \"%s\"", archived,
+				    w->schema);
+		free(archived);
+		w->step = 32;
+		conn_send(c, strbuf_str(&sql), -1, NULL, admin_reply, w);
+		strbuf_free(&sql);
+		return;
+	}
+	case 32: { /* the change is made: registry and event, then commit */
+		const char *action = job->kind == TENANT_JOB_ARCHIVE ? "archive"
+				     : job->kind == TENANT_JOB_DROP  ? "drop"
+								     : "restore";
+		const char *params[4] = { w->schema, id, action, TOOL_NAME };
+		struct strbuf sql = STRBUF_INIT;
+
+		if (job->cfg->registry != NULL) {
+			if (job->kind == TENANT_JOB_DROP)
+				strbuf_addf(&sql,
+					    "WITH r AS (DELETE FROM %s WHERE id = $2 RETURNING 1)",
+					    job->cfg->registry);
+			else
+				strbuf_addf(
+					&sql,
+					"WITH r AS (UPDATE %s SET status = %s, archived_at = %s "
+					"WHERE id = $2 RETURNING 1)",
+					job->cfg->registry,
+					job->kind == TENANT_JOB_ARCHIVE ? "'archived'" : "'active'",
+					job->kind == TENANT_JOB_ARCHIVE ? "now()" : "NULL");
+		} else {
+			strbuf_adds(&sql, "WITH r AS (SELECT $2::text)");
+		}
+		strbuf_adds(&sql,
+			    "\nINSERT INTO pgdbm_console.events (action, module, schema_name, "
+			    "tool) SELECT $3, $1, $1, $4");
+		w->step = 33;
+		conn_send(c, strbuf_str(&sql), 4, params, admin_reply, w);
+		strbuf_free(&sql);
+		return;
+	}
+	case 33:
+		w->step = 34;
+		conn_send(c, "COMMIT", -1, NULL, admin_reply, w);
+		return;
+	case 34:
+		worker_done(w, TENANT_OK, NULL);
+		return;
+	case 39: {
+		char *msg = w->body;
+
+		w->body = NULL;
+		worker_done(w, TENANT_FAILED, msg);
+		free(msg);
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+/* ---- fan-out: one migrate run per tenant ---- */
+
+/* Apply the failure policy as soon as a tenant fails, not when its run ends. */
+static void
+note_failure(struct tenant_job *job, const struct tenant_result *res)
+{
+	if (res->canary || job->opts.on_failure == PROFILE_ON_FAILURE_STOP) {
+		job->stop = true;
+		job->prog.stopped = true;
+	}
+}
+
+static void
+fan_progress(struct mig_run *r, const char *what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)what;
+	if (migrate_failing(r))
+		note_failure(w->job, &w->job->results[w->index]);
+}
+
+static void
+fan_done(struct mig_run *r, void *arg)
+{
+	struct worker *w = arg;
+	size_t n;
+
+	migrate_done_list(r, &n);
+	w->job->results[w->index].applied = (int)n;
+	if (migrate_ok(r)) {
+		worker_done(w, TENANT_OK, NULL);
+	} else {
+		struct strbuf sb = STRBUF_INIT;
+
+		mig_error_format(migrate_error(r), &sb);
+		worker_done(w, TENANT_FAILED, strbuf_str(&sb));
+		strbuf_free(&sb);
+	}
+}
+
+/* ---- the scheduler ---- */
+
+static void
+worker_free(struct worker *w)
+{
+	migrate_run_free(&w->run);
+	manager_free(&w->mgr);
+	free(w->schema);
+	free(w->exec_ms);
+	free(w->body);
+	free(w);
+}
+
+static void
+unlink_worker(struct tenant_job *job, struct worker *w)
+{
+	struct worker **pp;
+
+	for (pp = &job->workers; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			return;
+		}
+	}
+}
+
+static void
+after_worker(struct loop *loop, void *arg)
+{
+	struct tenant_job *job = arg;
+
+	(void)loop;
+	job->kick = NULL;
+	schedule(job);
+}
+
+static void
+worker_done(struct worker *w, enum tenant_result_state st, const char *error)
+{
+	struct tenant_job *job = w->job;
+	const struct tenant_result *res = &job->results[w->index];
+	int64_t ms = (loop_clock_us() - w->started_us) / 1000;
+
+	if (w->conn != NULL) {
+		pool_release(job->pool, w->conn);
+		w->conn = NULL;
+	}
+	result_end(job, w->index, st, error, ms);
+	if (st == TENANT_FAILED) {
+		msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label, "tenant %s: %s",
+			   res->id, error != NULL ? error : "failed");
+		note_failure(job, res);
+	}
+	unlink_worker(job, w);
+	/* the run that called us is still on the stack: free it later */
+	if (w->run != NULL) {
+		struct mig_run *r = w->run;
+
+		w->run = NULL;
+		w->next = NULL;
+		migrate_run_free(&r); /* safe: migrate runs call done last */
+	}
+	worker_free(w);
+	notify(job);
+	/* start the next ones from the loop, not from inside this callback */
+	if (job->kick == NULL)
+		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
+}
+
+static void
+start_worker(struct tenant_job *job, size_t i)
+{
+	struct worker *w = xcalloc(1, sizeof *w);
+	struct tenant_result *res = &job->results[i];
+	char *err = NULL;
+
+	w->job = job;
+	w->index = i;
+	w->schema = tenant_schema(job->cfg, res->id);
+	w->started_us = loop_clock_us();
+	w->next = job->workers;
+	job->workers = w;
+	res->state = TENANT_RUNNING;
+	job->prog.running++;
+
+	if (job->kind == TENANT_JOB_PROVISION || job->kind == TENANT_JOB_MIGRATE ||
+	    job->kind == TENANT_JOB_ROLLBACK) {
+		w->mgr = manager_new(job->pool, w->schema, w->schema, job->cfg->table, &err);
+		if (w->mgr == NULL) {
+			worker_done(w, TENANT_FAILED, err);
+			free(err);
+			return;
+		}
+	}
+	switch (job->kind) {
+	case TENANT_JOB_PROVISION:
+		if (job->no_tx)
+			prov_step_start(w);
+		else
+			w->req = pool_acquire(job->pool, prov_acquired, w);
+		return;
+	case TENANT_JOB_ARCHIVE:
+	case TENANT_JOB_DROP:
+	case TENANT_JOB_RESTORE:
+		w->req = pool_acquire(job->pool, admin_acquired, w);
+		return;
+	case TENANT_JOB_MIGRATE:
+	case TENANT_JOB_ROLLBACK: {
+		struct mig_target t;
+		struct mig_opts o;
+
+		memset(&t, 0, sizeof t);
+		t.label = w->schema;
+		t.mgr = w->mgr;
+		t.files = job->files;
+		t.read_only = job->db->cfg->read_only;
+		mig_opts_defaults(&o);
+		o.lock_wait_ms = job->opts.lock_wait_ms;
+		w->run = migrate_start(job->kind == TENANT_JOB_MIGRATE ? MIG_RUN_APPLY
+								       : MIG_RUN_ROLLBACK,
+				       &t, &o, fan_progress, fan_done, w);
+		return;
+	}
+	case TENANT_JOB_LIST:
+		break;
+	}
+}
+
+/* Pick the tenants a fan-out works on, from the list. */
+static void
+pick_fanout(struct tenant_job *job)
+{
+	size_t i, j;
+
+	for (i = 0; i < job->list.n; i++) {
+		const struct tenant_info *t = &job->list.v[i];
+		bool wanted = !t->archived;
+
+		if (job->opts.n_ids > 0) {
+			wanted = false;
+			for (j = 0; j < job->opts.n_ids && !wanted; j++)
+				wanted = strcmp(job->ids[j], t->id) == 0;
+		}
+		if (job->filter != NULL && strstr(t->id, job->filter) == NULL)
+			wanted = false;
+		if (!wanted)
+			continue;
+		add_result(job, t->id);
+		if (job->kind == TENANT_JOB_MIGRATE && t->pending == 0 && t->out_of_order == 0 &&
+		    t->drifted == 0) {
+			result_end(job, job->n_results - 1, TENANT_SKIPPED, "up to date", 0);
+		} else if (job->kind == TENANT_JOB_ROLLBACK && t->applied == 0 && t->drifted == 0) {
+			result_end(job, job->n_results - 1, TENANT_SKIPPED, "nothing applied", 0);
+		}
+	}
+	/* ids asked for that do not exist */
+	for (j = 0; j < job->opts.n_ids; j++) {
+		bool known = false;
+
+		for (i = 0; i < job->n_results && !known; i++)
+			known = strcmp(job->results[i].id, job->ids[j]) == 0;
+		if (!known) {
+			add_result(job, job->ids[j]);
+			result_end(job, job->n_results - 1, TENANT_FAILED, "no such tenant", 0);
+		}
+	}
+	job->prog.total = job->n_results;
+}
+
+static size_t
+count_running(const struct tenant_job *job)
+{
+	return job->prog.running;
+}
+
+/* Start what may start; finish when nothing is left. */
+static void
+schedule(struct tenant_job *job)
+{
+	if (job->phase == J_DONE)
+		return;
+	if (job->phase == J_LEDGERS || job->phase == J_CATALOG) {
+		if (job->kind == TENANT_JOB_LIST) {
+			job->prog.total = job->list.n;
+			job->prog.done = job->list.n;
+			maybe_finish(job);
+			return;
+		}
+		pick_fanout(job);
+		job->phase = J_RUN;
+		/* canaries: the first ones, one at a time */
+		{
+			size_t i, n = 0;
+			int want = job->opts.canaries;
+
+			for (i = 0; i < job->n_results && (int)n < want; i++) {
+				if (job->results[i].state == TENANT_WAITING) {
+					job->results[i].canary = true;
+					n++;
+				}
+			}
+			job->canaries = n;
+		}
+		notify(job);
+	}
+	if (job->phase != J_RUN)
+		return;
+	while (!job->stop && job->next < job->n_results) {
+		struct tenant_result *r = &job->results[job->next];
+		bool canary_running = false;
+		struct worker *w;
+
+		if (r->state != TENANT_WAITING) {
+			job->next++;
+			continue;
+		}
+		for (w = job->workers; w != NULL; w = w->next)
+			canary_running = canary_running || job->results[w->index].canary;
+		if (canary_running)
+			break;
+		if (r->canary && count_running(job) > 0)
+			break;
+		if ((int)count_running(job) >= job->concurrency)
+			break;
+		job->next++;
+		start_worker(job, job->next - 1);
+		if (job->phase == J_DONE)
+			return;
+	}
+	if (count_running(job) == 0 && (job->stop || job->next >= job->n_results))
+		maybe_finish(job);
+}
+
+static void
+job_finish(struct tenant_job *job)
+{
+	size_t i;
+
+	if (job->phase == J_DONE)
+		return;
+	for (i = 0; i < job->n_results; i++) {
+		if (job->results[i].state == TENANT_WAITING)
+			result_end(job, i, TENANT_SKIPPED,
+				   job->prog.cancelled ? "cancelled"
+				   : job->prog.stopped
+					   ? "not started: the run stopped after a failure"
+					   : "not started",
+				   0);
+	}
+	job->phase = J_DONE;
+	job->prog.finished = true;
+	notify(job);
+	if (job->done != NULL)
+		job->done(job, job->arg);
+	else if (job->freed)
+		job_really_free(job);
+}
+
+/* ---- the start of each kind ---- */
+
+static void prepare_done(struct pool *p, struct conn_reply *reply, void *arg);
+
+/* Provision: which schemas exist already, and the registry. */
+static void
+check_existing(struct tenant_job *job)
+{
+	struct strbuf arr = STRBUF_INIT;
+	char **schemas = xcalloc(job->opts.n_ids * 2 + 1, sizeof *schemas);
+	const char *params[1];
+	size_t i;
+
+	for (i = 0; i < job->opts.n_ids; i++) {
+		schemas[2 * i] = tenant_schema(job->cfg, job->ids[i]);
+		schemas[2 * i + 1] = xasprintf("%s%s", job->cfg->archive_prefix, job->ids[i]);
+	}
+	pg_array(&arr, (const char *const *)schemas, job->opts.n_ids * 2);
+	for (i = 0; i < job->opts.n_ids * 2; i++)
+		free(schemas[i]);
+	free(schemas);
+	params[0] = strbuf_str(&arr);
+	job->phase = J_EXISTING;
+	job->outstanding++;
+	pool_query(job->pool, "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])", 1,
+		   params, prepare_done, job);
+	strbuf_free(&arr);
+}
+
+static void
+existing_checked(struct tenant_job *job, const PGresult *r)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < job->opts.n_ids; i++) {
+		char *schema = tenant_schema(job->cfg, job->ids[i]);
+		char *archived = xasprintf("%s%s", job->cfg->archive_prefix, job->ids[i]);
+
+		add_result(job, job->ids[i]);
+		for (k = 0; k < PQntuples(r); k++) {
+			const char *n = PQgetvalue(r, k, 0);
+
+			if (strcmp(n, schema) == 0)
+				result_end(job, job->n_results - 1, TENANT_FAILED,
+					   "already exists (schema found)", 0);
+			else if (strcmp(n, archived) == 0)
+				result_end(
+					job, job->n_results - 1, TENANT_FAILED,
+					"an archived tenant with this id exists; restore or drop "
+					"it first",
+					0);
+		}
+		free(schema);
+		free(archived);
+	}
+	/* the same id twice */
+	for (i = 1; i < job->n_results; i++) {
+		size_t j;
+
+		for (j = 0; j < i; j++) {
+			if (job->results[i].state == TENANT_WAITING &&
+			    strcmp(job->results[i].id, job->results[j].id) == 0)
+				result_end(job, i, TENANT_SKIPPED, "given twice", 0);
+		}
+	}
+	job->prog.total = job->n_results;
+}
+
+/* The events table, and the registry table when the profile names one. */
+static void
+ensure_tables(struct tenant_job *job)
+{
+	struct strbuf sql = STRBUF_INIT;
+
+	strbuf_adds(&sql, migrate_events_ddl());
+	if (job->cfg->registry != NULL) {
+		const char *dot = strchr(job->cfg->registry, '.');
+
+		if (dot != NULL)
+			strbuf_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %.*s;\n",
+				    (int)(dot - job->cfg->registry), job->cfg->registry);
+		strbuf_addf(&sql,
+			    "CREATE TABLE IF NOT EXISTS %s (\n"
+			    "    id TEXT PRIMARY KEY,\n"
+			    "    schema_name TEXT NOT NULL UNIQUE,\n"
+			    "    status TEXT NOT NULL DEFAULT 'active',\n"
+			    "    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+			    "    archived_at TIMESTAMPTZ\n"
+			    ");\n",
+			    job->cfg->registry);
+	}
+	job->phase = J_PREPARE;
+	job->outstanding++;
+	/* quiet: no "already exists, skipping" notices for the message log */
+	{
+		char *script = xasprintf("SET client_min_messages = warning;\n%sRESET "
+					 "client_min_messages;\n",
+					 strbuf_str(&sql));
+
+		pool_query(job->pool, script, -1, NULL, prepare_done, job);
+		free(script);
+	}
+	strbuf_free(&sql);
+}
+
+static void
+prepare_done(struct pool *p, struct conn_reply *reply, void *arg)
+{
+	struct tenant_job *job = arg;
+	const PGresult *r = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
+
+	(void)p;
+	job->outstanding--;
+	if (job->error != NULL) {
+		maybe_finish(job);
+		return;
+	}
+	if (reply->conn_error != NULL || reply->error != NULL) {
+		char *e = error_text(reply);
+
+		job_fail(job, "%s: %s",
+			 job->phase == J_PREPARE ? "cannot create the console's tables"
+						 : "cannot check the tenant schemas",
+			 e);
+		free(e);
+		return;
+	}
+	if (job->phase == J_PREPARE) {
+		if (job->kind == TENANT_JOB_PROVISION) {
+			check_existing(job);
+			return;
+		}
+		if (job->kind == TENANT_JOB_MIGRATE || job->kind == TENANT_JOB_ROLLBACK) {
+			read_catalog(job);
+			return;
+		}
+		/* archive, drop, restore: the one tenant must exist in the right form */
+		check_existing(job);
+		return;
+	}
+	if (job->phase == J_EXISTING) {
+		if (job->kind == TENANT_JOB_PROVISION) {
+			existing_checked(job, r);
+		} else {
+			size_t i;
+
+			for (i = 0; i < job->opts.n_ids; i++)
+				add_result(job, job->ids[i]);
+			job->prog.total = job->n_results;
+			for (i = 0; i < job->n_results; i++) {
+				char *schema = tenant_schema(job->cfg, job->results[i].id);
+				char *archived = xasprintf("%s%s", job->cfg->archive_prefix,
+							   job->results[i].id);
+				bool live = false, arch = false;
+				int k;
+
+				for (k = 0; k < PQntuples(r); k++) {
+					live = live || strcmp(PQgetvalue(r, k, 0), schema) == 0;
+					arch = arch || strcmp(PQgetvalue(r, k, 0), archived) == 0;
+				}
+				if (job->kind == TENANT_JOB_RESTORE && !arch)
+					result_end(job, i, TENANT_FAILED,
+						   "no archived tenant with this id", 0);
+				else if (job->kind == TENANT_JOB_RESTORE && live)
+					result_end(job, i, TENANT_FAILED,
+						   "a live tenant with this id exists already", 0);
+				else if (job->kind != TENANT_JOB_RESTORE && !live)
+					result_end(job, i, TENANT_FAILED, "no such tenant", 0);
+				else if (job->kind == TENANT_JOB_ARCHIVE && arch)
+					result_end(job, i, TENANT_FAILED,
+						   "an archived copy exists already; drop it first",
+						   0);
+				free(schema);
+				free(archived);
+			}
+		}
+		job->phase = J_RUN;
+		notify(job);
+		schedule(job);
+	}
+}
+
+struct tenant_job *
+tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct migfile_set *files,
+		 const struct tenant_job_opts *opts, tenant_job_cb changed, tenant_job_cb done,
+		 void *arg)
+{
+	struct tenant_job *job = xcalloc(1, sizeof *job);
+	size_t i;
+
+	job->kind = kind;
+	job->db = db;
+	job->cfg = &db->cfg->tenants;
+	job->files = files;
+	job->opts = *opts;
+	job->changed = changed;
+	job->done = done;
+	job->arg = arg;
+	job->pool = db->pool;
+	job->loop = pool_loop(db->pool);
+	job->prog.started_ms = loop_now(job->loop);
+	job->prog.eta_ms = -1;
+	if (opts->n_ids > 0) {
+		job->ids = xcalloc(opts->n_ids, sizeof *job->ids);
+		for (i = 0; i < opts->n_ids; i++)
+			job->ids[i] = xstrdup(opts->ids[i]);
+	}
+	job->opts.ids = NULL;
+	job->filter = opts->filter != NULL ? xstrdup(opts->filter) : NULL;
+	if (!job->opts.on_failure_set)
+		job->opts.on_failure = job->cfg->on_failure;
+	if (job->opts.canaries < 0)
+		job->opts.canaries = job->cfg->canaries;
+	job->concurrency = opts->concurrency > 0 ? opts->concurrency : job->cfg->concurrency;
+	if (job->concurrency > db->cfg->pool.max)
+		job->concurrency = db->cfg->pool.max;
+	if (job->concurrency < 1)
+		job->concurrency = 1;
+
+	if (!job->cfg->present) {
+		job_fail(job, "database %s has no tenants section in its profile", db->cfg->label);
+		return job;
+	}
+	if (kind != TENANT_JOB_LIST && db->cfg->read_only) {
+		job_fail(job, "the profile is read-only: tenants are not changed from it");
+		return job;
+	}
+	for (i = 0; i < job->opts.n_ids; i++) {
+		char *why = tenant_id_problem(job->cfg, job->ids[i]);
+
+		if (why != NULL) {
+			job_fail(job, "%s", why);
+			free(why);
+			return job;
+		}
+	}
+	if ((kind == TENANT_JOB_ARCHIVE || kind == TENANT_JOB_DROP) && !opts->confirmed) {
+		job_fail(job, "deprovisioning needs the tenant id typed back (--confirm ID)");
+		return job;
+	}
+	if ((kind == TENANT_JOB_PROVISION || kind == TENANT_JOB_ARCHIVE ||
+	     kind == TENANT_JOB_DROP || kind == TENANT_JOB_RESTORE) &&
+	    job->opts.n_ids == 0) {
+		job_fail(job, "no tenant id given");
+		return job;
+	}
+	if (kind == TENANT_JOB_PROVISION) {
+		for (i = 0; files != NULL && i < files->n; i++) {
+			struct sqlsplit_problem prob;
+
+			if (files->v[i].no_transaction) {
+				job->no_tx = true;
+				continue;
+			}
+			/* refuse before any SQL what cannot run in the transaction */
+			if (sqlsplit_scan_tx(files->v[i].up.text, 0, &prob)) {
+				job_fail(job, "%s:%d: %s", files->v[i].up.path, prob.line,
+					 prob.reason);
+				sqlsplit_problem_free(&prob);
+				return job;
+			}
+		}
+	}
+	if (kind == TENANT_JOB_LIST)
+		read_catalog(job);
+	else
+		ensure_tables(job);
+	return job;
+}
+
+void
+tenant_job_cancel(struct tenant_job *job)
+{
+	if (job->phase == J_DONE)
+		return;
+	job->stop = true;
+	job->prog.cancelled = true;
+	notify(job);
+	if (job->phase == J_RUN)
+		schedule(job);
+}
+
+static void
+job_really_free(struct tenant_job *job)
+{
+	size_t i;
+
+	loop_timer_cancel(job->loop, &job->kick);
+	while (job->workers != NULL) {
+		struct worker *w = job->workers;
+
+		job->workers = w->next;
+		pool_request_cancel(job->pool, &w->req);
+		if (w->conn != NULL) {
+			conn_abandon(w->conn);
+			pool_discard(job->pool, w->conn);
+		}
+		worker_free(w);
+	}
+	for (i = 0; i < job->n_results; i++) {
+		free(job->results[i].id);
+		free(job->results[i].error);
+	}
+	free(job->results);
+	for (i = 0; i < job->opts.n_ids; i++)
+		free(job->ids[i]);
+	free(job->ids);
+	free(job->filter);
+	free(job->error);
+	tenant_list_free(&job->list);
+	strbuf_free(&job->scratch);
+	free(job);
+}
+
+void
+tenant_job_free(struct tenant_job **jp)
+{
+	struct tenant_job *job = *jp;
+
+	if (job == NULL)
+		return;
+	*jp = NULL;
+	job->changed = NULL;
+	job->done = NULL;
+	if (job->phase != J_DONE) {
+		/* queries and workers still refer to the job: stop it, and let it
+		 * free itself when the last of them is done */
+		job->freed = true;
+		tenant_job_cancel(job);
+		return;
+	}
+	job_really_free(job);
+}
+
+const struct tenant_progress *
+tenant_job_progress(const struct tenant_job *job)
+{
+	return &job->prog;
+}
+
+const struct tenant_result *
+tenant_job_results(const struct tenant_job *job, size_t *n)
+{
+	*n = job->n_results;
+	return job->results;
+}
+
+const char *
+tenant_job_error(const struct tenant_job *job)
+{
+	return job->error;
+}
+
+struct tenant_list *
+tenant_job_list(struct tenant_job *job)
+{
+	return job->have_list ? &job->list : NULL;
+}
+
+enum tenant_job_kind
+tenant_job_kind(const struct tenant_job *job)
+{
+	return job->kind;
+}
