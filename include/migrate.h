@@ -116,6 +116,9 @@ struct mig_opts {
 	bool allow_drift;	 /* apply although applied files were modified */
 	const char *repair_file; /* repair: the file whose new checksum is accepted */
 	int server_version_num;	 /* for the transaction-block classifier; 0: ask the server */
+	bool lean;		 /* fan-outs: assume the events table exists, skip the
+				    failure history, and commit the last file together
+				    with the unlock (fewer round trips per tenant) */
 };
 
 void mig_opts_defaults(struct mig_opts *o);
@@ -144,8 +147,11 @@ void mig_plan_rollback(struct mig_plan *plan, const struct mig_status *st,
 		       const struct mig_opts *opts);
 void mig_plan_free(struct mig_plan *plan);
 
-/* pgdbm's ledger DDL for <schema>.<table> (CREATE TABLE + INDEX IF NOT EXISTS). */
-char *migrate_ledger_ddl(const char *schema, const char *table);
+/*
+ * pgdbm's ledger DDL for <schema>.<table> (CREATE TABLE + INDEX IF NOT
+ * EXISTS), preceded by CREATE SCHEMA IF NOT EXISTS when create_schema.
+ */
+char *migrate_ledger_ddl(const char *schema, const char *table, bool create_schema);
 
 /* The console's events table DDL (schema, table and index, IF NOT EXISTS). */
 const char *migrate_events_ddl(void);

@@ -117,24 +117,28 @@ dup_or_null(const char *s)
  * ------------------------------------------------------------------------ */
 
 char *
-migrate_ledger_ddl(const char *schema, const char *table)
+migrate_ledger_ddl(const char *schema, const char *table, bool create_schema)
 {
-	/* pgdbm's text, names unquoted as pgdbm writes them; the schema is
-	 * created first (quoted: it passed the ledger rule, so it is the same) */
-	return xasprintf(
-		"CREATE SCHEMA IF NOT EXISTS \"%s\";\n"
-		"CREATE TABLE IF NOT EXISTS %s.%s (\n"
-		"    id SERIAL PRIMARY KEY,\n"
-		"    filename VARCHAR(255) NOT NULL,\n"
-		"    checksum VARCHAR(64) NOT NULL,\n"
-		"    module_name VARCHAR(100),\n"
-		"    applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
-		"    applied_by VARCHAR(100) DEFAULT CURRENT_USER,\n"
-		"    execution_time_ms INTEGER,\n"
-		"    UNIQUE(filename, module_name)\n"
-		");\n"
-		"CREATE INDEX IF NOT EXISTS idx_%s_module ON %s.%s(module_name, filename);\n",
-		schema, schema, table, table, schema, table);
+	struct strbuf sb = STRBUF_INIT;
+
+	/* pgdbm's text, names unquoted as pgdbm writes them; the schema, when
+	 * asked for, first (quoted: it passed the ledger rule, so it is the same) */
+	if (create_schema)
+		strbuf_addf(&sb, "CREATE SCHEMA IF NOT EXISTS \"%s\";\n", schema);
+	strbuf_addf(&sb,
+		    "CREATE TABLE IF NOT EXISTS %s.%s (\n"
+		    "    id SERIAL PRIMARY KEY,\n"
+		    "    filename VARCHAR(255) NOT NULL,\n"
+		    "    checksum VARCHAR(64) NOT NULL,\n"
+		    "    module_name VARCHAR(100),\n"
+		    "    applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
+		    "    applied_by VARCHAR(100) DEFAULT CURRENT_USER,\n"
+		    "    execution_time_ms INTEGER,\n"
+		    "    UNIQUE(filename, module_name)\n"
+		    ");\n"
+		    "CREATE INDEX IF NOT EXISTS idx_%s_module ON %s.%s(module_name, filename);\n",
+		    schema, table, table, schema, table);
+	return strbuf_detach(&sb);
 }
 
 const char *
@@ -504,6 +508,7 @@ struct mig_run {
 	bool ledger_exists, events_exist, locked;
 	bool cancel, finished, ok, cancelled, waited;
 	bool orphaned; /* freed by its owner while a pool query still refers to it */
+	bool unlock_with_commit;
 	int server_version;
 
 	struct mig_status status;
@@ -754,7 +759,8 @@ send_read_events(struct mig_run *r)
 	const char *params[2] = { r->t.mgr->module, r->t.mgr->schema };
 
 	r->phase = P_READ_EVENTS;
-	if (!r->events_exist) {
+	/* lean runs (fan-outs) apply without the failure history */
+	if (!r->events_exist || (r->opts.lean && r->kind != MIG_RUN_STATUS)) {
 		struct conn_reply none;
 
 		memset(&none, 0, sizeof none);
@@ -1081,7 +1087,7 @@ advance(struct mig_run *r, struct conn_reply *reply)
 
 				if (!r->ledger_exists && r->kind == MIG_RUN_APPLY) {
 					char *l = migrate_ledger_ddl(r->t.mgr->schema,
-								     r->t.mgr->table);
+								     r->t.mgr->table, true);
 
 					strbuf_adds(&ddl, l);
 					free(l);
@@ -1153,10 +1159,20 @@ advance(struct mig_run *r, struct conn_reply *reply)
 			send_unlock(r);
 			return;
 		}
-		if (res != NULL && !reply_failed(reply))
+		if (res != NULL && !reply_failed(reply)) {
 			read_rows(r, res);
-		else
+		} else if (r->opts.lean && r->ledger_exists && r->kind == MIG_RUN_APPLY) {
+			/* lean runs guessed that the ledger exists: create it now */
+			char *ddl = migrate_ledger_ddl(r->t.mgr->schema, r->t.mgr->table, true);
+
 			r->ledger_exists = false;
+			r->phase = P_CREATE;
+			send(r, ddl, -1, NULL);
+			free(ddl);
+			return;
+		} else {
+			r->ledger_exists = false;
+		}
 		send_read_events(r);
 		return;
 
@@ -1268,6 +1284,7 @@ advance(struct mig_run *r, struct conn_reply *reply)
 				 * re-running the file one statement at a time */
 				set_error_from(r, reply, r->script->path);
 				r->failed_in_step = true;
+				progress(r, "%s failed", r->plan.steps[r->step]->filename);
 				r->locating = true;
 				sqlsplit_split(r->rendered, &r->stmts);
 				r->phase = P_ROLLBACK;
@@ -1317,6 +1334,17 @@ advance(struct mig_run *r, struct conn_reply *reply)
 		}
 		if (conn_in_transaction(r->conn)) {
 			r->phase = P_COMMIT;
+			if (r->opts.lean && r->step + 1 == r->plan.n && r->locked) {
+				/* the module name passed the identifier rule: a literal is safe */
+				char *sql = xasprintf(
+					"COMMIT;\nSELECT pg_advisory_unlock(hashtext('%s'))",
+					r->t.mgr->lock_key_text);
+
+				r->unlock_with_commit = true;
+				send(r, sql, -1, NULL);
+				free(sql);
+				return;
+			}
 			send(r, "COMMIT", -1, NULL);
 			return;
 		}
@@ -1329,6 +1357,10 @@ advance(struct mig_run *r, struct conn_reply *reply)
 		if (reply_failed(reply)) {
 			step_failed(r, reply, 0);
 			return;
+		}
+		if (r->unlock_with_commit) {
+			r->unlock_with_commit = false;
+			r->locked = false;
 		}
 		record_done(r, r->step_exec_ms);
 		r->step++;
@@ -1386,6 +1418,15 @@ acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 		return;
 	}
 	r->conn = c;
+	if (r->opts.lean && r->kind != MIG_RUN_STATUS) {
+		/* the caller made sure the events table exists; the ledger is found
+		 * (or created) when it is read under the lock */
+		r->ledger_exists = true;
+		r->events_exist = true;
+		r->lock_deadline_ms = loop_now(r->loop) + r->opts.lock_wait_ms;
+		lock_timer_cb(r->loop, r);
+		return;
+	}
 	r->phase = P_TABLES;
 	send(r,
 	     "SELECT to_regclass($1) IS NOT NULL, to_regclass('pgdbm_console.events') IS NOT NULL,"

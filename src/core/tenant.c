@@ -270,10 +270,13 @@ struct worker {
 	int step;    /* provision: which round trip */
 	size_t file; /* provision: next migration */
 	int64_t started_us, file_started_us;
-	int *exec_ms; /* provision: per migration */
-	char *body;   /* provision: what was sent for the current file */
+	int *exec_ms;  /* provision: per migration */
+	long *offsets; /* provision: character offset of each migration in body */
+	char *body;    /* provision: what was sent for the current file */
 	struct worker *next;
 };
+
+struct bulk;
 
 struct tenant_job {
 	enum tenant_job_kind kind;
@@ -307,11 +310,24 @@ struct tenant_job {
 	bool freed;		 /* the owner let go: free it when it finishes */
 	struct loop_timer *kick; /* schedule() from the loop, outside callbacks */
 	struct strbuf scratch;
+
+	/* fan-out in bulk (see "bulk fan-out" below) */
+	bool bulk;	   /* MIGRATE: batches of tenants per connection */
+	bool bulk_started; /* the bulk workers have been started */
+	int bulk_active;   /* bulk workers still running */
+	size_t bulk_next;  /* next result a bulk worker may take */
+	size_t *res_list;  /* list index of each result (SIZE_MAX: none) */
+	bool *slow;	   /* results the per-tenant path must take */
+	bool bulk_done;	   /* the bulk workers have all ended */
+	struct bulk *bulks;
 };
 
 static void job_finish(struct tenant_job *job);
 static void job_really_free(struct tenant_job *job);
 static void schedule(struct tenant_job *job);
+static bool bulk_schedule(struct tenant_job *job);
+static void start_worker(struct tenant_job *job, size_t i);
+static void after_worker(struct loop *loop, void *arg);
 
 static void
 notify(struct tenant_job *job)
@@ -334,7 +350,8 @@ static void job_fail(struct tenant_job *job, const char *fmt, ...) ATTR_FORMAT(2
 static void
 maybe_finish(struct tenant_job *job)
 {
-	if (job->phase == J_DONE || job->outstanding > 0 || job->prog.running > 0)
+	if (job->phase == J_DONE || job->outstanding > 0 || job->prog.running > 0 ||
+	    job->bulk_active > 0)
 		return;
 	job_finish(job);
 }
@@ -437,26 +454,31 @@ static void
 send_chunk(struct tenant_job *job, size_t *members, size_t n)
 {
 	struct strbuf sql = STRBUF_INIT;
-	const char **params = xcalloc(n, sizeof *params);
 	struct chunk *ch = xcalloc(1, sizeof *ch);
 	size_t i;
 
 	ch->job = job;
 	ch->members = members;
 	ch->n = n;
+	/*
+	 * One read-only transaction without parallel workers: a parallel append
+	 * over hundreds of tiny ledgers costs ten times its work in worker
+	 * start-up. This is a simple-protocol script, so the module names go in
+	 * as literals: they are schema names that passed the ledger rule
+	 * (a-z, 0-9, _ only), like the identifiers beside them.
+	 */
+	strbuf_adds(&sql, "BEGIN READ ONLY;\nSET LOCAL max_parallel_workers_per_gather = 0;\n");
 	for (i = 0; i < n; i++) {
 		const struct tenant_info *t = &job->list.v[members[i]];
 
-		params[i] = t->schema;
-		/* the schema passed the ledger rule: written unquoted as pgdbm does */
 		strbuf_addf(&sql,
 			    "%sSELECT %zu, id, filename, checksum, applied_at::text FROM %s.%s\n"
-			    "  WHERE module_name = $%zu OR module_name IS NULL\n",
-			    i ? "UNION ALL " : "", i, t->schema, job->cfg->table, i + 1);
+			    "  WHERE module_name = '%s' OR module_name IS NULL\n",
+			    i ? "UNION ALL " : "", i, t->schema, job->cfg->table, t->schema);
 	}
+	strbuf_adds(&sql, ";\nCOMMIT;\n");
 	job->outstanding++;
-	pool_query(job->pool, strbuf_str(&sql), (int)n, params, list_ledgers_done, ch);
-	free(params);
+	pool_query(job->pool, strbuf_str(&sql), -1, NULL, list_ledgers_done, ch);
 	strbuf_free(&sql);
 }
 
@@ -505,6 +527,12 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 	}
 	job->have_list = true;
 	job->phase = J_LEDGERS;
+	if (job->bulk) {
+		/* bulk fan-outs read each ledger under its lock, batch by batch */
+		free(members);
+		schedule(job);
+		return;
+	}
 	for (i = 0; i < (int)job->list.n; i++) {
 		if (job->list.v[i].archived || !job->list.v[i].has_ledger)
 			continue;
@@ -577,7 +605,7 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 {
 	struct chunk *ch = arg;
 	struct tenant_job *job = ch->job;
-	const PGresult *r = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
+	const PGresult *r = reply->n >= 3 ? reply->results[2] : NULL;
 	size_t k;
 
 	(void)p;
@@ -657,29 +685,6 @@ pg_array(struct strbuf *sb, const char *const *v, size_t n)
 	strbuf_addc(sb, '}');
 }
 
-/* Line in the file of a server error position in w->body. */
-static int
-prov_error_line(const struct conn_reply *reply, const char *body)
-{
-	const char *pos_s = reply->error != NULL
-				    ? PQresultErrorField(reply->error, PG_DIAG_STATEMENT_POSITION)
-				    : NULL;
-	long pos, chars = 0;
-	const unsigned char *p;
-	int line = 1;
-
-	if (pos_s == NULL)
-		return 0;
-	pos = atol(pos_s);
-	for (p = (const unsigned char *)body; *p != '\0' && chars < pos - 1; p++) {
-		if ((*p & 0xC0) != 0x80)
-			chars++;
-		if (*p == '\n')
-			line++;
-	}
-	return line;
-}
-
 static void
 prov_send(struct worker *w, const char *sql, int n, const char *const *params)
 {
@@ -692,86 +697,180 @@ prov_send(struct worker *w, const char *sql, int n, const char *const *params)
 	}
 }
 
-static void
-prov_next_file(struct worker *w)
+#define MARK "pgdbm_console_mark"
+
+/* Characters (UTF-8 code points) in s. */
+static long
+utf8_chars(const char *s)
+{
+	long n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/*
+ * The whole tenant in one script: schema, ledger, then each migration
+ * followed by a timestamp mark (so the reply says how long each took and,
+ * on failure, how many finished). Returns NULL, or a rendering error.
+ */
+static char *
+prov_build(struct worker *w)
 {
 	const struct migfile_set *files = w->job->files;
-	char *err;
-	int line = 0;
+	struct strbuf sb = STRBUF_INIT;
+	char *ddl = migrate_ledger_ddl(w->schema, w->job->cfg->table, false);
+	size_t i;
 
-	free(w->body);
-	w->body = NULL;
-	if (w->file >= files->n) {
-		/* every ledger row, the registry row and the event in one statement */
-		struct tenant_job *job = w->job;
-		struct strbuf names = STRBUF_INIT, sums = STRBUF_INIT, ms = STRBUF_INIT,
-			      sql = STRBUF_INIT;
-		const char **v = xcalloc(files->n + 1, sizeof *v);
-		char total[24];
-		const char *params[7];
-		size_t i;
+	strbuf_addf(&sb, "BEGIN;\nCREATE SCHEMA \"%s\";\n%sSELECT clock_timestamp() AS %s;\n",
+		    w->schema, ddl, MARK);
+	free(ddl);
+	w->offsets = xcalloc(files->n + 1, sizeof *w->offsets);
+	for (i = 0; i < files->n; i++) {
+		char *out = NULL, *err;
+		int line = 0;
 
-		for (i = 0; i < files->n; i++)
-			v[i] = files->v[i].name;
-		pg_array(&names, v, files->n);
-		for (i = 0; i < files->n; i++)
-			v[i] = files->v[i].up.checksum;
-		pg_array(&sums, v, files->n);
-		strbuf_addc(&ms, '{');
-		for (i = 0; i < files->n; i++)
-			strbuf_addf(&ms, "%s%d", i ? "," : "", w->exec_ms[i]);
-		strbuf_addc(&ms, '}');
-		free(v);
-		snprintf(total, sizeof total, "%lld",
-			 (long long)((loop_clock_us() - w->started_us) / 1000));
-		params[0] = w->schema;
-		params[1] = strbuf_str(&names);
-		params[2] = strbuf_str(&sums);
-		params[3] = strbuf_str(&ms);
-		params[4] = job->results[w->index].id;
-		params[5] = total;
-		params[6] = TOOL_NAME;
+		err = manager_render(w->mgr, files->v[i].up.text, &out, &line);
+		if (err != NULL) {
+			char *msg = xasprintf("%s:%d: %s", files->v[i].up.path, line, err);
+
+			free(err);
+			strbuf_free(&sb);
+			return msg;
+		}
+		w->offsets[i] = utf8_chars(strbuf_str(&sb));
+		strbuf_adds(&sb, out);
+		strbuf_addf(&sb, "\n;\nSELECT clock_timestamp() AS %s;\n", MARK);
+		free(out);
+	}
+	w->offsets[files->n] = utf8_chars(strbuf_str(&sb));
+	w->body = strbuf_detach(&sb);
+	return NULL;
+}
+
+/* Where an error happened: the file (by marks seen, or by position) and its line. */
+static char *
+prov_where(struct worker *w, const struct conn_reply *reply, const char *e)
+{
+	const struct migfile_set *files = w->job->files;
+	const char *pos_s = reply->error != NULL
+				    ? PQresultErrorField(reply->error, PG_DIAG_STATEMENT_POSITION)
+				    : NULL;
+	int marks = 0, i;
+	size_t f;
+
+	for (i = 0; i < reply->n; i++) {
+		if (PQresultStatus(reply->results[i]) == PGRES_TUPLES_OK &&
+		    PQnfields(reply->results[i]) == 1 &&
+		    strcmp(PQfname(reply->results[i], 0), MARK) == 0)
+			marks++;
+	}
+	if (marks == 0 || (size_t)marks > files->n)
+		return xasprintf("%s: %s", w->schema, e);
+	f = (size_t)marks - 1;
+	if (pos_s != NULL) {
+		long pos = atol(pos_s) - 1 - w->offsets[f], chars = 0;
+		const unsigned char *p = (const unsigned char *)files->v[f].up.text;
+		int line = 1;
+
+		/* the rendered text has the file's lines; count in the file itself */
+		for (; *p != '\0' && chars < pos; p++) {
+			chars += (*p & 0xC0) != 0x80;
+			line += *p == '\n';
+		}
+		if (pos >= 0)
+			return xasprintf("%s:%d: %s", files->v[f].up.path, line, e);
+	}
+	return xasprintf("%s: %s", files->v[f].up.path, e);
+}
+
+/* Each migration's time, from the marks around it. */
+static void
+prov_times(struct worker *w, const struct conn_reply *reply)
+{
+	int i, k = 0;
+	double prev = 0.0;
+
+	for (i = 0; i < reply->n; i++) {
+		const PGresult *r = reply->results[i];
+		int y, mo, d, h, mi;
+		double sec, t;
+
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQnfields(r) != 1 ||
+		    strcmp(PQfname(r, 0), MARK) != 0)
+			continue;
+		/* "2026-11-26 21:13:37.123456+00" */
+		if (sscanf(PQgetvalue(r, 0, 0), "%d-%d-%d %d:%d:%lf", &y, &mo, &d, &h, &mi, &sec) !=
+		    6)
+			continue;
+		t = ((double)d * 24 + h) * 3600.0 + mi * 60.0 + sec;
+		if (k > 0 && (size_t)(k - 1) < w->job->files->n) {
+			int ms = (int)((t - prev) * 1000.0);
+
+			w->exec_ms[k - 1] = ms < 1 ? 1 : ms;
+		}
+		prev = t;
+		k++;
+	}
+}
+
+static void
+prov_record(struct worker *w)
+{
+	/* every ledger row, the registry row and the event in one statement */
+	struct tenant_job *job = w->job;
+	const struct migfile_set *files = job->files;
+	struct strbuf names = STRBUF_INIT, sums = STRBUF_INIT, ms = STRBUF_INIT, sql = STRBUF_INIT;
+	const char **v = xcalloc(files->n + 1, sizeof *v);
+	char total[24];
+	const char *params[7];
+	size_t i;
+
+	for (i = 0; i < files->n; i++)
+		v[i] = files->v[i].name;
+	pg_array(&names, v, files->n);
+	for (i = 0; i < files->n; i++)
+		v[i] = files->v[i].up.checksum;
+	pg_array(&sums, v, files->n);
+	strbuf_addc(&ms, '{');
+	for (i = 0; i < files->n; i++)
+		strbuf_addf(&ms, "%s%d", i ? "," : "", w->exec_ms[i] > 0 ? w->exec_ms[i] : 1);
+	strbuf_addc(&ms, '}');
+	free(v);
+	snprintf(total, sizeof total, "%lld",
+		 (long long)((loop_clock_us() - w->started_us) / 1000));
+	params[0] = w->schema;
+	params[1] = strbuf_str(&names);
+	params[2] = strbuf_str(&sums);
+	params[3] = strbuf_str(&ms);
+	params[4] = job->results[w->index].id;
+	params[5] = total;
+	params[6] = TOOL_NAME;
+	strbuf_addf(&sql,
+		    "WITH l AS (INSERT INTO %s.%s (filename, checksum, module_name, "
+		    "execution_time_ms)\n"
+		    "  SELECT f, c, $1, e FROM unnest($2::text[], $3::text[], $4::int[]) AS "
+		    "u(f, c, e) RETURNING 1)",
+		    w->schema, job->cfg->table);
+	if (job->cfg->registry != NULL)
 		strbuf_addf(
 			&sql,
-			"WITH l AS (INSERT INTO %s.%s (filename, checksum, module_name, "
-			"execution_time_ms)\n"
-			"  SELECT f, c, $1, e FROM unnest($2::text[], $3::text[], $4::int[]) AS "
-			"u(f, c, e) RETURNING 1)",
-			w->schema, job->cfg->table);
-		if (job->cfg->registry != NULL)
-			strbuf_addf(&sql,
-				    ",\nr AS (INSERT INTO %s (id, schema_name) VALUES ($5, $1) "
-				    "RETURNING 1)",
-				    job->cfg->registry);
-		else
-			strbuf_adds(&sql, ",\nr AS (SELECT $5::text)");
-		strbuf_adds(&sql,
-			    "\nINSERT INTO pgdbm_console.events (action, module, schema_name, "
-			    "duration_ms, tool)\n"
-			    "SELECT 'provision', $1, $1, $6::int, $7 WHERE (SELECT count(*) FROM "
-			    "l) >= 0");
-		w->step = 2;
-		prov_send(w, strbuf_str(&sql), 7, params);
-		strbuf_free(&names);
-		strbuf_free(&sums);
-		strbuf_free(&ms);
-		strbuf_free(&sql);
-		return;
-	}
-	err = manager_render(w->mgr, files->v[w->file].up.text, &w->body, &line);
-	if (err != NULL) {
-		char *msg = xasprintf("%s:%d: %s", files->v[w->file].up.path, line, err);
-
-		free(err);
-		w->step = 9; /* roll back, then fail */
-		free(w->body);
-		w->body = msg;
-		prov_send(w, "ROLLBACK", -1, NULL);
-		return;
-	}
-	w->file_started_us = loop_clock_us();
-	w->step = 1;
-	prov_send(w, w->body, -1, NULL);
+			",\nr AS (INSERT INTO %s (id, schema_name) VALUES ($5, $1) RETURNING 1)",
+			job->cfg->registry);
+	else
+		strbuf_adds(&sql, ",\nr AS (SELECT $5::text)");
+	strbuf_adds(&sql,
+		    "\nINSERT INTO pgdbm_console.events (action, module, schema_name, "
+		    "duration_ms, tool)\n"
+		    "SELECT 'provision', $1, $1, $6::int, $7 WHERE (SELECT count(*) FROM l) >= 0 "
+		    "AND (SELECT count(*) FROM r) >= 0");
+	w->step = 2;
+	prov_send(w, strbuf_str(&sql), 7, params);
+	strbuf_free(&names);
+	strbuf_free(&sums);
+	strbuf_free(&ms);
+	strbuf_free(&sql);
 }
 
 static void
@@ -782,27 +881,17 @@ prov_reply(struct conn *c, struct conn_reply *reply, void *arg)
 
 	(void)c;
 	switch (w->step) {
-	case 0: /* BEGIN; CREATE SCHEMA; ledger */
+	case 1: /* the whole script: schema, ledger, migrations */
+		if (failed)
+			break;
+		prov_times(w, reply);
+		prov_record(w);
+		return;
 	case 2: /* ledger rows, registry, event */
 		if (failed)
 			break;
-		if (w->step == 0) {
-			prov_next_file(w);
-			return;
-		}
 		w->step = 3;
 		prov_send(w, "COMMIT", -1, NULL);
-		return;
-	case 1: /* one migration */
-		if (failed)
-			break;
-		{
-			int64_t ms = (loop_clock_us() - w->file_started_us) / 1000;
-
-			w->exec_ms[w->file] = ms < 1 ? 1 : (int)ms;
-		}
-		w->file++;
-		prov_next_file(w);
 		return;
 	case 3: /* COMMIT */
 		if (failed)
@@ -810,8 +899,7 @@ prov_reply(struct conn *c, struct conn_reply *reply, void *arg)
 		w->job->results[w->index].applied = (int)w->job->files->n;
 		worker_done(w, TENANT_OK, NULL);
 		return;
-	case 8: /* ROLLBACK after a failure: the error is in body */
-	case 9: {
+	case 8: { /* ROLLBACK after a failure: the error is in body */
 		char *msg = w->body;
 
 		w->body = NULL;
@@ -823,17 +911,8 @@ prov_reply(struct conn *c, struct conn_reply *reply, void *arg)
 	/* a failure: say where, roll everything back */
 	{
 		char *e = error_text(reply);
-		char *msg;
+		char *msg = w->step == 1 ? prov_where(w, reply, e) : xstrdup(e);
 
-		if (w->step == 1) {
-			int line = prov_error_line(reply, w->body);
-			const char *path = w->job->files->v[w->file].up.path;
-
-			msg = line > 0 ? xasprintf("%s:%d: %s", path, line, e)
-				       : xasprintf("%s: %s", path, e);
-		} else {
-			msg = xstrdup(e);
-		}
 		free(e);
 		free(w->body);
 		w->body = msg;
@@ -852,7 +931,7 @@ static void
 prov_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 {
 	struct worker *w = arg;
-	char *ddl, *sql;
+	char *err;
 
 	(void)p;
 	w->req = NULL;
@@ -862,13 +941,14 @@ prov_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 	}
 	w->conn = c;
 	w->exec_ms = xcalloc(w->job->files->n + 1, sizeof *w->exec_ms);
-	/* migrate_ledger_ddl creates the schema IF NOT EXISTS; here it must be new */
-	ddl = migrate_ledger_ddl(w->schema, w->job->cfg->table);
-	sql = xasprintf("BEGIN;\nCREATE SCHEMA \"%s\";\n%s", w->schema, ddl);
-	w->step = 0;
-	prov_send(w, sql, -1, NULL);
-	free(sql);
-	free(ddl);
+	err = prov_build(w);
+	if (err != NULL) {
+		worker_done(w, TENANT_FAILED, err);
+		free(err);
+		return;
+	}
+	w->step = 1;
+	prov_send(w, w->body, -1, NULL);
 }
 
 /* The no-transaction path: schema, then the migrate engine, drop on failure. */
@@ -1164,6 +1244,642 @@ fan_done(struct mig_run *r, void *arg)
 	}
 }
 
+/* ------------------------------------------------------------------------
+ * Bulk fan-out
+ *
+ * A bulk worker keeps one connection and takes BATCH tenants at a time:
+ *   LOCK    one statement tries the migration lock of every tenant of the batch
+ *   READ    one read-only UNION ALL reads the ledgers of those it locked
+ *   then, file by file, two round trips each:
+ *   BODY    "[COMMIT;] BEGIN; <rendered file>" (the COMMIT closes the file before)
+ *   RECORD  the ledger row and the event, with parameters
+ *   END     "[COMMIT;] SELECT pg_advisory_unlock_all()"
+ * The ledger of a tenant is read only after its lock is held, and each file
+ * commits with its ledger row, as in the migrate engine. A tenant is ok once
+ * the COMMIT after its last file succeeded. Tenants it could not lock, whose
+ * ledger is missing, whose plan is refused or needs the no-transaction path
+ * are left to the per-tenant path once the bulk workers are done. A file
+ * that fails is rolled back, recorded as a failure event, and its tenant
+ * reported failed (with the line when the server gave a position).
+ * ------------------------------------------------------------------------ */
+
+#define BATCH 50
+
+enum bulk_phase {
+	BK_LOCK,
+	BK_READ,
+	BK_BODY,
+	BK_RECORD,
+	BK_ROLLBACK,
+	BK_FAIL_EVENT,
+	BK_END,
+};
+
+struct bulk_item {
+	size_t res; /* result index */
+	bool locked, todo;
+	struct mig_status status;
+	struct mig_plan plan;
+	struct manager *mgr;
+	int64_t started_us;
+};
+
+struct bulk {
+	struct tenant_job *job;
+	struct conn *conn;
+	struct pool_request *req;
+	enum bulk_phase phase;
+	struct bulk_item *items;
+	size_t n;
+	size_t cur;	   /* item being applied */
+	size_t step;	   /* its plan step */
+	bool open_tx;	   /* a RECORD is done, its COMMIT is not sent yet */
+	size_t committing; /* item waiting for that COMMIT to be ok (SIZE_MAX: none) */
+	char *body;
+	size_t prefix; /* characters before the file in body */
+	int64_t sent_us;
+	int exec_ms;
+	char *fail_msg;
+	struct bulk *next;
+};
+
+static void bulk_reply(struct conn *c, struct conn_reply *reply, void *arg);
+static void bulk_take(struct bulk *b);
+
+static void
+bulk_send(struct bulk *b, enum bulk_phase ph, const char *sql, int n, const char *const *params)
+{
+	b->phase = ph;
+	if (!conn_send(b->conn, sql, n, params, bulk_reply, b)) {
+		struct conn_reply reply;
+
+		memset(&reply, 0, sizeof reply);
+		reply.conn_error = "the connection is not ready";
+		bulk_reply(b->conn, &reply, b);
+	}
+}
+
+static void
+bulk_items_free(struct bulk *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		mig_plan_free(&b->items[i].plan);
+		mig_status_free(&b->items[i].status);
+		manager_free(&b->items[i].mgr);
+	}
+	free(b->items);
+	b->items = NULL;
+	b->n = 0;
+}
+
+/* Hand a tenant back to the per-tenant path. */
+static void
+bulk_defer(struct bulk *b, struct bulk_item *it)
+{
+	struct tenant_job *job = b->job;
+
+	if (job->results[it->res].state == TENANT_RUNNING) {
+		job->results[it->res].state = TENANT_WAITING;
+		job->prog.running--;
+	}
+	job->slow[it->res] = true;
+	it->todo = false;
+}
+
+static void
+bulk_finish_item(struct bulk *b, size_t i, enum tenant_result_state st, const char *error)
+{
+	struct bulk_item *it = &b->items[i];
+	struct tenant_job *job = b->job;
+	size_t n;
+
+	if (job->results[it->res].state != TENANT_RUNNING)
+		return;
+	job->results[it->res].applied = (int)it->plan.n;
+	(void)n;
+	result_end(job, it->res, st, error, (loop_clock_us() - it->started_us) / 1000);
+	if (st == TENANT_FAILED) {
+		msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label, "tenant %s: %s",
+			   job->results[it->res].id, error);
+		note_failure(job, &job->results[it->res]);
+	}
+	notify(job);
+}
+
+static void
+bulk_worker_end(struct bulk *b, const char *error)
+{
+	struct tenant_job *job = b->job;
+	struct bulk **pp;
+	size_t i;
+
+	/* whatever the batch still holds goes back (a broken connection) */
+	for (i = 0; i < b->n; i++) {
+		if (job->results[b->items[i].res].state == TENANT_RUNNING) {
+			if (error != NULL)
+				bulk_finish_item(b, i, TENANT_FAILED, error);
+			else
+				bulk_defer(b, &b->items[i]);
+		}
+	}
+	bulk_items_free(b);
+	pool_request_cancel(job->pool, &b->req);
+	if (b->conn != NULL) {
+		/* closing the session releases any advisory lock it still holds */
+		if (error != NULL)
+			pool_discard(job->pool, b->conn);
+		else
+			pool_release(job->pool, b->conn);
+	}
+	for (pp = &job->bulks; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == b) {
+			*pp = b->next;
+			break;
+		}
+	}
+	free(b->body);
+	free(b->fail_msg);
+	free(b);
+	job->bulk_active--;
+	if (job->kick == NULL)
+		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
+}
+
+/* Send the body of the next file, or end the batch. */
+static void
+bulk_next(struct bulk *b)
+{
+	struct tenant_job *job = b->job;
+	struct strbuf sb = STRBUF_INIT;
+	const struct mig_entry *e;
+	struct bulk_item *it;
+	char *rendered = NULL, *err;
+	int line = 0;
+
+	while (b->cur < b->n && (!b->items[b->cur].todo || b->step >= b->items[b->cur].plan.n)) {
+		b->cur++;
+		b->step = 0;
+	}
+	if (b->cur >= b->n || (job->stop && b->step == 0)) {
+		/* the end of the batch: commit the last file, release every lock */
+		size_t i;
+
+		for (i = b->cur; i < b->n; i++) {
+			it = &b->items[i];
+			if (it->todo && job->results[it->res].state == TENANT_RUNNING) {
+				/* not started: the stop policy or a cancel skips it */
+				job->results[it->res].state = TENANT_WAITING;
+				job->prog.running--;
+				it->todo = false;
+			}
+		}
+		bulk_send(b, BK_END,
+			  b->open_tx ? "COMMIT;\nSELECT pg_advisory_unlock_all()"
+				     : "SELECT pg_advisory_unlock_all()",
+			  -1, NULL);
+		return;
+	}
+	it = &b->items[b->cur];
+	e = it->plan.steps[b->step];
+	if (b->step == 0)
+		it->started_us = loop_clock_us();
+	err = manager_render(it->mgr, e->file->up.text, &rendered, &line);
+	if (err != NULL) {
+		/* the plan rendered it already; keep going safely anyway */
+		free(b->fail_msg);
+		b->fail_msg = xasprintf("%s:%d: %s", e->file->up.path, line, err);
+		free(err);
+		bulk_send(b, BK_ROLLBACK, b->open_tx ? "COMMIT" : "SELECT 1", -1, NULL);
+		return;
+	}
+	if (b->open_tx)
+		strbuf_adds(&sb, "COMMIT;\n");
+	strbuf_adds(&sb, "BEGIN;\n");
+	b->prefix = sb.len;
+	strbuf_adds(&sb, rendered);
+	free(rendered);
+	free(b->body);
+	b->body = strbuf_detach(&sb);
+	b->sent_us = loop_clock_us();
+	bulk_send(b, BK_BODY, b->body, -1, NULL);
+}
+
+/* The file of the current step failed: say where, roll back, record. */
+static void
+bulk_file_failed(struct bulk *b, const struct conn_reply *reply)
+{
+	struct bulk_item *it = &b->items[b->cur];
+	const struct mig_entry *e = it->plan.steps[b->step];
+	char *m = error_text(reply);
+	const char *pos_s = reply->error != NULL
+				    ? PQresultErrorField(reply->error, PG_DIAG_STATEMENT_POSITION)
+				    : NULL;
+
+	free(b->fail_msg);
+	if (pos_s != NULL && atol(pos_s) > (long)b->prefix) {
+		long pos = atol(pos_s) - 1 - (long)b->prefix, chars = 0;
+		const unsigned char *p = (const unsigned char *)b->body + b->prefix;
+		int line = 1;
+
+		for (; *p != '\0' && chars < pos; p++) {
+			chars += (*p & 0xC0) != 0x80;
+			line += *p == '\n';
+		}
+		b->fail_msg = xasprintf("%s:%d: %s", e->file->up.path, line, m);
+	} else {
+		b->fail_msg = xasprintf("%s: %s", e->file->up.path, m);
+	}
+	free(m);
+	b->open_tx = false;
+	/* the policy applies now: nothing new starts while this one is recorded */
+	note_failure(b->job, &b->job->results[it->res]);
+	bulk_send(b, BK_ROLLBACK, "ROLLBACK", -1, NULL);
+}
+
+static void
+bulk_read_done(struct bulk *b, const struct conn_reply *reply)
+{
+	struct tenant_job *job = b->job;
+	const PGresult *r = reply->n >= 3 ? reply->results[2] : NULL;
+	int n, i;
+	size_t k;
+
+	if (reply->error != NULL || r == NULL) {
+		/* a ledger went away since the catalog was read: one by one instead */
+		for (k = 0; k < b->n; k++)
+			if (b->items[k].locked)
+				bulk_defer(b, &b->items[k]);
+		b->cur = b->n;
+		bulk_next(b);
+		return;
+	}
+	n = PQntuples(r);
+	for (k = 0; k < b->n; k++) {
+		struct bulk_item *it = &b->items[k];
+		struct mig_row *rows;
+		struct mig_opts o;
+		size_t nr = 0;
+		char *err = NULL;
+		char *schema;
+
+		if (!it->locked)
+			continue;
+		rows = xcalloc((size_t)n + 1, sizeof *rows);
+		for (i = 0; i < n; i++) {
+			if ((size_t)atoi(PQgetvalue(r, i, 0)) != k)
+				continue;
+			rows[nr].id = atoll(PQgetvalue(r, i, 1));
+			rows[nr].filename = xstrdup(PQgetvalue(r, i, 2));
+			rows[nr].checksum = xstrdup(PQgetvalue(r, i, 3));
+			rows[nr].null_module = PQgetvalue(r, i, 4)[0] == 't';
+			rows[nr].applied_at = xstrdup(PQgetvalue(r, i, 5));
+			rows[nr].applied_by = xstrdup(PQgetvalue(r, i, 6));
+			rows[nr].exec_ms = atoi(PQgetvalue(r, i, 7));
+			nr++;
+		}
+		/* ledger order is id order */
+		{
+			size_t x, y;
+
+			for (x = 1; x < nr; x++) {
+				for (y = x; y > 0 && rows[y - 1].id > rows[y].id; y--) {
+					struct mig_row t = rows[y];
+
+					rows[y] = rows[y - 1];
+					rows[y - 1] = t;
+				}
+			}
+		}
+		it->status.ledger_exists = true;
+		mig_status_compute(&it->status, job->files, rows, nr, NULL, 0);
+		schema = tenant_schema(job->cfg, job->results[it->res].id);
+		it->mgr = manager_new(job->pool, schema, schema, job->cfg->table, &err);
+		free(schema);
+		if (it->mgr == NULL) {
+			free(err);
+			bulk_defer(b, it);
+			continue;
+		}
+		mig_opts_defaults(&o);
+		mig_plan_apply(&it->plan, &it->status, &o, it->mgr, pool_server_version(job->pool));
+		if (it->plan.refusal != NULL) {
+			bulk_defer(b, it); /* the per-tenant path says why, and records it */
+			continue;
+		}
+		for (i = 0; (size_t)i < it->plan.n; i++) {
+			if (it->plan.steps[i]->no_transaction)
+				break;
+		}
+		if ((size_t)i < it->plan.n) {
+			bulk_defer(b, it);
+			continue;
+		}
+		if (it->plan.n == 0) {
+			job->results[it->res].state = TENANT_RUNNING;
+			result_end(job, it->res, TENANT_SKIPPED, "up to date", 0);
+			it->todo = false;
+			continue;
+		}
+		it->todo = true;
+	}
+	notify(job);
+	b->cur = 0;
+	b->step = 0;
+	bulk_next(b);
+}
+
+static void
+bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
+{
+	struct bulk *b = arg;
+	struct tenant_job *job = b->job;
+	bool failed = reply->conn_error != NULL || reply->error != NULL;
+
+	(void)c;
+	if (reply->conn_error != NULL) {
+		char *m = error_text(reply);
+
+		if (b->committing != SIZE_MAX)
+			bulk_finish_item(b, b->committing, TENANT_FAILED, m);
+		bulk_worker_end(b, m);
+		free(m);
+		return;
+	}
+	switch (b->phase) {
+	case BK_LOCK: {
+		const PGresult *r = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
+		struct strbuf sql = STRBUF_INIT;
+		size_t k, locked = 0;
+
+		if (failed || r == NULL || (size_t)PQntuples(r) != b->n) {
+			bulk_worker_end(b, NULL);
+			return;
+		}
+		strbuf_adds(&sql,
+			    "BEGIN READ ONLY;\nSET LOCAL max_parallel_workers_per_gather = 0;\n");
+		for (k = 0; k < b->n; k++) {
+			struct bulk_item *it = &b->items[k];
+			char *schema;
+
+			it->locked = PQgetvalue(r, (int)k, 0)[0] == 't';
+			if (!it->locked) {
+				bulk_defer(b, it); /* busy: the per-tenant path waits for it */
+				continue;
+			}
+			schema = tenant_schema(job->cfg, job->results[it->res].id);
+			/* identifiers and the module name passed the ledger rule */
+			strbuf_addf(&sql,
+				    "%sSELECT %zu, id, filename, checksum, module_name IS NULL,"
+				    " applied_at::text, coalesce(applied_by, ''),"
+				    " coalesce(execution_time_ms, -1) FROM %s.%s\n"
+				    "  WHERE module_name = '%s' OR module_name IS NULL\n",
+				    locked ? "UNION ALL " : "", k, schema, job->cfg->table, schema);
+			free(schema);
+			locked++;
+		}
+		strbuf_adds(&sql, ";\nCOMMIT;\n");
+		if (locked == 0) {
+			strbuf_free(&sql);
+			b->cur = b->n;
+			bulk_next(b);
+			return;
+		}
+		bulk_send(b, BK_READ, strbuf_str(&sql), -1, NULL);
+		strbuf_free(&sql);
+		return;
+	}
+	case BK_READ:
+		bulk_read_done(b, reply);
+		return;
+	case BK_BODY: {
+		/* with a COMMIT in front, results[0] is that COMMIT */
+		bool had_commit = b->open_tx;
+		bool commit_failed = had_commit && reply->n > 0 &&
+				     PQresultStatus(reply->results[0]) != PGRES_COMMAND_OK;
+
+		if (had_commit) {
+			b->open_tx = false;
+			if (commit_failed) {
+				char *m = error_text(reply);
+
+				if (b->committing != SIZE_MAX)
+					bulk_finish_item(b, b->committing, TENANT_FAILED, m);
+				b->committing = SIZE_MAX;
+				free(m);
+				/* the script stopped at the COMMIT: send this file again */
+				bulk_next(b);
+				return;
+			}
+			if (b->committing != SIZE_MAX)
+				bulk_finish_item(b, b->committing, TENANT_OK, NULL);
+			b->committing = SIZE_MAX;
+		}
+		if (failed) {
+			bulk_file_failed(b, reply);
+			return;
+		}
+		{
+			struct bulk_item *it = &b->items[b->cur];
+			const struct mig_entry *e = it->plan.steps[b->step];
+			int64_t ms = (loop_clock_us() - b->sent_us) / 1000;
+			char exec[24];
+			const char *params[6];
+			char *sql;
+
+			b->exec_ms = ms < 1 ? 1 : (int)ms;
+			snprintf(exec, sizeof exec, "%d", b->exec_ms);
+			params[0] = e->filename;
+			params[1] = e->file->up.checksum;
+			params[2] = it->mgr->module;
+			params[3] = exec;
+			params[4] = it->mgr->schema;
+			params[5] = TOOL_NAME;
+			sql = xasprintf(
+				"WITH l AS (INSERT INTO %s (filename, checksum, module_name, "
+				"execution_time_ms) VALUES ($1, $2, $3, $4) RETURNING id)\n"
+				"INSERT INTO pgdbm_console.events (action, module, schema_name, "
+				"filename, new_checksum, duration_ms, tool)\n"
+				"SELECT 'apply', $3, $5, $1, $2, $4::int, $6 FROM l",
+				it->mgr->ledger);
+			bulk_send(b, BK_RECORD, sql, 6, params);
+			free(sql);
+		}
+		return;
+	}
+	case BK_RECORD:
+		if (failed) {
+			bulk_file_failed(b, reply);
+			return;
+		}
+		b->open_tx = true;
+		b->step++;
+		if (b->step >= b->items[b->cur].plan.n) {
+			b->committing = b->cur;
+			b->cur++;
+			b->step = 0;
+		}
+		bulk_next(b);
+		return;
+	case BK_ROLLBACK: {
+		struct bulk_item *it = &b->items[b->cur];
+		const struct mig_entry *e = it->plan.steps[b->step];
+		char ms[24];
+		const char *params[6];
+
+		snprintf(ms, sizeof ms, "%lld",
+			 (long long)((loop_clock_us() - it->started_us) / 1000));
+		params[0] = it->mgr->module;
+		params[1] = it->mgr->schema;
+		params[2] = e->filename;
+		params[3] = ms;
+		params[4] = b->fail_msg;
+		params[5] = TOOL_NAME;
+		bulk_send(
+			b, BK_FAIL_EVENT,
+			"INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
+			"duration_ms, error, tool) VALUES ('fail', $1, $2, $3, $4, $5, $6)",
+			6, params);
+		return;
+	}
+	case BK_FAIL_EVENT:
+		bulk_finish_item(b, b->cur, TENANT_FAILED, b->fail_msg);
+		b->items[b->cur].todo = false;
+		b->cur++;
+		b->step = 0;
+		bulk_next(b);
+		return;
+	case BK_END:
+		if (b->committing != SIZE_MAX) {
+			if (failed || (reply->n > 0 &&
+				       PQresultStatus(reply->results[0]) != PGRES_COMMAND_OK)) {
+				char *m = error_text(reply);
+
+				bulk_finish_item(b, b->committing, TENANT_FAILED, m);
+				free(m);
+			} else {
+				bulk_finish_item(b, b->committing, TENANT_OK, NULL);
+			}
+			b->committing = SIZE_MAX;
+		}
+		b->open_tx = false;
+		bulk_items_free(b);
+		bulk_take(b);
+		return;
+	}
+}
+
+/* Take the next batch; end the worker when nothing is left. */
+static void
+bulk_take(struct bulk *b)
+{
+	struct tenant_job *job = b->job;
+	struct strbuf arr = STRBUF_INIT;
+	const char **schemas;
+	const char *params[1];
+	size_t k;
+
+	bulk_items_free(b);
+	b->items = xcalloc(BATCH, sizeof *b->items);
+	while (!job->stop && b->n < BATCH && job->bulk_next < job->n_results) {
+		size_t i = job->bulk_next++;
+		size_t li = job->res_list[i];
+
+		if (job->results[i].state != TENANT_WAITING || job->results[i].canary ||
+		    job->slow[i])
+			continue;
+		if (li == SIZE_MAX || !job->list.v[li].has_ledger) {
+			job->slow[i] = true; /* the migrate engine creates the ledger */
+			continue;
+		}
+		b->items[b->n].res = i;
+		job->results[i].state = TENANT_RUNNING;
+		job->prog.running++;
+		b->n++;
+	}
+	if (b->n == 0) {
+		bulk_worker_end(b, NULL);
+		return;
+	}
+	schemas = xcalloc(b->n, sizeof *schemas);
+	for (k = 0; k < b->n; k++)
+		schemas[k] = job->list.v[job->res_list[b->items[k].res]].schema;
+	pg_array(&arr, schemas, b->n);
+	free(schemas);
+	params[0] = strbuf_str(&arr);
+	b->committing = SIZE_MAX;
+	bulk_send(b, BK_LOCK,
+		  "SELECT pg_try_advisory_lock(hashtext('pgdbm_migration_' || s))\n"
+		  "FROM unnest($1::text[]) WITH ORDINALITY AS u(s, n) ORDER BY n",
+		  1, params);
+	strbuf_free(&arr);
+}
+
+static void
+bulk_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
+{
+	struct bulk *b = arg;
+
+	(void)p;
+	(void)error;
+	b->req = NULL;
+	if (c == NULL) {
+		bulk_worker_end(b, NULL); /* its tenants go the per-tenant way */
+		return;
+	}
+	b->conn = c;
+	bulk_take(b);
+}
+
+/*
+ * The bulk phase of a fan-out: canaries first (per tenant, one at a time),
+ * then the bulk workers. Returns true while that phase is not over.
+ */
+static bool
+bulk_schedule(struct tenant_job *job)
+{
+	size_t i;
+	int k;
+
+	if (!job->bulk_started) {
+		for (i = 0; i < job->n_results; i++) {
+			if (!job->results[i].canary)
+				continue;
+			if (job->results[i].state == TENANT_RUNNING)
+				return true;
+			if (job->results[i].state == TENANT_WAITING && !job->stop) {
+				start_worker(job, i);
+				return true;
+			}
+		}
+		if (job->stop) {
+			maybe_finish(job);
+			return true;
+		}
+		job->bulk_started = true;
+		for (k = 0; k < job->concurrency; k++) {
+			struct bulk *b = xcalloc(1, sizeof *b);
+
+			b->job = job;
+			b->committing = SIZE_MAX;
+			b->next = job->bulks;
+			job->bulks = b;
+			job->bulk_active++;
+			b->req = pool_acquire(job->pool, bulk_acquired, b);
+		}
+		return true;
+	}
+	if (job->bulk_active > 0)
+		return true;
+	if (!job->bulk_done) {
+		/* what the bulk workers left goes the per-tenant way */
+		job->bulk_done = true;
+		job->next = 0;
+	}
+	return false;
+}
+
 /* ---- the scheduler ---- */
 
 static void
@@ -1173,6 +1889,7 @@ worker_free(struct worker *w)
 	manager_free(&w->mgr);
 	free(w->schema);
 	free(w->exec_ms);
+	free(w->offsets);
 	free(w->body);
 	free(w);
 }
@@ -1282,6 +1999,8 @@ start_worker(struct tenant_job *job, size_t i)
 		t.read_only = job->db->cfg->read_only;
 		mig_opts_defaults(&o);
 		o.lock_wait_ms = job->opts.lock_wait_ms;
+		o.lean = true; /* the job created the events table up front */
+		o.server_version_num = pool_server_version(job->pool);
 		w->run = migrate_start(job->kind == TENANT_JOB_MIGRATE ? MIG_RUN_APPLY
 								       : MIG_RUN_ROLLBACK,
 				       &t, &o, fan_progress, fan_done, w);
@@ -1312,6 +2031,10 @@ pick_fanout(struct tenant_job *job)
 		if (!wanted)
 			continue;
 		add_result(job, t->id);
+		job->res_list = xreallocarray(job->res_list, job->n_results, sizeof *job->res_list);
+		job->res_list[job->n_results - 1] = i;
+		if (job->bulk)
+			continue; /* the ledgers are read under the locks */
 		if (job->kind == TENANT_JOB_MIGRATE && t->pending == 0 && t->out_of_order == 0 &&
 		    t->drifted == 0) {
 			result_end(job, job->n_results - 1, TENANT_SKIPPED, "up to date", 0);
@@ -1327,10 +2050,14 @@ pick_fanout(struct tenant_job *job)
 			known = strcmp(job->results[i].id, job->ids[j]) == 0;
 		if (!known) {
 			add_result(job, job->ids[j]);
+			job->res_list = xreallocarray(job->res_list, job->n_results,
+						      sizeof *job->res_list);
+			job->res_list[job->n_results - 1] = SIZE_MAX;
 			result_end(job, job->n_results - 1, TENANT_FAILED, "no such tenant", 0);
 		}
 	}
 	job->prog.total = job->n_results;
+	job->slow = xcalloc(job->n_results + 1, sizeof *job->slow);
 }
 
 static size_t
@@ -1370,6 +2097,8 @@ schedule(struct tenant_job *job)
 		notify(job);
 	}
 	if (job->phase != J_RUN)
+		return;
+	if (job->bulk && bulk_schedule(job))
 		return;
 	while (!job->stop && job->next < job->n_results) {
 		struct tenant_result *r = &job->results[job->next];
@@ -1641,6 +2370,7 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 		job->concurrency = db->cfg->pool.max;
 	if (job->concurrency < 1)
 		job->concurrency = 1;
+	job->bulk = kind == TENANT_JOB_MIGRATE;
 
 	if (!job->cfg->present) {
 		job_fail(job, "database %s has no tenants section in its profile", db->cfg->label);
@@ -1732,6 +2462,8 @@ job_really_free(struct tenant_job *job)
 	free(job->ids);
 	free(job->filter);
 	free(job->error);
+	free(job->res_list);
+	free(job->slow);
 	tenant_list_free(&job->list);
 	strbuf_free(&job->scratch);
 	free(job);
