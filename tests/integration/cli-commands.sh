@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# cli-commands: the migrate and tenant commands as scripts use them: exit
+# status, stderr messages and JSON, against the harness server.
+set -u
+bin=${PGDBM_CONSOLE:?PGDBM_CONSOLE names the binary}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
+expect_status() { # want what command...
+	local want=$1 what=$2
+	shift 2
+	"$@" >"$work/out" 2>"$work/err"
+	local got=$?
+	[ "$got" = "$want" ] || fail "$what: exit $got, expected $want; stderr: $(head -c 400 "$work/err")"
+}
+have_jq=no
+command -v jq >/dev/null && have_jq=yes
+
+psql -Xqc "CREATE DATABASE clitest" || exit 1
+mkdir -p "$work/m/down" "$work/t"
+cat >"$work/p.yaml" <<YAML
+databases:
+  main:
+    conninfo: "dbname=clitest"
+    modules:
+      - { name: app, migrations: m }
+    tenants:
+      migrations: t
+      canaries: 0
+      on_failure: continue
+YAML
+printf 'CREATE TABLE {{tables.a}} (x int);\n' >"$work/m/001_a.sql"
+printf 'DROP TABLE {{tables.a}};\n' >"$work/m/down/001_a.sql"
+printf 'CREATE TABLE {{tables.p}} (x int);\n' >"$work/t/001_p.sql"
+P=(--profile "$work/p.yaml")
+
+# --- migrate
+expect_status 0 "status with pending" "$bin" migrate status "${P[@]}"
+grep -q "pending *001_a.sql" "$work/out" || fail "status lists the pending file: $(cat "$work/out")"
+expect_status 1 "status --check with pending" "$bin" migrate status "${P[@]}" --check
+expect_status 0 "plan --sql" "$bin" migrate plan "${P[@]}" --sql
+grep -q '"app".a' "$work/out" || fail "plan shows rendered SQL: $(cat "$work/out")"
+expect_status 0 "apply" "$bin" migrate apply "${P[@]}"
+grep -q "applied 001_a.sql" "$work/out" || fail "apply reports the file"
+expect_status 0 "status --check when current" "$bin" migrate status "${P[@]}" --check
+printf 'SELECT 1;\nSELECT nope FROM nowhere;\n' >"$work/m/002_bad.sql"
+expect_status 1 "apply of a failing file" "$bin" migrate apply "${P[@]}"
+grep -q "002_bad.sql:2: relation \"nowhere\" does not exist" "$work/err" ||
+	fail "the error names file and line: $(cat "$work/err")"
+expect_status 1 "status shows the failure" "$bin" migrate status "${P[@]}"
+grep -q "failed *002_bad.sql" "$work/out" || fail "status marks it failed: $(cat "$work/out")"
+rm "$work/m/002_bad.sql"
+printf 'CREATE TABLE {{tables.a}} (x bigint);\n' >"$work/m/001_a.sql"
+expect_status 1 "status with drift" "$bin" migrate status "${P[@]}"
+expect_status 1 "apply refuses drift" "$bin" migrate apply "${P[@]}"
+grep -q "was modified after it was applied" "$work/err" || fail "drift message: $(cat "$work/err")"
+expect_status 0 "repair" "$bin" migrate repair 001_a.sql "${P[@]}" --module app
+expect_status 0 "status after repair" "$bin" migrate status "${P[@]}" --check
+expect_status 2 "rollback of an unknown module" "$bin" migrate rollback "${P[@]}" --module nope
+expect_status 0 "rollback" "$bin" migrate rollback "${P[@]}" --module app
+if [ "$have_jq" = yes ]; then
+	expect_status 1 "status --json --check" "$bin" migrate status "${P[@]}" --json --check
+	jq -e '.modules[0].counts.pending == 1 and .ok == false' "$work/out" >/dev/null ||
+		fail "status JSON: $(cat "$work/out")"
+fi
+expect_status 0 "new" "$bin" migrate new add_b "${P[@]}" --module app
+[ -f "$work/m/002_add_b.sql" ] && [ -f "$work/m/down/002_add_b.sql" ] || fail "new wrote 002_add_b.sql and its down file"
+
+# --- tenant
+expect_status 2 "provision of bad ids" "$bin" tenant provision "${P[@]}" "o'brien" "a;b" Upper
+grep -q "contains a quote" "$work/err" && grep -q "contains a semicolon" "$work/err" &&
+	grep -q "contains upper case" "$work/err" || fail "every bad id is named: $(cat "$work/err")"
+[ "$(psql -XAtc "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'tenant%'" clitest)" = 0 ] ||
+	fail "no schema after refused ids"
+printf 'acme\n# a comment\nglobex\n\n' >"$work/ids.txt"
+expect_status 0 "provision from a file" "$bin" tenant provision "${P[@]}" --from-file "$work/ids.txt" initech
+grep -q "3 provisioned, 0 failed" "$work/out" || fail "3 provisioned: $(cat "$work/out")"
+expect_status 1 "provision again" "$bin" tenant provision "${P[@]}" acme
+expect_status 2 "deprovision without confirm" "$bin" tenant deprovision "${P[@]}" acme --mode drop
+expect_status 2 "deprovision with a wrong confirm" "$bin" tenant deprovision "${P[@]}" acme --mode drop --confirm globex
+expect_status 0 "archive" "$bin" tenant deprovision "${P[@]}" acme --mode archive --confirm acme
+expect_status 0 "restore" "$bin" tenant restore "${P[@]}" acme
+printf 'ALTER TABLE {{tables.p}} ADD COLUMN y int;\n' >"$work/t/002_y.sql"
+psql -Xqc "ALTER TABLE tenant_globex.p ADD COLUMN y int" clitest
+expect_status 1 "tenant status --check with pending" "$bin" tenant status "${P[@]}" --check
+expect_status 1 "fan-out with one failure" "$bin" tenant migrate "${P[@]}"
+grep -q "globex FAILED" "$work/out" || fail "the failed tenant is named: $(cat "$work/out")"
+grep -q "2 migrated, 1 failed" "$work/out" || fail "summary: $(cat "$work/out")"
+if [ "$have_jq" = yes ]; then
+	expect_status 0 "tenant list --json" "$bin" tenant list "${P[@]}" --json --state pending
+	jq -e '.databases[0].tenants | length == 1 and .[0].id == "globex"' "$work/out" >/dev/null ||
+		fail "list JSON filtered by state: $(cat "$work/out")"
+fi
+
+if [ "$failures" -gt 0 ]; then
+	echo "$failures failure(s)"
+	exit 1
+fi
+echo "cli-commands: all checks passed"
