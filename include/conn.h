@@ -72,6 +72,7 @@ struct conn_transport {
 	int (*consume_input)(PGconn *pg);
 	int (*is_busy)(PGconn *pg);
 	PGresult *(*get_result)(PGconn *pg);
+	int (*get_copy_data)(PGconn *pg, char **buffer, int async);
 	PGTransactionStatusType (*transaction_status)(const PGconn *pg);
 	const char *(*error_message)(const PGconn *pg);
 	int (*backend_pid)(const PGconn *pg);
@@ -98,6 +99,14 @@ struct conn_config {
 struct conn_reply {
 	PGresult **results; /* every result, in order */
 	int n;
+	/*
+	 * COPY ... TO STDOUT data (text format), every COPY of the query one
+	 * after the other; copy_ends[i] is where the data of COPY i ends.
+	 */
+	const char *copy;
+	size_t copy_len;
+	const size_t *copy_ends;
+	int n_copies;
 	const PGresult *error;	/* the first result with an error status, or NULL */
 	const char *conn_error; /* the connection failed (message), or NULL */
 	int64_t elapsed_us;

@@ -14,6 +14,7 @@
 #include "conn.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,10 @@ struct conn {
 	void *cb_arg;
 	PGresult **results;
 	int n_results, cap_results;
+	bool copying;	    /* inside a COPY TO STDOUT */
+	struct strbuf copy; /* its rows */
+	size_t *copy_ends;
+	int n_copies;
 	int64_t sent_us;
 	bool cancel_requested;
 
@@ -86,6 +91,7 @@ const struct conn_transport conn_libpq_transport = {
 	.consume_input = PQconsumeInput,
 	.is_busy = PQisBusy,
 	.get_result = PQgetResult,
+	.get_copy_data = PQgetCopyData,
 	.transaction_status = PQtransactionStatus,
 	.error_message = lpq_error_message,
 	.backend_pid = PQbackendPID,
@@ -332,6 +338,13 @@ take_results(struct conn *c, struct conn_reply *reply)
 	c->results = NULL;
 	c->n_results = 0;
 	c->cap_results = 0;
+	reply->copy_len = c->copy.len;
+	reply->copy = c->copy.data != NULL ? strbuf_detach(&c->copy) : NULL;
+	reply->copy_ends = c->copy_ends;
+	reply->n_copies = c->n_copies;
+	c->copy_ends = NULL;
+	c->n_copies = 0;
+	c->copying = false;
 }
 
 static void
@@ -342,6 +355,8 @@ free_reply_results(struct conn_reply *reply)
 	for (i = 0; i < reply->n; i++)
 		PQclear(reply->results[i]);
 	free(reply->results);
+	free((char *)(uintptr_t)reply->copy);
+	free((size_t *)(uintptr_t)reply->copy_ends);
 }
 
 /* Deliver the pending reply (if any) with the connection's error. */
@@ -475,6 +490,32 @@ add_result(struct conn *c, PGresult *r)
 	c->results[c->n_results++] = r;
 }
 
+/*
+ * Read COPY TO STDOUT rows that have arrived. Returns false while more
+ * are expected, true when the COPY is over (its final result follows).
+ */
+static bool
+read_copy(struct conn *c)
+{
+	for (;;) {
+		char *buf = NULL;
+		int n = c->tr->get_copy_data(c->pg, &buf, 1);
+
+		if (n > 0) {
+			strbuf_add(&c->copy, buf, (size_t)n);
+			PQfreemem(buf);
+			continue;
+		}
+		if (n == 0)
+			return false;
+		c->copying = false;
+		c->copy_ends = xreallocarray(c->copy_ends, (size_t)c->n_copies + 1,
+					     sizeof *c->copy_ends);
+		c->copy_ends[c->n_copies++] = c->copy.len;
+		return true; /* -1: done; -2: an error, reported by the next result */
+	}
+}
+
 /* Read what the server sent; complete the query when all results are in. */
 static void
 read_input(struct conn *c)
@@ -483,18 +524,27 @@ read_input(struct conn *c)
 		fail(c, c->tr->error_message(c->pg));
 		return;
 	}
-	while (!c->tr->is_busy(c->pg)) {
-		PGresult *r = c->tr->get_result(c->pg);
+	for (;;) {
+		PGresult *r;
 		ExecStatusType st;
 
+		if (c->copying && !read_copy(c))
+			return;
+		if (c->tr->is_busy(c->pg))
+			return;
+		r = c->tr->get_result(c->pg);
 		if (r == NULL) {
 			complete(c);
 			return;
 		}
 		st = PQresultStatus(r);
 		add_result(c, r);
-		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
-			fail(c, "COPY is not supported on console connections");
+		if (st == PGRES_COPY_OUT) {
+			c->copying = true;
+			continue;
+		}
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
+			fail(c, "COPY FROM STDIN is not supported on console connections");
 			return;
 		}
 	}
@@ -682,6 +732,11 @@ conn_close(struct conn *c)
 		fail_reply(c);
 	}
 	clear_results(c);
+	strbuf_free(&c->copy);
+	free(c->copy_ends);
+	c->copy_ends = NULL;
+	c->n_copies = 0;
+	c->copying = false;
 	if (c->state != CONN_CLOSED) {
 		enum conn_state from = c->state;
 

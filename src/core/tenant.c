@@ -6,7 +6,7 @@
  *   - LIST, MIGRATE and ROLLBACK read the catalog once (every schema with the
  *     tenant or archive prefix, with table count, size estimate and whether
  *     it has a ledger), then every ledger in chunks of CHUNK tenants, each
- *     chunk one UNION ALL query, several chunks at once over the pool;
+ *     chunk one script of COPY commands, several chunks at once over the pool;
  *   - PROVISION checks in one query that none of its schemas exists.
  * Then the per-tenant work runs through a small scheduler: at most
  * `concurrency` tenants at a time, canaries first and one at a time, a
@@ -450,6 +450,141 @@ struct chunk {
 	size_t n;
 };
 
+/*
+ * Ledgers are read with COPY ... TO STDOUT, one per tenant in one script:
+ * COPY of a table needs no planner, so it never loads the relation's
+ * indexes, which makes a cold read of thousands of ledgers about twice as
+ * fast as a UNION ALL over them.
+ */
+static void
+copy_ledger(struct strbuf *sql, const char *schema, const char *table)
+{
+	/* the schema and table passed the ledger rule: written unquoted */
+	strbuf_addf(sql,
+		    "COPY %s.%s (id, filename, checksum, module_name, applied_at, applied_by, "
+		    "execution_time_ms) TO STDOUT;\n",
+		    schema, table);
+}
+
+/* Undo COPY's text escapes in place (\\, \t, \n, \r, \b, \f, \v, octal). */
+static void
+copy_unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s != '\0'; s++) {
+		if (*s != '\\' || s[1] == '\0') {
+			*w++ = *s;
+			continue;
+		}
+		s++;
+		switch (*s) {
+		case 't':
+			*w++ = '\t';
+			break;
+		case 'n':
+			*w++ = '\n';
+			break;
+		case 'r':
+			*w++ = '\r';
+			break;
+		case 'b':
+			*w++ = '\b';
+			break;
+		case 'f':
+			*w++ = '\f';
+			break;
+		case 'v':
+			*w++ = '\v';
+			break;
+		default:
+			if (*s >= '0' && *s <= '7') {
+				int v = 0, k;
+
+				for (k = 0; k < 3 && *s >= '0' && *s <= '7'; k++, s++)
+					v = v * 8 + (*s - '0');
+				s--;
+				*w++ = (char)v;
+			} else {
+				*w++ = *s;
+			}
+			break;
+		}
+	}
+	*w = '\0';
+}
+
+/*
+ * The ledger rows of module `module` (or without module) in COPY text
+ * data [data, data + len): a malloc'd array of *n rows, in id order.
+ */
+static struct mig_row *
+copy_rows(const char *data, size_t len, const char *module, size_t *n)
+{
+	struct mig_row *rows = NULL;
+	size_t k = 0, x, y;
+	const char *p = data, *end = data + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *line = xstrndup(p, (size_t)((nl ? nl : end) - p));
+		char *f[7];
+		int i;
+		char *q = line;
+
+		p = nl ? nl + 1 : end;
+		for (i = 0; i < 7; i++) {
+			f[i] = q;
+			q = q != NULL ? strchr(q, '\t') : NULL;
+			if (q != NULL)
+				*q++ = '\0';
+		}
+		if (f[6] == NULL || (strcmp(f[3], "\\N") != 0 &&
+				     (copy_unescape(f[3]), strcmp(f[3], module) != 0))) {
+			free(line);
+			continue;
+		}
+		rows = xreallocarray(rows, k + 1, sizeof *rows);
+		memset(&rows[k], 0, sizeof rows[k]);
+		rows[k].null_module = strcmp(f[3], "\\N") == 0;
+		copy_unescape(f[1]);
+		copy_unescape(f[2]);
+		copy_unescape(f[5]);
+		rows[k].id = atoll(f[0]);
+		rows[k].filename = xstrdup(f[1]);
+		rows[k].checksum = xstrdup(f[2]);
+		rows[k].applied_at = xstrdup(f[4]);
+		rows[k].applied_by = xstrdup(strcmp(f[5], "\\N") == 0 ? "" : f[5]);
+		rows[k].exec_ms = strcmp(f[6], "\\N") == 0 ? -1 : atoi(f[6]);
+		k++;
+		free(line);
+	}
+	for (x = 1; x < k; x++) {
+		for (y = x; y > 0 && rows[y - 1].id > rows[y].id; y--) {
+			struct mig_row t = rows[y];
+
+			rows[y] = rows[y - 1];
+			rows[y - 1] = t;
+		}
+	}
+	*n = k;
+	return rows;
+}
+
+static void
+rows_free(struct mig_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].filename);
+		free(rows[i].checksum);
+		free(rows[i].applied_at);
+		free(rows[i].applied_by);
+	}
+	free(rows);
+}
+
 static void
 send_chunk(struct tenant_job *job, size_t *members, size_t n)
 {
@@ -460,23 +595,10 @@ send_chunk(struct tenant_job *job, size_t *members, size_t n)
 	ch->job = job;
 	ch->members = members;
 	ch->n = n;
-	/*
-	 * One read-only transaction without parallel workers: a parallel append
-	 * over hundreds of tiny ledgers costs ten times its work in worker
-	 * start-up. This is a simple-protocol script, so the module names go in
-	 * as literals: they are schema names that passed the ledger rule
-	 * (a-z, 0-9, _ only), like the identifiers beside them.
-	 */
-	strbuf_adds(&sql, "BEGIN READ ONLY;\nSET LOCAL max_parallel_workers_per_gather = 0;\n");
-	for (i = 0; i < n; i++) {
-		const struct tenant_info *t = &job->list.v[members[i]];
-
-		strbuf_addf(&sql,
-			    "%sSELECT %zu, id, filename, checksum, applied_at::text FROM %s.%s\n"
-			    "  WHERE module_name = '%s' OR module_name IS NULL\n",
-			    i ? "UNION ALL " : "", i, t->schema, job->cfg->table, t->schema);
-	}
-	strbuf_adds(&sql, ";\nCOMMIT;\n");
+	strbuf_adds(&sql, "BEGIN READ ONLY;\n");
+	for (i = 0; i < n; i++)
+		copy_ledger(&sql, job->list.v[members[i]].schema, job->cfg->table);
+	strbuf_adds(&sql, "COMMIT;\n");
 	job->outstanding++;
 	pool_query(job->pool, strbuf_str(&sql), -1, NULL, list_ledgers_done, ch);
 	strbuf_free(&sql);
@@ -553,44 +675,39 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 	}
 }
 
-/* Compare one tenant's ledger rows (rows[from..to) of r) with the folder. */
+/* Compare one tenant's ledger rows (id order) with the folder. */
 static void
-judge_tenant(struct tenant_job *job, struct tenant_info *t, const PGresult *r, const int *rows,
-	     int from, int to)
+judge_tenant(struct tenant_job *job, struct tenant_info *t, const struct mig_row *rows, size_t n)
 {
 	const struct migfile_set *files = job->files;
 	const char *last_applied = NULL;
-	int64_t best_id = -1;
-	size_t f;
-	int i;
+	size_t f, i;
 
 	t->applied = t->pending = t->drifted = t->out_of_order = t->missing = 0;
-	for (i = from; i < to; i++) {
-		const char *name = PQgetvalue(r, rows[i], 2);
-		const struct migfile *mf = files != NULL ? migfile_find(files, name) : NULL;
-		int64_t id = atoll(PQgetvalue(r, rows[i], 1));
+	for (i = 0; i < n; i++) {
+		const struct migfile *mf = files != NULL ? migfile_find(files, rows[i].filename)
+							 : NULL;
 
 		if (mf == NULL)
 			t->missing++;
-		else if (strcmp(mf->up.checksum, PQgetvalue(r, rows[i], 3)) == 0)
+		else if (strcmp(mf->up.checksum, rows[i].checksum) == 0)
 			t->applied++;
 		else
 			t->drifted++;
-		if (id > best_id) {
-			best_id = id;
-			free(t->last_file);
-			free(t->last_at);
-			t->last_file = xstrdup(name);
-			t->last_at = xstrdup(PQgetvalue(r, rows[i], 4));
-		}
-		if (mf != NULL && (last_applied == NULL || strcmp(name, last_applied) > 0))
+		if (mf != NULL && (last_applied == NULL || strcmp(mf->name, last_applied) > 0))
 			last_applied = mf->name;
+	}
+	if (n > 0) {
+		free(t->last_file);
+		free(t->last_at);
+		t->last_file = xstrdup(rows[n - 1].filename);
+		t->last_at = xstrdup(rows[n - 1].applied_at);
 	}
 	for (f = 0; files != NULL && f < files->n; f++) {
 		bool in = false;
 
-		for (i = from; i < to && !in; i++)
-			in = strcmp(PQgetvalue(r, rows[i], 2), files->v[f].name) == 0;
+		for (i = 0; i < n && !in; i++)
+			in = strcmp(rows[i].filename, files->v[f].name) == 0;
 		if (in)
 			continue;
 		if (last_applied != NULL && strcmp(files->v[f].name, last_applied) < 0)
@@ -605,7 +722,6 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 {
 	struct chunk *ch = arg;
 	struct tenant_job *job = ch->job;
-	const PGresult *r = reply->n >= 3 ? reply->results[2] : NULL;
 	size_t k;
 
 	(void)p;
@@ -625,34 +741,23 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 		free(e);
 		return;
 	}
-	/* column 0 is the UNION branch (the member); rows may come in any order
-	 * (a parallel append interleaves branches): bucket them first */
-	{
-		int n = PQntuples(r), i;
-		int *start = xcalloc(ch->n + 1, sizeof *start);
-		int *fill = xcalloc(ch->n + 1, sizeof *fill);
-		int *rows = xcalloc((size_t)n + 1, sizeof *rows);
+	if (reply->n_copies != (int)ch->n) {
+		size_t want = ch->n;
 
-		for (i = 0; i < n; i++) {
-			size_t m = (size_t)atoi(PQgetvalue(r, i, 0));
+		free(ch->members);
+		free(ch);
+		job_fail(job, "cannot read the tenant ledgers: %d of %zu answered", reply->n_copies,
+			 want);
+		return;
+	}
+	for (k = 0; k < ch->n; k++) {
+		struct tenant_info *t = &job->list.v[ch->members[k]];
+		size_t from = k == 0 ? 0 : reply->copy_ends[k - 1], nr = 0;
+		struct mig_row *rows = copy_rows(reply->copy + from, reply->copy_ends[k] - from,
+						 t->schema, &nr);
 
-			if (m < ch->n)
-				start[m + 1]++;
-		}
-		for (k = 0; k < ch->n; k++)
-			start[k + 1] += start[k];
-		for (i = 0; i < n; i++) {
-			size_t m = (size_t)atoi(PQgetvalue(r, i, 0));
-
-			if (m < ch->n)
-				rows[start[m] + fill[m]++] = i;
-		}
-		for (k = 0; k < ch->n; k++)
-			judge_tenant(job, &job->list.v[ch->members[k]], r, rows, start[k],
-				     start[k + 1]);
-		free(start);
-		free(fill);
-		free(rows);
+		judge_tenant(job, t, rows, nr);
+		rows_free(rows, nr);
 	}
 	free(ch->members);
 	free(ch);
@@ -1249,7 +1354,7 @@ fan_done(struct mig_run *r, void *arg)
  *
  * A bulk worker keeps one connection and takes BATCH tenants at a time:
  *   LOCK    one statement tries the migration lock of every tenant of the batch
- *   READ    one read-only UNION ALL reads the ledgers of those it locked
+ *   READ    one read-only script COPYs the ledgers of those it locked
  *   then, file by file, two round trips each:
  *   BODY    "[COMMIT;] BEGIN; <rendered file>" (the COMMIT closes the file before)
  *   RECORD  the ledger row and the event, with parameters
@@ -1502,11 +1607,10 @@ static void
 bulk_read_done(struct bulk *b, const struct conn_reply *reply)
 {
 	struct tenant_job *job = b->job;
-	const PGresult *r = reply->n >= 3 ? reply->results[2] : NULL;
-	int n, i;
-	size_t k;
+	size_t k, copy = 0;
+	int i;
 
-	if (reply->error != NULL || r == NULL) {
+	if (reply->error != NULL) {
 		/* a ledger went away since the catalog was read: one by one instead */
 		for (k = 0; k < b->n; k++)
 			if (b->items[k].locked)
@@ -1515,46 +1619,27 @@ bulk_read_done(struct bulk *b, const struct conn_reply *reply)
 		bulk_next(b);
 		return;
 	}
-	n = PQntuples(r);
 	for (k = 0; k < b->n; k++) {
 		struct bulk_item *it = &b->items[k];
 		struct mig_row *rows;
 		struct mig_opts o;
-		size_t nr = 0;
+		size_t nr = 0, from;
 		char *err = NULL;
 		char *schema;
 
 		if (!it->locked)
 			continue;
-		rows = xcalloc((size_t)n + 1, sizeof *rows);
-		for (i = 0; i < n; i++) {
-			if ((size_t)atoi(PQgetvalue(r, i, 0)) != k)
-				continue;
-			rows[nr].id = atoll(PQgetvalue(r, i, 1));
-			rows[nr].filename = xstrdup(PQgetvalue(r, i, 2));
-			rows[nr].checksum = xstrdup(PQgetvalue(r, i, 3));
-			rows[nr].null_module = PQgetvalue(r, i, 4)[0] == 't';
-			rows[nr].applied_at = xstrdup(PQgetvalue(r, i, 5));
-			rows[nr].applied_by = xstrdup(PQgetvalue(r, i, 6));
-			rows[nr].exec_ms = atoi(PQgetvalue(r, i, 7));
-			nr++;
+		if ((int)copy >= reply->n_copies) {
+			bulk_defer(b, it);
+			continue;
 		}
-		/* ledger order is id order */
-		{
-			size_t x, y;
-
-			for (x = 1; x < nr; x++) {
-				for (y = x; y > 0 && rows[y - 1].id > rows[y].id; y--) {
-					struct mig_row t = rows[y];
-
-					rows[y] = rows[y - 1];
-					rows[y - 1] = t;
-				}
-			}
-		}
-		it->status.ledger_exists = true;
-		mig_status_compute(&it->status, job->files, rows, nr, NULL, 0);
+		from = copy == 0 ? 0 : reply->copy_ends[copy - 1];
 		schema = tenant_schema(job->cfg, job->results[it->res].id);
+		rows = copy_rows(reply->copy + from, reply->copy_ends[copy] - from, schema, &nr);
+		copy++;
+		it->status.ledger_exists = true;
+		/* the status takes the rows */
+		mig_status_compute(&it->status, job->files, rows, nr, NULL, 0);
 		it->mgr = manager_new(job->pool, schema, schema, job->cfg->table, &err);
 		free(schema);
 		if (it->mgr == NULL) {
@@ -1617,8 +1702,7 @@ bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 			bulk_worker_end(b, NULL);
 			return;
 		}
-		strbuf_adds(&sql,
-			    "BEGIN READ ONLY;\nSET LOCAL max_parallel_workers_per_gather = 0;\n");
+		strbuf_adds(&sql, "BEGIN READ ONLY;\n");
 		for (k = 0; k < b->n; k++) {
 			struct bulk_item *it = &b->items[k];
 			char *schema;
@@ -1629,17 +1713,11 @@ bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 				continue;
 			}
 			schema = tenant_schema(job->cfg, job->results[it->res].id);
-			/* identifiers and the module name passed the ledger rule */
-			strbuf_addf(&sql,
-				    "%sSELECT %zu, id, filename, checksum, module_name IS NULL,"
-				    " applied_at::text, coalesce(applied_by, ''),"
-				    " coalesce(execution_time_ms, -1) FROM %s.%s\n"
-				    "  WHERE module_name = '%s' OR module_name IS NULL\n",
-				    locked ? "UNION ALL " : "", k, schema, job->cfg->table, schema);
+			copy_ledger(&sql, schema, job->cfg->table);
 			free(schema);
 			locked++;
 		}
-		strbuf_adds(&sql, ";\nCOMMIT;\n");
+		strbuf_adds(&sql, "COMMIT;\n");
 		if (locked == 0) {
 			strbuf_free(&sql);
 			b->cur = b->n;

@@ -419,13 +419,13 @@ test_fanout_stop(void **state)
 	assert_true(ok < 199);
 	assert_int_equal(tenant_job_progress(job)->skipped, 200 - 1 - ok);
 	tenant_job_free(&job);
-	/* nothing started after the failure: every applied tenant's transaction
-	 * began before the failure was recorded */
-	assert_int_equal(count(e, "SELECT count(*) FROM pgdbm_console.events WHERE action = "
-				  "'apply' AND filename = '003_extra.sql' AND at > (SELECT at FROM "
-				  "pgdbm_console.events WHERE action = 'fail' AND module = "
-				  "'tenant_t057')"),
-			 0);
+	/* nothing new started after the failure: besides tenants already sent
+	 * (at most one per other worker, concurrency 4), no tenant's transaction
+	 * began after the failure was recorded */
+	assert_true(count(e, "SELECT count(*) FROM pgdbm_console.events WHERE action = "
+			     "'apply' AND filename = '003_extra.sql' AND at > (SELECT at FROM "
+			     "pgdbm_console.events WHERE action = 'fail' AND module = "
+			     "'tenant_t057')") <= 3);
 	assert_int_equal(count(e, "SELECT count(*) FROM information_schema.columns WHERE "
 				  "table_name = 'tasks' AND column_name = 'extra' AND table_schema "
 				  "LIKE 'tenant\\_t%'"),

@@ -167,6 +167,15 @@ f_get_result(PGconn *pg)
 	return NULL;
 }
 
+static int
+f_get_copy_data(PGconn *pg, char **buffer, int async)
+{
+	(void)pg;
+	(void)async;
+	*buffer = NULL;
+	return -1;
+}
+
 static PGTransactionStatusType
 f_transaction_status(const PGconn *pg)
 {
@@ -201,23 +210,15 @@ f_finish(PGconn *pg)
 }
 
 static const struct conn_transport fake_transport = {
-	f_connect_start,
-	f_connect_poll,
-	f_status,
-	f_socket,
-	f_set_nonblocking,
-	f_set_notice_receiver,
-	f_send_query,
-	f_send_query_params,
-	f_flush,
-	f_consume_input,
-	f_is_busy,
-	f_get_result,
-	f_transaction_status,
-	f_error_message,
-	f_backend_pid,
-	f_server_version,
-	f_finish,
+	f_connect_start,   f_connect_poll,
+	f_status,	   f_socket,
+	f_set_nonblocking, f_set_notice_receiver,
+	f_send_query,	   f_send_query_params,
+	f_flush,	   f_consume_input,
+	f_is_busy,	   f_get_result,
+	f_get_copy_data,   f_transaction_status,
+	f_error_message,   f_backend_pid,
+	f_server_version,  f_finish,
 };
 
 /* ------------------------------------------------------------------------ */
