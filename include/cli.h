@@ -122,5 +122,6 @@ bool cli_show_progress(const struct cli *cli);
 int cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_migrate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_wizard(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_advise(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 
 #endif
