@@ -177,7 +177,8 @@ struct adv_evidence {
 	/* what limited the analysis, for people */
 	char **notes;
 	size_t n_notes;
-	/* private: pid lookup */
+	/* private: backends' capacity, pid lookup, the last sample's backends */
+	size_t cap_backends;
 	int *slots;
 	size_t n_slots;
 	int *alive;

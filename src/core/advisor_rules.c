@@ -429,7 +429,10 @@ track(struct adv_evidence *ev, const struct adv_row *r)
 		return &ev->backends[idx];
 	if ((ev->n_backends + 1) * 2 > ev->n_slots)
 		slots_grow(ev);
-	ev->backends = xreallocarray(ev->backends, ev->n_backends + 1, sizeof *ev->backends);
+	if (ev->n_backends == ev->cap_backends) {
+		ev->cap_backends = ev->cap_backends == 0 ? 64 : ev->cap_backends * 2;
+		ev->backends = xreallocarray(ev->backends, ev->cap_backends, sizeof *ev->backends);
+	}
 	b = &ev->backends[ev->n_backends];
 	memset(b, 0, sizeof *b);
 	b->pid = r->pid;
@@ -825,18 +828,25 @@ band_rule(void)
 
 #define SRC_BANDS "pgdbm architecture decision tree, decision question 4 (expected load)"
 
-/* The load band a pool size sits in (NULL below the smallest). */
+/*
+ * The load band a pool size sits in: the lowest whose range holds it (20 is
+ * the top of 10-20 rather than the bottom of 20-50), the largest above
+ * them all, NULL below the smallest.
+ */
 static const struct wizard_choice *
 band_of(int size)
 {
 	const struct wizard_question *q = wizard_question_find("load");
-	const struct wizard_choice *c, *found = NULL;
+	const struct wizard_choice *c, *last = NULL;
 
 	for (c = q != NULL ? q->choices : NULL; c != NULL && c->value != NULL; c++) {
-		if (size >= c->pool_min)
-			found = c;
+		if (size < c->pool_min)
+			return last != NULL && size <= last->pool_max ? last : NULL;
+		if (size <= c->pool_max)
+			return c;
+		last = c;
 	}
-	return found;
+	return last;
 }
 
 static const struct wizard_choice *
