@@ -350,7 +350,8 @@ test_churn_one_application(void **state)
 	assert_non_null(strstr(f->rule, "Pool per Request"));
 	a = app(r, "orders_pool");
 	assert_non_null(a);
-	assert_true(a->churn_per_s >= 25 && a->churn_per_s <= 60);
+	/* 40 a second asked; a loaded machine (or a sanitizer build) makes fewer */
+	assert_true(a->churn_per_s >= 10 && a->churn_per_s <= 60);
 	assert_true(a->short_lived >= 3);
 	/* the steady pool is not churning */
 	assert_null(find(r, "pool-per-request", "app_pool"));
