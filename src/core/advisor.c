@@ -29,6 +29,11 @@
  *    is skipped. The window ends with the first answer at or after
  *    window_ms.
  *
+ * advance() is the one transition function: it is called with the answer
+ * of the phase that just ran (or, in ACQUIRE, when the connection came),
+ * adds what the answer says to the evidence and starts the next step. The
+ * sampling timer only sends the next sample of the same phase.
+ *
  * Invariants: at most one query is in flight; the connection is held from
  * ACQUIRE to DONE/FAILED and released exactly once; nothing blocks.
  */
@@ -449,60 +454,78 @@ conn_lost(struct conn *c, const struct conn_reply *reply)
 	return reply->conn_error != NULL || conn_state(c) != CONN_READY;
 }
 
-static void send_next_chunk(struct advisor *a);
-static void start_sampling(struct advisor *a);
+static void on_reply(struct conn *c, struct conn_reply *reply, void *arg);
 
-static bool
-send(struct advisor *a, const char *sql, conn_reply_cb cb)
+static void
+fail_with(struct advisor *a, const char *doing, const char *why)
 {
-	if (!conn_send(a->conn, sql, -1, NULL, cb, a)) {
-		fail(a, "the advisor's connection is not ready");
-		return false;
+	char *msg = xasprintf("%s: %s", doing, why);
+
+	fail(a, msg);
+	free(msg);
+}
+
+/*
+ * The connection broke. Once the window has two samples, what they show is
+ * still judged (with a note); before that the run fails.
+ */
+static void
+connection_lost(struct advisor *a, const char *why)
+{
+	if (a->phase == P_SAMPLING && a->ev.samples >= 2) {
+		adv_evidence_note(&a->ev, "the connection was lost after %d samples: %s",
+				  a->ev.samples, why);
+		finish(a);
+		return;
 	}
-	a->in_flight = true;
-	return true;
+	fail_with(a,
+		  a->phase == P_CATALOG	  ? "reading the catalog"
+		  : a->phase == P_LEDGERS ? "reading the ledgers"
+					  : "sampling sessions",
+		  why);
 }
 
 static void
-catalog_done(struct conn *c, struct conn_reply *reply, void *arg)
+send(struct advisor *a, const char *sql)
 {
-	struct advisor *a = arg;
-	const char *why = reply_error(c, reply);
-	const PGresult *lim, *r;
+	if (!conn_send(a->conn, sql, -1, NULL, on_reply, a)) {
+		char *why = xstrdup(conn_error(a->conn)[0] ? conn_error(a->conn)
+							   : "the connection is not ready");
+
+		connection_lost(a, why);
+		free(why);
+		return;
+	}
+	a->in_flight = true;
+}
+
+/* ---- what each phase's answer adds to the evidence ---- */
+
+static void
+take_catalog(struct advisor *a, const struct conn_reply *reply)
+{
+	const PGresult *lim = reply->results[R_FIRST], *r = reply->results[R_FIRST + 1];
 	const char *last_schema = "";
 	int i;
 
-	a->in_flight = false;
-	if (why == NULL && reply->n <= R_FIRST + 1)
-		why = "incomplete answer from the server";
-	if (why != NULL) {
-		char *msg = xasprintf("reading the catalog: %s", why);
-
-		fail(a, msg);
-		free(msg);
-		return;
-	}
-	lim = reply->results[R_FIRST];
 	a->ev.max_connections = atoi(PQgetvalue(lim, 0, 0));
 	a->ev.reserved = atoi(PQgetvalue(lim, 0, 1));
 	a->ev.server_version = atoi(PQgetvalue(lim, 0, 2));
 	free(a->ev.database);
 	a->ev.database = xstrdup(PQgetvalue(lim, 0, 3));
 	a->ev.can_read_all = PQgetvalue(lim, 0, 4)[0] == 't';
-
-	r = reply->results[R_FIRST + 1];
 	for (i = 0; i < PQntuples(r); i++) {
 		const char *schema = PQgetvalue(r, i, 0);
 		bool readable = PQgetvalue(r, i, 2)[0] == 't';
+		bool tenant = adv_schema_kind(a->db->cfg, schema, NULL) == ADV_SCHEMA_TENANT;
 
-		if (adv_schema_kind(a->db->cfg, schema, NULL) == ADV_SCHEMA_TENANT &&
-		    strcmp(schema, last_schema) != 0)
+		if (tenant && strcmp(schema, last_schema) != 0)
 			a->ev.tenant_schemas++;
 		last_schema = schema;
 		if (PQgetisnull(r, i, 1))
 			continue;
 		adv_evidence_add_ledger(&a->ev, schema, PQgetvalue(r, i, 1), readable);
-		if (!readable && adv_schema_kind(a->db->cfg, schema, NULL) != ADV_SCHEMA_TENANT)
+		if (!readable && !tenant)
 			adv_evidence_note(&a->ev, "ledger %s.%s is not readable by this role",
 					  schema, PQgetvalue(r, i, 1));
 	}
@@ -511,41 +534,14 @@ catalog_done(struct conn *c, struct conn_reply *reply, void *arg)
 	a->ev.tenants_compared = true;
 	free(a->sample_script);
 	a->sample_script = sample_script(a->ev.server_version);
-	send_next_chunk(a);
 }
 
 static void
-chunk_done(struct conn *c, struct conn_reply *reply, void *arg)
+take_chunk(struct advisor *a, const struct chunk *ch, const struct conn_reply *reply)
 {
-	struct advisor *a = arg;
-	const struct chunk *ch = &a->chunks[a->next_chunk];
-	const char *why = reply_error(c, reply);
-	const PGresult *r;
+	const PGresult *r = reply->results[R_FIRST];
 	int i;
 
-	a->in_flight = false;
-	if (why == NULL && reply->n <= R_FIRST)
-		why = "incomplete answer from the server";
-	if (why != NULL) {
-		if (conn_lost(c, reply)) {
-			char *msg = xasprintf("reading the ledgers: %s", why);
-
-			fail(a, msg);
-			free(msg);
-			return;
-		}
-		/* a locked or vanished ledger: say so and go on */
-		adv_evidence_note(&a->ev, "could not read %zu %s: %s", ch->n,
-				  ch->kind == CHUNK_TENANTS ? "tenant schemas' ledgers"
-							    : "service ledgers",
-				  why);
-		if (ch->kind == CHUNK_TENANTS)
-			a->ev.tenants_compared = false;
-		a->next_chunk++;
-		send_next_chunk(a);
-		return;
-	}
-	r = reply->results[R_FIRST];
 	for (i = 0; i < PQntuples(r); i++) {
 		if (ch->kind == CHUNK_SUMMARY) {
 			size_t idx = (size_t)strtoul(PQgetvalue(r, i, 0), NULL, 10);
@@ -575,20 +571,6 @@ chunk_done(struct conn *c, struct conn_reply *reply, void *arg)
 			free(names);
 		}
 	}
-	a->next_chunk++;
-	send_next_chunk(a);
-}
-
-static void
-send_next_chunk(struct advisor *a)
-{
-	if (a->next_chunk >= a->n_chunks) {
-		start_sampling(a);
-		return;
-	}
-	set_phase(a, P_LEDGERS, "reading ledgers (%zu of %zu)", a->next_chunk + 1, a->n_chunks);
-	notify(a);
-	send(a, a->chunks[a->next_chunk].sql, chunk_done);
 }
 
 static bool
@@ -603,80 +585,41 @@ pid_in(int pid, const int *pids, int n)
 	return false;
 }
 
-static void sample_tick(struct loop *loop, void *arg);
-
 static void
-sample_done(struct conn *c, struct conn_reply *reply, void *arg)
+take_sample(struct advisor *a, const struct conn_reply *reply)
 {
-	struct advisor *a = arg;
-	const char *why = reply_error(c, reply);
+	const PGresult *h = reply->results[R_SAMPLE_HEADER], *r = reply->results[R_SAMPLE_ROWS];
 	const char *console_app = a->db->cfg->application_name;
-	const PGresult *h, *r;
 	struct adv_sample s;
 	struct adv_row *rows;
 	int own[MAX_OWN_PIDS], n_own, i;
-	int64_t elapsed;
-	char d1[32], d2[32];
 
-	a->in_flight = false;
-	if (why == NULL && reply->n <= R_SAMPLE_ROWS)
-		why = "incomplete answer from the server";
-	if (why != NULL) {
-		if (conn_lost(c, reply)) {
-			if (a->ev.samples >= 2) {
-				adv_evidence_note(&a->ev,
-						  "the connection was lost after %d samples: %s",
-						  a->ev.samples, why);
-				finish(a);
-			} else {
-				char *msg = xasprintf("sampling sessions: %s", why);
+	n_own = pool_backend_pids(a->db->pool, own, MAX_OWN_PIDS);
+	rows = xcalloc((size_t)PQntuples(r) + 1, sizeof *rows);
+	for (i = 0; i < PQntuples(r); i++) {
+		struct adv_row *x = &rows[i];
 
-				fail(a, msg);
-				free(msg);
-			}
-			return;
-		}
-		adv_evidence_note(&a->ev, "a sample failed: %s", why);
-	} else {
-		h = reply->results[R_SAMPLE_HEADER];
-		r = reply->results[R_SAMPLE_ROWS];
-		n_own = pool_backend_pids(a->db->pool, own, MAX_OWN_PIDS);
-		rows = xcalloc((size_t)PQntuples(r) + 1, sizeof *rows);
-		for (i = 0; i < PQntuples(r); i++) {
-			struct adv_row *x = &rows[i];
-
-			x->pid = atoi(PQgetvalue(r, i, 0));
-			x->appname = PQgetvalue(r, i, 1);
-			x->host = PQgetvalue(r, i, 2);
-			x->start_us = atoll(PQgetvalue(r, i, 3));
-			x->state = PQgetvalue(r, i, 4);
-			x->state_change_us = atoll(PQgetvalue(r, i, 5));
-			x->xact_start_us = atoll(PQgetvalue(r, i, 6));
-			x->own = pid_in(x->pid, own, n_own) ||
-				 (console_app != NULL && strcmp(x->appname, console_app) == 0);
-		}
-		memset(&s, 0, sizeof s);
-		s.now_us = atoll(PQgetvalue(h, 0, 0));
-		s.sessions = PQgetisnull(h, 0, 1) ? -1 : atoll(PQgetvalue(h, 0, 1));
-		s.server_backends = atoi(PQgetvalue(h, 0, 2));
-		s.rows = rows;
-		s.n_rows = (size_t)PQntuples(r);
-		adv_evidence_add_sample(&a->ev, &s);
-		free(rows);
+		x->pid = atoi(PQgetvalue(r, i, 0));
+		x->appname = PQgetvalue(r, i, 1);
+		x->host = PQgetvalue(r, i, 2);
+		x->start_us = atoll(PQgetvalue(r, i, 3));
+		x->state = PQgetvalue(r, i, 4);
+		x->state_change_us = atoll(PQgetvalue(r, i, 5));
+		x->xact_start_us = atoll(PQgetvalue(r, i, 6));
+		x->own = pid_in(x->pid, own, n_own) ||
+			 (console_app != NULL && strcmp(x->appname, console_app) == 0);
 	}
-	loop_update_now(a->loop);
-	elapsed = loop_now(a->loop) - a->sampling_started_ms;
-	if (elapsed >= a->opts.window_ms && a->ev.samples >= 2) {
-		finish(a);
-		return;
-	}
-	set_phase(a, P_SAMPLING, "sampling sessions (%s of %s, %d samples)",
-		  units_format_duration(elapsed, d1, sizeof d1),
-		  units_format_duration(a->opts.window_ms, d2, sizeof d2), a->ev.samples);
-	notify(a);
-	if (elapsed >= a->opts.window_ms)
-		sample_tick(a->loop, a); /* one more for a second sample */
+	memset(&s, 0, sizeof s);
+	s.now_us = atoll(PQgetvalue(h, 0, 0));
+	s.sessions = PQgetisnull(h, 0, 1) ? -1 : atoll(PQgetvalue(h, 0, 1));
+	s.server_backends = atoi(PQgetvalue(h, 0, 2));
+	s.rows = rows;
+	s.n_rows = (size_t)PQntuples(r);
+	adv_evidence_add_sample(&a->ev, &s);
+	free(rows);
 }
+
+/* ---- sampling ---- */
 
 static void
 sample_tick(struct loop *loop, void *arg)
@@ -687,19 +630,115 @@ sample_tick(struct loop *loop, void *arg)
 	if (a->phase != P_SAMPLING || a->conn == NULL)
 		return;
 	if (a->in_flight) {
-		a->skipped++;
+		a->skipped++; /* the previous sample is still running */
 		return;
 	}
-	send(a, a->sample_script, sample_done);
+	send(a, a->sample_script);
 }
 
-static void
-start_sampling(struct advisor *a)
+static int64_t
+sampling_elapsed(struct advisor *a)
 {
-	char d[32];
+	loop_update_now(a->loop);
+	return loop_now(a->loop) - a->sampling_started_ms;
+}
 
+/* ---- the transition function ---- */
+
+/*
+ * Called when the phase's query answered (reply) or, in ACQUIRE, when the
+ * connection came (reply NULL). Takes what the answer says, then moves on:
+ * the next chunk of ledgers, sampling, or the end.
+ */
+static void
+advance(struct advisor *a, struct conn *c, const struct conn_reply *reply)
+{
+	const char *why = reply != NULL ? reply_error(c, reply) : NULL;
+	bool lost = reply != NULL && conn_lost(c, reply);
+	char d1[32], d2[32], *script;
+	int64_t elapsed;
+
+	a->in_flight = false;
+	switch (a->phase) {
+	case P_ACQUIRE:
+		set_phase(a, P_CATALOG, "reading the catalog");
+		notify(a);
+		script = catalog_script(a);
+		send(a, script);
+		free(script);
+		return;
+	case P_CATALOG:
+		if (why == NULL && reply->n <= R_FIRST + 1)
+			why = "incomplete answer from the server";
+		if (why != NULL) {
+			if (lost)
+				connection_lost(a, why);
+			else
+				fail_with(a, "reading the catalog", why);
+			return;
+		}
+		take_catalog(a, reply);
+		a->next_chunk = 0;
+		break;
+	case P_LEDGERS:
+		if (why == NULL && reply->n <= R_FIRST)
+			why = "incomplete answer from the server";
+		if (lost) {
+			connection_lost(a, why);
+			return;
+		}
+		if (why != NULL) {
+			/* a ledger locked or dropped meanwhile: say so and go on */
+			const struct chunk *ch = &a->chunks[a->next_chunk];
+
+			adv_evidence_note(&a->ev, "could not read %zu %s: %s", ch->n,
+					  ch->kind == CHUNK_TENANTS ? "tenant schemas' ledgers"
+								    : "service ledgers",
+					  why);
+			if (ch->kind == CHUNK_TENANTS)
+				a->ev.tenants_compared = false;
+		} else {
+			take_chunk(a, &a->chunks[a->next_chunk], reply);
+		}
+		a->next_chunk++;
+		break;
+	case P_SAMPLING:
+		if (why == NULL && reply->n <= R_SAMPLE_ROWS)
+			why = "incomplete answer from the server";
+		if (lost) {
+			connection_lost(a, why);
+			return;
+		}
+		if (why != NULL)
+			adv_evidence_note(&a->ev, "a sample failed: %s", why);
+		else
+			take_sample(a, reply);
+		elapsed = sampling_elapsed(a);
+		if (elapsed >= a->opts.window_ms && a->ev.samples >= 2) {
+			finish(a);
+			return;
+		}
+		set_phase(a, P_SAMPLING, "sampling sessions (%s of %s, %d samples)",
+			  units_format_duration(elapsed, d1, sizeof d1),
+			  units_format_duration(a->opts.window_ms, d2, sizeof d2), a->ev.samples);
+		notify(a);
+		if (elapsed >= a->opts.window_ms)
+			sample_tick(a->loop, a); /* the window is over: one more sample */
+		return;
+	default:
+		return;
+	}
+
+	/* after the catalog or a chunk: the next chunk, or the window */
+	if (a->next_chunk < a->n_chunks) {
+		set_phase(a, P_LEDGERS, "reading ledgers (%zu of %zu)", a->next_chunk + 1,
+			  a->n_chunks);
+		notify(a);
+		send(a, a->chunks[a->next_chunk].sql);
+		return;
+	}
 	set_phase(a, P_SAMPLING, "sampling sessions (0s of %s)",
-		  units_format_duration(a->opts.window_ms, d, sizeof d));
+		  units_format_duration(a->opts.window_ms, d1, sizeof d1));
 	notify(a);
 	loop_update_now(a->loop);
 	a->sampling_started_ms = loop_now(a->loop);
@@ -708,26 +747,24 @@ start_sampling(struct advisor *a)
 }
 
 static void
+on_reply(struct conn *c, struct conn_reply *reply, void *arg)
+{
+	advance(arg, c, reply);
+}
+
+static void
 acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 {
 	struct advisor *a = arg;
-	char *script;
 
 	(void)p;
 	a->request = NULL;
 	if (c == NULL) {
-		char *msg = xasprintf("no connection: %s", error ? error : "unknown error");
-
-		fail(a, msg);
-		free(msg);
+		fail_with(a, "no connection", error != NULL ? error : "unknown error");
 		return;
 	}
 	a->conn = c;
-	set_phase(a, P_CATALOG, "reading the catalog");
-	notify(a);
-	script = catalog_script(a);
-	send(a, script, catalog_done);
-	free(script);
+	advance(a, c, NULL);
 }
 
 /* ------------------------------------------------------------------------

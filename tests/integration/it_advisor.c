@@ -28,6 +28,7 @@
 #include "loop.h"
 #include "migrate.h"
 #include "msglog.h"
+#include "pool.h"
 #include "profile.h"
 #include "testutil.h"
 #include "xalloc.h"
@@ -631,6 +632,106 @@ test_many_tenants_chunked(void **state)
 }
 
 /* ------------------------------------------------------------------------
+ * A run that cannot finish normally
+ * ------------------------------------------------------------------------ */
+
+static void
+run_until(struct env *e, int progress)
+{
+	int64_t deadline = it_now_ms() + 20000;
+
+	while (!advisor_finished(e->adv) && advisor_progress(e->adv) < progress &&
+	       it_now_ms() < deadline)
+		loop_run_once(e->loop, 20);
+}
+
+static void
+test_unreachable_server(void **state)
+{
+	struct env *e = *state;
+	int64_t deadline = it_now_ms() + 20000;
+
+	use_profile(e, "databases:\n"
+		       "  main:\n"
+		       "    conninfo: \"host=127.0.0.1 port=1\"\n"
+		       "    connect_timeout: 1s\n"
+		       "    pool: { min: 0, max: 1, acquire_timeout: 1s }\n");
+	e->adv = advisor_new(e->loop, e->db, e->profile, NULL, &e->log);
+	advisor_start(e->adv);
+	while (!advisor_finished(e->adv) && it_now_ms() < deadline)
+		loop_run_once(e->loop, 100);
+	assert_int_equal(advisor_state(e->adv), ADVISOR_FAILED);
+	assert_null(advisor_report(e->adv));
+	assert_non_null(strstr(advisor_error(e->adv), "no connection: "));
+	assert_non_null(strstr(advisor_phase(e->adv), "failed: no connection"));
+}
+
+/* The advisor's connection killed while it samples: what it saw is judged. */
+static void
+test_connection_lost_while_sampling(void **state)
+{
+	struct env *e = *state;
+	const struct adv_report *r;
+	struct adv_opts o;
+	int pids[4], n, i;
+	char sql[64];
+	bool noted = false;
+	int64_t deadline = it_now_ms() + 20000;
+
+	use_profile(e, apps_profile);
+	open_app(e, "app_pool");
+	adv_opts_defaults(&o);
+	o.window_ms = 4000;
+	e->adv = advisor_new(e->loop, e->db, e->profile, &o, &e->log);
+	advisor_start(e->adv);
+	run_until(e, 400);
+	assert_int_equal(advisor_state(e->adv), ADVISOR_RUNNING);
+	n = pool_backend_pids(e->db->pool, pids, 4);
+	assert_true(n >= 1);
+	for (i = 0; i < n; i++) {
+		snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", pids[i]);
+		it_cmd(e->check, sql);
+	}
+	while (!advisor_finished(e->adv) && it_now_ms() < deadline)
+		loop_run_once(e->loop, 100);
+	assert_int_equal(advisor_state(e->adv), ADVISOR_DONE);
+	r = advisor_report(e->adv);
+	print_report(r);
+	assert_true(r->samples >= 2);
+	assert_true(r->window_ms < 4000);
+	for (i = 0; i < (int)r->n_notes; i++)
+		noted = noted || strstr(r->notes[i], "the connection was lost after") != NULL;
+	assert_true(noted);
+	assert_non_null(app(r, "app_pool"));
+}
+
+/* Freed in the middle of its window: nothing leaks, the connection goes back. */
+static void
+test_freed_while_running(void **state)
+{
+	struct env *e = *state;
+	struct pool_stats st;
+	int64_t deadline;
+
+	use_profile(e, clean_profile);
+	e->adv = advisor_new(e->loop, e->db, e->profile, NULL, &e->log);
+	advisor_start(e->adv);
+	run_until(e, 300);
+	assert_int_equal(advisor_state(e->adv), ADVISOR_RUNNING);
+	pool_stats(e->db->pool, &st);
+	assert_int_equal(st.in_use, 1);
+	advisor_free(&e->adv);
+	deadline = it_now_ms() + 5000;
+	do {
+		loop_run_once(e->loop, 50);
+		pool_stats(e->db->pool, &st);
+	} while (st.in_use != 0 && it_now_ms() < deadline);
+	assert_int_equal(st.in_use, 0);
+	/* started again from scratch, it finishes */
+	run(e, 300);
+}
+
+/* ------------------------------------------------------------------------
  * The command: exit status and JSON
  * ------------------------------------------------------------------------ */
 
@@ -740,6 +841,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_without_module, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tenant_missing_migrations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_tenants_chunked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreachable_server, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_lost_while_sampling, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_freed_while_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_command, setup, teardown),
 	};
 
