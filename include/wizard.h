@@ -51,6 +51,16 @@ enum wizard_node {
 	WIZARD_N_NODES
 };
 
+/* The anti-patterns of the guide's "Anti-Patterns to Avoid". */
+enum wizard_anti {
+	WIZARD_ANTI_NONE,
+	WIZARD_ANTI_MULTIPLE_POOLS,
+	WIZARD_ANTI_SCHEMA_SWITCHING,
+	WIZARD_ANTI_POOL_PER_REQUEST,
+	WIZARD_ANTI_NOT_CLOSING,
+	WIZARD_N_ANTI
+};
+
 #define WIZARD_PATTERN_BIT(p) (1u << (unsigned)(p))
 #define WIZARD_NODE_BIT(n)    (1u << (unsigned)(n))
 
@@ -169,6 +179,12 @@ const struct wizard_override *wizard_overrides(size_t *n);
 const char *wizard_pattern_id(enum wizard_pattern p);
 const char *wizard_pattern_name(enum wizard_pattern p);
 const char *wizard_node_name(enum wizard_node n);
+/* The guide's "When to use" line of a pattern. */
+const char *wizard_pattern_when(enum wizard_pattern p);
+/* An anti-pattern's title ("Pool per Request") and the guide's comment on
+ * it ("WRONG - Never create pools in request handlers"); "?" when unknown. */
+const char *wizard_anti_name(enum wizard_anti a);
+const char *wizard_anti_guide(enum wizard_anti a);
 
 /* A fresh state at the first question. */
 struct wizard *wizard_new(void);

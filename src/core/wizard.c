@@ -459,25 +459,18 @@ static const struct wizard_override overrides[] = {
 
 #define N_OVERRIDES (sizeof overrides / sizeof overrides[0])
 
-enum anti {
-	ANTI_NONE,
-	ANTI_MULTIPLE_POOLS,
-	ANTI_SCHEMA_SWITCHING,
-	ANTI_POOL_PER_REQUEST,
-	ANTI_NOT_CLOSING,
-};
-
 static const struct {
 	const char *name;
 	const char *guide;
-} antis[] = {
-	[ANTI_NONE] = { NULL, NULL },
-	[ANTI_MULTIPLE_POOLS] = { "Multiple Pools to Same Database",
-				  "WRONG - Creates multiple pools" },
-	[ANTI_SCHEMA_SWITCHING] = { "Schema Switching", "WRONG - Never change schema at runtime" },
-	[ANTI_POOL_PER_REQUEST] = { "Pool per Request",
-				    "WRONG - Never create pools in request handlers" },
-	[ANTI_NOT_CLOSING] = { "Forgetting to Close Pools", "WRONG - Always clean up" },
+} antis[WIZARD_N_ANTI] = {
+	[WIZARD_ANTI_NONE] = { NULL, NULL },
+	[WIZARD_ANTI_MULTIPLE_POOLS] = { "Multiple Pools to Same Database",
+					 "WRONG - Creates multiple pools" },
+	[WIZARD_ANTI_SCHEMA_SWITCHING] = { "Schema Switching",
+					   "WRONG - Never change schema at runtime" },
+	[WIZARD_ANTI_POOL_PER_REQUEST] = { "Pool per Request",
+					   "WRONG - Never create pools in request handlers" },
+	[WIZARD_ANTI_NOT_CLOSING] = { "Forgetting to Close Pools", "WRONG - Always clean up" },
 };
 
 /* Profile shapes. */
@@ -496,7 +489,7 @@ struct pattern_def {
 	const char *matrix;
 	unsigned shape;
 	struct {
-		enum anti anti;
+		enum wizard_anti anti;
 		const char *reason;
 	} anti[MAX_ANTI];
 };
@@ -508,13 +501,13 @@ static const struct pattern_def patterns[WIZARD_N_PATTERNS] = {
 		"Simple CRUD API: 1 service, 1 database (No overhead needed)",
 		SHAPE_OWNED,
 		{
-			{ ANTI_POOL_PER_REQUEST,
+			{ WIZARD_ANTI_POOL_PER_REQUEST,
 			  "the service owns its pool: create it once at startup (db.connect()), "
 			  "never in a request handler" },
-			{ ANTI_NOT_CLOSING,
+			{ WIZARD_ANTI_NOT_CLOSING,
 			  "an owned pool is the service's to close: await db.disconnect() at "
 			  "shutdown" },
-			{ ANTI_MULTIPLE_POOLS,
+			{ WIZARD_ANTI_MULTIPLE_POOLS,
 			  "a worker with its own DatabaseConfig opens a second pool to the same "
 			  "database; when a second service appears, move to the Shared Pool "
 			  "pattern" },
@@ -526,16 +519,16 @@ static const struct pattern_def patterns[WIZARD_N_PATTERNS] = {
 		"API with workers: 2+ services, 1 database (Efficient connection use)",
 		SHAPE_SHARED,
 		{
-			{ ANTI_MULTIPLE_POOLS,
+			{ WIZARD_ANTI_MULTIPLE_POOLS,
 			  "the point of the pattern: every service takes a manager on the one pool "
 			  "from create_shared_pool(); none builds its own DatabaseConfig" },
-			{ ANTI_POOL_PER_REQUEST,
+			{ WIZARD_ANTI_POOL_PER_REQUEST,
 			  "handlers use the managers made at startup (get_manager), never a new "
 			  "pool" },
-			{ ANTI_SCHEMA_SWITCHING,
+			{ WIZARD_ANTI_SCHEMA_SWITCHING,
 			  "each manager keeps the schema it was made with; make another manager on "
 			  "the same pool instead of changing db.schema" },
-			{ ANTI_NOT_CLOSING,
+			{ WIZARD_ANTI_NOT_CLOSING,
 			  "the pool's owner closes it once at shutdown (await shared_pool.close()); "
 			  "the managers on it do not own it" },
 		},
@@ -546,15 +539,15 @@ static const struct pattern_def patterns[WIZARD_N_PATTERNS] = {
 		"Microservices: many services, 1 database (Isolation + efficiency)",
 		SHAPE_SHARED,
 		{
-			{ ANTI_SCHEMA_SWITCHING,
+			{ WIZARD_ANTI_SCHEMA_SWITCHING,
 			  "isolation rests on each service's manager keeping its schema; switching "
 			  "db.schema at runtime sends one service's queries into another's tables" },
-			{ ANTI_MULTIPLE_POOLS,
+			{ WIZARD_ANTI_MULTIPLE_POOLS,
 			  "every service manager sits on the one shared pool; a pool per service "
 			  "multiplies the connections to the same database" },
-			{ ANTI_POOL_PER_REQUEST,
+			{ WIZARD_ANTI_POOL_PER_REQUEST,
 			  "services take their manager from app.state, made once in the lifespan" },
-			{ ANTI_NOT_CLOSING,
+			{ WIZARD_ANTI_NOT_CLOSING,
 			  "close the shared pool when the lifespan ends (await "
 			  "shared_pool.close())" },
 		},
@@ -565,16 +558,16 @@ static const struct pattern_def patterns[WIZARD_N_PATTERNS] = {
 		"Multi-tenant SaaS: 1 service, 1 database (Data isolation)",
 		SHAPE_SHARED | SHAPE_TENANTS,
 		{
-			{ ANTI_SCHEMA_SWITCHING,
+			{ WIZARD_ANTI_SCHEMA_SWITCHING,
 			  "keep one manager per tenant schema (get_tenant_db); pointing a manager's "
 			  "db.schema at another tenant per request leaks data between tenants" },
-			{ ANTI_POOL_PER_REQUEST,
+			{ WIZARD_ANTI_POOL_PER_REQUEST,
 			  "tenant managers are made on the shared pool at provisioning; never create "
 			  "a pool when a tenant's request arrives" },
-			{ ANTI_MULTIPLE_POOLS,
+			{ WIZARD_ANTI_MULTIPLE_POOLS,
 			  "a pool per tenant multiplies connections by the number of tenants; all "
 			  "tenants share one pool" },
-			{ ANTI_NOT_CLOSING,
+			{ WIZARD_ANTI_NOT_CLOSING,
 			  "close the shared pool at shutdown; the tenant managers do not own it" },
 		},
 	},
@@ -584,13 +577,13 @@ static const struct pattern_def patterns[WIZARD_N_PATTERNS] = {
 		"Distributed system: many services, many databases (True separation)",
 		SHAPE_DB_PER_SERVICE,
 		{
-			{ ANTI_MULTIPLE_POOLS,
+			{ WIZARD_ANTI_MULTIPLE_POOLS,
 			  "one pool per database: each service connects to its own database once, "
 			  "and nothing else opens a second pool to it" },
-			{ ANTI_NOT_CLOSING,
+			{ WIZARD_ANTI_NOT_CLOSING,
 			  "every database's manager was connected, so each must be disconnected at "
 			  "shutdown" },
-			{ ANTI_POOL_PER_REQUEST,
+			{ WIZARD_ANTI_POOL_PER_REQUEST,
 			  "connect each database's pool at startup, not in handlers" },
 		},
 	},
@@ -600,14 +593,14 @@ static const struct pattern_def patterns[WIZARD_N_PATTERNS] = {
 		"Library/Package: 1 service, database varies (Flexible deployment)",
 		SHAPE_DUAL,
 		{
-			{ ANTI_MULTIPLE_POOLS,
+			{ WIZARD_ANTI_MULTIPLE_POOLS,
 			  "embedded, the library uses the host's manager (db_manager, "
 			  "standalone=False) instead of opening a pool of its own to the host's "
 			  "database" },
-			{ ANTI_NOT_CLOSING,
+			{ WIZARD_ANTI_NOT_CLOSING,
 			  "standalone, the library owns its pool and closes it in its lifespan; "
 			  "embedded, the host closes the shared pool" },
-			{ ANTI_SCHEMA_SWITCHING,
+			{ WIZARD_ANTI_SCHEMA_SWITCHING,
 			  "the library's manager stays bound to the library's schema in both "
 			  "modes" },
 		},
@@ -691,6 +684,24 @@ const char *
 wizard_node_name(enum wizard_node n)
 {
 	return (unsigned)n < WIZARD_N_NODES ? nodes[n].name : "?";
+}
+
+const char *
+wizard_pattern_when(enum wizard_pattern p)
+{
+	return (unsigned)p < WIZARD_N_PATTERNS ? patterns[p].when : "?";
+}
+
+const char *
+wizard_anti_name(enum wizard_anti a)
+{
+	return a > WIZARD_ANTI_NONE && a < WIZARD_N_ANTI ? antis[a].name : "?";
+}
+
+const char *
+wizard_anti_guide(enum wizard_anti a)
+{
+	return a > WIZARD_ANTI_NONE && a < WIZARD_N_ANTI ? antis[a].guide : "?";
 }
 
 /* ------------------------------------------------------------------------
@@ -1455,7 +1466,7 @@ build_result(const struct wizard *w)
 		r->pool_max = load->choice->pool_max;
 	}
 
-	for (i = 0; i < MAX_ANTI && p->anti[i].anti != ANTI_NONE; i++) {
+	for (i = 0; i < MAX_ANTI && p->anti[i].anti != WIZARD_ANTI_NONE; i++) {
 		r->anti = xreallocarray(r->anti, r->n_anti + 1, sizeof *r->anti);
 		r->anti[r->n_anti].name = antis[p->anti[i].anti].name;
 		r->anti[r->n_anti].guide = antis[p->anti[i].anti].guide;

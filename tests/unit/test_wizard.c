@@ -718,6 +718,21 @@ test_pool_bands(void **state)
 	}
 }
 
+/* The anti-pattern texts other modules (the advisor) quote. */
+static void
+test_anti_pattern_texts(void **state)
+{
+	(void)state;
+	assert_string_equal(wizard_anti_name(WIZARD_ANTI_MULTIPLE_POOLS),
+			    "Multiple Pools to Same Database");
+	assert_string_equal(wizard_anti_guide(WIZARD_ANTI_POOL_PER_REQUEST),
+			    "WRONG - Never create pools in request handlers");
+	assert_string_equal(wizard_anti_name(WIZARD_ANTI_NONE), "?");
+	assert_string_equal(wizard_anti_guide(WIZARD_N_ANTI), "?");
+	assert_string_equal(wizard_pattern_when(WIZARD_SIMPLE),
+			    "Single service, no growth expected, <100 requests/second");
+}
+
 static void
 test_stage_note(void **state)
 {
@@ -957,6 +972,7 @@ main(void)
 		cmocka_unit_test(test_refinements_combine),
 		cmocka_unit_test(test_assumed_and_ignored),
 		cmocka_unit_test(test_pool_bands),
+		cmocka_unit_test(test_anti_pattern_texts),
 		cmocka_unit_test(test_stage_note),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_back_and_restart),
