@@ -129,6 +129,9 @@ void monitor_free(struct monitor **m);
 void monitor_start(struct monitor *m, int64_t interval_ms);
 void monitor_set_interval(struct monitor *m, int64_t interval_ms);
 
+/* Stop refreshing (monitor_start() resumes); a refresh in flight completes. */
+void monitor_stop(struct monitor *m);
+
 /* Refresh now unless a refresh is in flight (then it is skipped). */
 void monitor_refresh(struct monitor *m);
 

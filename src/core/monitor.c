@@ -695,6 +695,12 @@ monitor_set_interval(struct monitor *m, int64_t interval_ms)
 }
 
 void
+monitor_stop(struct monitor *m)
+{
+	loop_timer_cancel(m->loop, &m->timer);
+}
+
+void
 monitor_on_update(struct monitor *m, void (*cb)(struct monitor *m, void *arg), void *arg)
 {
 	m->on_update = cb;
