@@ -95,6 +95,7 @@ struct profile *cli_load_profile(struct cli *cli);
 const struct profile_database *cli_pick_database(struct cli *cli, const struct profile *p);
 
 /* Commands */
+int cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 
 #endif

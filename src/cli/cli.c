@@ -13,8 +13,6 @@
 
 #include "strbuf.h"
 
-static int cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
-
 static const struct cli_command commands[] = {
 	{ "profile", "check", cmd_profile_check, "[FILE] [--connect] [--json]",
 	  "validate a profile (and with --connect, reach every database)" },
@@ -25,7 +23,7 @@ static const struct cli_command console_command = {
 	"",
 	NULL,
 	cmd_console,
-	"[--profile FILE] [--database NAME] [--ascii]",
+	"[--profile FILE] [--database NAME] [--ascii] [--no-mouse] [--refresh DURATION]",
 	"the interactive console",
 };
 
@@ -76,6 +74,13 @@ cli_print_help(FILE *f)
 		   "  --ascii           draw with ASCII only (the console)\n"
 		   "  --help            show this help\n"
 		   "  --version         show the version\n"
+		   "\n"
+		   "Console options:\n"
+		   "  --no-mouse        leave the mouse to the terminal (text selection)\n"
+		   "  --refresh DURATION\n"
+		   "                    sampling interval (default: the profile's refresh)\n"
+		   "  NO_COLOR=1        (environment) no colours\n"
+		   "  Keys: ? in the console lists them; see pgdbm-console(1).\n"
 		   "\n"
 		   "Without --profile: $PGDBM_CONSOLE_PROFILE, then default.yaml in the\n"
 		   "configuration folder, then ./profiles/default.yaml.\n"
@@ -243,22 +248,6 @@ cli_pick_database(struct cli *cli, const struct profile *p)
 	cli_error(cli, "profile %s has %zu databases; choose one with --database", p->path,
 		  p->n_databases);
 	return NULL;
-}
-
-static int
-cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
-{
-	int npos = cli_parse_options(cli, cmd, argc, argv, NULL, NULL, NULL, NULL);
-
-	if (npos < 0)
-		return cli_parse_exit(npos);
-	if (npos > 0) {
-		cli_error(cli, "unknown command \"%s\" (see pgdbm-console --help)", argv[0]);
-		return CLI_USAGE;
-	}
-	cli_error(cli, "the interactive console is not part of this build yet; "
-		       "see pgdbm-console --help for the commands");
-	return CLI_USAGE;
 }
 
 static void
