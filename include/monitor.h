@@ -95,7 +95,8 @@ struct mon_snapshot {
 	int max_connections;
 	int reserved;	    /* superuser_reserved_connections + reserved_connections */
 	int usable;	    /* max_connections - reserved */
-	int connections;    /* client backends, all databases */
+	int connections;    /* client backends, all databases (without
+			       pg_read_all_stats: pg_stat_database's count) */
 	int db_connections; /* client backends of this database */
 	bool can_read_all;  /* pg_read_all_stats or superuser: queries of others visible */
 	struct mon_session *sessions;

@@ -79,6 +79,7 @@ struct tui_draw {
 	const char *tree_last; /* └─ */
 	const char *tree_pipe; /* │  */
 	const char *warn_mark;
+	const char *corner[4]; /* ┌ ┐ └ ┘ */
 };
 
 /*
@@ -92,6 +93,9 @@ attr_t tui_draw_attr(const struct tui_draw *d, enum tui_style s);
 
 /* Set the style for the following output (attributes and colour pair). */
 void tui_draw_style(const struct tui_draw *d, enum tui_style s);
+
+/* A frame around the box (y, x, h, w) in style s, its inside blanked. */
+void tui_draw_frame(const struct tui_draw *d, int y, int x, int h, int w, enum tui_style s);
 
 /* Blank `width` cells at (y, x) in style s. */
 void tui_draw_fill(const struct tui_draw *d, int y, int x, int width, enum tui_style s);

@@ -297,7 +297,9 @@ cli_main(int argc, char **argv)
 			if (i > 1 && argv[i - 1][0] == '-' && strchr(argv[i - 1], '=') == NULL &&
 			    (strcmp(argv[i - 1], "--profile") == 0 ||
 			     strcmp(argv[i - 1], "--database") == 0 ||
-			     strcmp(argv[i - 1], "--log") == 0))
+			     strcmp(argv[i - 1], "--log") == 0 ||
+			     strcmp(argv[i - 1], "--refresh") == 0 ||
+			     strcmp(argv[i - 1], "--exit-after") == 0))
 				continue;
 			first_word = i;
 		}

@@ -93,7 +93,9 @@ build_script(const struct profile_database *pdb)
 		"  current_setting('server_version_num')::int,\n"
 		"  current_database(),\n"
 		"  (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)\n"
-		"    OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER');\n"
+		"    OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER'),\n"
+		"  (SELECT sum(numbackends) FROM pg_stat_database)::int,\n"
+		"  (SELECT numbackends FROM pg_stat_database WHERE datname = current_database());\n"
 		"SELECT pid, coalesce(datname, ''), coalesce(usename, ''),\n"
 		"  coalesce(application_name, ''),\n"
 		"  CASE WHEN client_addr IS NULL THEN CASE WHEN client_port = -1 THEN 'local'\n"
@@ -564,6 +566,18 @@ refresh_done(struct conn *c, struct conn_reply *reply, void *arg)
 	s->database = xstrdup(PQgetvalue(lim, 0, 3));
 	s->can_read_all = PQgetvalue(lim, 0, 4)[0] == 't';
 	fill_sessions(m, s, reply->results[R_SESSIONS]);
+	if (!s->can_read_all) {
+		/*
+		 * Without pg_read_all_stats the other roles' backends show only
+		 * their pid: count them from pg_stat_database instead.
+		 */
+		int all = atoi(PQgetvalue(lim, 0, 5)), here = atoi(PQgetvalue(lim, 0, 6));
+
+		if (all > s->connections)
+			s->connections = all;
+		if (here > s->db_connections)
+			s->db_connections = here;
+	}
 	fill_pools(m, s);
 	fill_advisory(s, reply->results[R_ADVISORY]);
 	compute_alerts(m, s);

@@ -108,6 +108,7 @@ struct tui {
 
 	char status[256];
 	int64_t status_until;
+	uint64_t status_seq; /* log messages from this one on replace the status */
 
 	/* filter prompt */
 	bool prompting;
@@ -163,6 +164,7 @@ tui_status(struct tui *t, const char *fmt, ...)
 	vsnprintf(t->status, sizeof t->status, fmt, ap);
 	va_end(ap);
 	t->status_until = loop_now(t->loop) + STATUS_MS;
+	t->status_seq = session_log(t->s)->next_seq;
 }
 
 void
@@ -1080,7 +1082,9 @@ draw_status(struct tui *t, int y)
 		move(y, x);
 		return;
 	}
-	if (t->status_until > loop_now(t->loop)) {
+	/* a short-lived message, unless a newer message arrived in the log */
+	if (t->status_until > loop_now(t->loop) &&
+	    (m == NULL || m->seq < t->status_seq || m->level < MSG_INFO)) {
 		tui_draw_text(&t->d, y, 0, t->cols, TUI_S_WARN, TUI_LEFT, false, t->status);
 		return;
 	}
@@ -1196,10 +1200,7 @@ wrap_text(const struct tui_draw *d, const char *text, int width, char lines[][25
 static void
 draw_box(struct tui *t, int y, int x, int h, int w)
 {
-	int i;
-
-	for (i = 0; i < h; i++)
-		tui_draw_fill(&t->d, y + i, x, w, TUI_S_DIALOG);
+	tui_draw_frame(&t->d, y, x, h, w, TUI_S_DIALOG);
 }
 
 static void
@@ -1228,7 +1229,7 @@ draw_menu(struct tui *t)
 	if (h > t->rows - 4)
 		h = t->rows - 4;
 	draw_box(t, y, x, h, w);
-	tui_draw_text(&t->d, y, x + 1, w - 2, TUI_S_DIALOG, TUI_LEFT, false, "Views");
+	tui_draw_text(&t->d, y, x + 2, w - 4, TUI_S_DIALOG, TUI_LEFT, false, " Views ");
 	for (i = 0; i < N_MENU && i < h - 2; i++) {
 		enum tui_style st = i == t->menu_sel ? TUI_S_SELECTED : TUI_S_DIALOG;
 

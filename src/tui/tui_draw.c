@@ -106,6 +106,10 @@ tui_draw_init(struct tui_draw *d, bool color, bool unicode, bool utf8)
 		d->tree_last = "└─ ";
 		d->tree_pipe = "│  ";
 		d->warn_mark = "▲";
+		d->corner[0] = "┌";
+		d->corner[1] = "┐";
+		d->corner[2] = "└";
+		d->corner[3] = "┘";
 	} else {
 		d->ellipsis = "~";
 		d->seg_char[TUI_SEG_ACTIVE] = "#";
@@ -126,6 +130,8 @@ tui_draw_init(struct tui_draw *d, bool color, bool unicode, bool utf8)
 		d->tree_last = "`- ";
 		d->tree_pipe = "|  ";
 		d->warn_mark = "!";
+		for (i = 0; i < 4; i++)
+			d->corner[i] = "+";
 	}
 	d->text.utf8 = utf8;
 	d->text.collapse = false;
@@ -152,6 +158,29 @@ tui_draw_fill(const struct tui_draw *d, int y, int x, int width, enum tui_style 
 		return;
 	tui_draw_style(d, s);
 	mvhline(y, x, ' ', width);
+}
+
+void
+tui_draw_frame(const struct tui_draw *d, int y, int x, int h, int w, enum tui_style s)
+{
+	int i, j;
+
+	if (h < 2 || w < 2)
+		return;
+	tui_draw_style(d, s);
+	for (i = 0; i < h; i++) {
+		for (j = 0; j < w; j++) {
+			const char *c = " ";
+
+			if ((i == 0 || i == h - 1) && (j == 0 || j == w - 1))
+				c = d->corner[(i == 0 ? 0 : 2) + (j == 0 ? 0 : 1)];
+			else if (i == 0 || i == h - 1)
+				c = d->hline;
+			else if (j == 0 || j == w - 1)
+				c = d->vline;
+			mvaddstr(y + i, x + j, c);
+		}
+	}
 }
 
 static int

@@ -635,11 +635,17 @@ activity_draw(void *view, int y, int x, int h, int w)
 	/* title: database, state, counts, mode, filter */
 	session_db_status(s, v->db, &st);
 	session_db_status_text(&st, status, sizeof status);
-	snprintf(buf, sizeof buf, " %s%s %s %s %s %zu of %zu sessions%s%s%s%s%s",
-		 session_label(s, v->db), v->all_dbs ? " (all databases)" : "", d->vline, status,
-		 d->vline, widget_table_shown(v->table), widget_table_total(v->table),
-		 v->tree ? " | blocking tree" : "", tui_show_own(v->t) ? " | own shown" : "",
-		 filter[0] ? " | filter \"" : "", filter, filter[0] ? "\"" : "");
+	snprintf(buf, sizeof buf, " %s%s %s %s %s %zu of %zu sessions", session_label(s, v->db),
+		 v->all_dbs ? " (all databases)" : "", d->vline, status, d->vline,
+		 widget_table_shown(v->table), widget_table_total(v->table));
+	if (v->tree)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " %s blocking tree",
+			 d->vline);
+	if (tui_show_own(v->t))
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " %s own shown", d->vline);
+	if (filter[0] != '\0')
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " %s filter \"%s\"", d->vline,
+			 filter);
 	tui_draw_text(d, y, x, w,
 		      st.state == SESSION_DB_LIVE    ? TUI_S_TITLE
 		      : st.state == SESSION_DB_STALE ? TUI_S_STALE
