@@ -378,7 +378,7 @@ widget_table_layout(const struct widget_table_column *cols, int n_cols, const bo
 			fill = i;
 	}
 	/* drop the least important columns until the minimums fit */
-	while (used > width && shown > 0) {
+	while (used > width && shown > 1) {
 		int worst = -1;
 
 		for (i = 0; i < n_cols; i++) {
