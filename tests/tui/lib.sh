@@ -13,6 +13,7 @@
 set -u
 
 : "${PGDBM_CONSOLE:?PGDBM_CONSOLE must name the pgdbm-console binary}"
+srcdir=${srcdir:-.}
 TMUX_BIN=${TMUX_BIN:-tmux}
 [ -n "$TMUX_BIN" ] || TMUX_BIN=tmux
 if ! command -v "$TMUX_BIN" >/dev/null 2>&1; then
