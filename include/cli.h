@@ -119,6 +119,7 @@ size_t cli_env_select(struct cli *cli, const struct cli_env *env, struct databas
 bool cli_show_progress(const struct cli *cli);
 
 /* Commands */
+int cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_migrate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_tenant(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);

@@ -95,7 +95,8 @@ struct mon_snapshot {
 	int max_connections;
 	int reserved;	    /* superuser_reserved_connections + reserved_connections */
 	int usable;	    /* max_connections - reserved */
-	int connections;    /* client backends, all databases */
+	int connections;    /* client backends, all databases (without
+			       pg_read_all_stats: pg_stat_database's count) */
 	int db_connections; /* client backends of this database */
 	bool can_read_all;  /* pg_read_all_stats or superuser: queries of others visible */
 	struct mon_session *sessions;
@@ -128,6 +129,9 @@ void monitor_free(struct monitor **m);
 /* Refresh every interval_ms (and once now). */
 void monitor_start(struct monitor *m, int64_t interval_ms);
 void monitor_set_interval(struct monitor *m, int64_t interval_ms);
+
+/* Stop refreshing (monitor_start() resumes); a refresh in flight completes. */
+void monitor_stop(struct monitor *m);
 
 /* Refresh now unless a refresh is in flight (then it is skipped). */
 void monitor_refresh(struct monitor *m);

@@ -16,8 +16,6 @@
 #include "loop.h"
 #include "strbuf.h"
 
-static int cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
-
 static const struct cli_command commands[] = {
 	{ "profile", "check", cmd_profile_check, "[FILE] [--connect] [--json]",
 	  "validate a profile (and with --connect, reach every database)" },
@@ -60,7 +58,7 @@ static const struct cli_command console_command = {
 	"",
 	NULL,
 	cmd_console,
-	"[--profile FILE] [--database NAME] [--ascii]",
+	"[--profile FILE] [--database NAME] [--ascii] [--no-mouse] [--refresh DURATION]",
 	"the interactive console",
 };
 
@@ -111,6 +109,13 @@ cli_print_help(FILE *f)
 		   "  --ascii           draw with ASCII only (the console)\n"
 		   "  --help            show this help\n"
 		   "  --version         show the version\n"
+		   "\n"
+		   "Console options:\n"
+		   "  --no-mouse        leave the mouse to the terminal (text selection)\n"
+		   "  --refresh DURATION\n"
+		   "                    sampling interval (default: the profile's refresh)\n"
+		   "  NO_COLOR=1        (environment) no colours\n"
+		   "  Keys: ? in the console lists them; see pgdbm-console(1).\n"
 		   "\n"
 		   "Without --profile: $PGDBM_CONSOLE_PROFILE, then default.yaml in the\n"
 		   "configuration folder, then ./profiles/default.yaml.\n"
@@ -324,22 +329,6 @@ cli_show_progress(const struct cli *cli)
 	return !cli->json && isatty(fileno(cli->err));
 }
 
-static int
-cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
-{
-	int npos = cli_parse_options(cli, cmd, argc, argv, NULL, NULL, NULL, NULL);
-
-	if (npos < 0)
-		return cli_parse_exit(npos);
-	if (npos > 0) {
-		cli_error(cli, "unknown command \"%s\" (see pgdbm-console --help)", argv[0]);
-		return CLI_USAGE;
-	}
-	cli_error(cli, "the interactive console is not part of this build yet; "
-		       "see pgdbm-console --help for the commands");
-	return CLI_USAGE;
-}
-
 static void
 cli_sink(void *arg, const struct msg *m)
 {
@@ -387,7 +376,9 @@ cli_main(int argc, char **argv)
 			if (i > 1 && argv[i - 1][0] == '-' && strchr(argv[i - 1], '=') == NULL &&
 			    (strcmp(argv[i - 1], "--profile") == 0 ||
 			     strcmp(argv[i - 1], "--database") == 0 ||
-			     strcmp(argv[i - 1], "--log") == 0))
+			     strcmp(argv[i - 1], "--log") == 0 ||
+			     strcmp(argv[i - 1], "--refresh") == 0 ||
+			     strcmp(argv[i - 1], "--exit-after") == 0))
 				continue;
 			first_word = i;
 		}

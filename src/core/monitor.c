@@ -92,8 +92,12 @@ build_script(const struct profile_database *pdb)
 		"    + coalesce(current_setting('reserved_connections', true), '0')::int,\n"
 		"  current_setting('server_version_num')::int,\n"
 		"  current_database(),\n"
-		"  (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)\n"
-		"    OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER');\n"
+		"  r.all_stats, CASE WHEN NOT r.all_stats THEN\n"
+		"    (SELECT sum(numbackends) FROM pg_stat_database)::int END,\n"
+		"  CASE WHEN NOT r.all_stats THEN (SELECT numbackends FROM pg_stat_database\n"
+		"    WHERE datname = current_database()) END\n"
+		"FROM (SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)\n"
+		"    OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS all_stats) r;\n"
 		"SELECT pid, coalesce(datname, ''), coalesce(usename, ''),\n"
 		"  coalesce(application_name, ''),\n"
 		"  CASE WHEN client_addr IS NULL THEN CASE WHEN client_port = -1 THEN 'local'\n"
@@ -564,6 +568,18 @@ refresh_done(struct conn *c, struct conn_reply *reply, void *arg)
 	s->database = xstrdup(PQgetvalue(lim, 0, 3));
 	s->can_read_all = PQgetvalue(lim, 0, 4)[0] == 't';
 	fill_sessions(m, s, reply->results[R_SESSIONS]);
+	if (!s->can_read_all) {
+		/*
+		 * Without pg_read_all_stats the other roles' backends show only
+		 * their pid: count them from pg_stat_database instead.
+		 */
+		int all = atoi(PQgetvalue(lim, 0, 5)), here = atoi(PQgetvalue(lim, 0, 6));
+
+		if (all > s->connections)
+			s->connections = all;
+		if (here > s->db_connections)
+			s->db_connections = here;
+	}
 	fill_pools(m, s);
 	fill_advisory(s, reply->results[R_ADVISORY]);
 	compute_alerts(m, s);
@@ -698,6 +714,12 @@ monitor_set_interval(struct monitor *m, int64_t interval_ms)
 		loop_timer_cancel(m->loop, &m->timer);
 		m->timer = loop_timer_add(m->loop, interval_ms, interval_ms, tick, m);
 	}
+}
+
+void
+monitor_stop(struct monitor *m)
+{
+	loop_timer_cancel(m->loop, &m->timer);
 }
 
 void

@@ -1,0 +1,700 @@
+/*
+ * session: databases, monitors, selection, refresh and backend actions.
+ * See include/session.h.
+ *
+ * Requests in flight. An action (cancel, terminate, lock fetch) is a
+ * `struct request` on the session's list; its reply callback runs from the
+ * loop and finds its session through the request. session_free() detaches
+ * every request (request->s = NULL) before closing the pools, because
+ * closing a pool answers its pending queries with an error: a detached
+ * request's answer is dropped and the request freed.
+ */
+#include "config.h"
+
+#include "session.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "database.h"
+#include "loop.h"
+#include "monitor.h"
+#include "msglog.h"
+#include "pool.h"
+#include "profile.h"
+#include "units.h"
+#include "xalloc.h"
+
+enum request_kind {
+	REQ_SIGNAL,
+	REQ_LOCKS,
+};
+
+struct request {
+	struct session *s; /* NULL once the session is gone */
+	enum request_kind kind;
+	enum session_signal signal;
+	size_t db;
+	int pid;
+	uint64_t generation; /* for lock fetches: dropped unless still the newest */
+	struct request *next;
+};
+
+struct session {
+	struct loop *loop;
+	struct msglog *log;
+	struct profile *profile;
+	struct database **dbs;
+	struct monitor **mons;
+	size_t n;
+	size_t selected;
+	int64_t refresh_ms;
+	bool paused;
+	bool started;
+
+	struct request *requests;
+	int actions_running;
+	uint64_t locks_generation;
+	struct session_locks locks;
+
+	void (*on_update)(void *arg, size_t db);
+	void *on_update_arg;
+};
+
+static const int64_t refresh_steps[] = { 250, 500, 1000, 2000, 5000, 10000, 30000, 60000 };
+#define N_STEPS (sizeof refresh_steps / sizeof refresh_steps[0])
+
+/* ------------------------------------------------------------------------
+ * Life cycle
+ * ------------------------------------------------------------------------ */
+
+static void
+monitor_updated(struct monitor *m, void *arg)
+{
+	struct session *s = arg;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->mons[i] == m && s->on_update != NULL)
+			s->on_update(s->on_update_arg, i);
+	}
+}
+
+struct session *
+session_new(struct loop *loop, struct msglog *log, struct profile *profile, const char *database,
+	    char **error)
+{
+	struct session *s;
+	size_t i, selected = 0;
+
+	if (database != NULL) {
+		const struct profile_database *pdb = profile_database(profile, database);
+
+		if (pdb == NULL) {
+			*error = xasprintf("profile %s has no database \"%s\"", profile->path,
+					   database);
+			return NULL;
+		}
+		selected = (size_t)(pdb - profile->databases);
+	}
+	s = xcalloc(1, sizeof *s);
+	s->loop = loop;
+	s->log = log;
+	s->profile = profile;
+	s->n = profile->n_databases;
+	s->selected = selected;
+	s->refresh_ms = profile->refresh_ms;
+	s->dbs = database_open_all(loop, profile, log, false);
+	s->mons = xcalloc(s->n, sizeof *s->mons);
+	for (i = 0; i < s->n; i++) {
+		s->mons[i] = monitor_new(loop, s->dbs[i], log);
+		monitor_on_update(s->mons[i], monitor_updated, s);
+	}
+	return s;
+}
+
+static void
+locks_reset(struct session_locks *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].locktype);
+		free(l->v[i].mode);
+		free(l->v[i].object);
+	}
+	free(l->v);
+	free(l->error);
+	memset(l, 0, sizeof *l);
+}
+
+void
+session_free(struct session **sp)
+{
+	struct session *s = *sp;
+	struct request *r;
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (r = s->requests; r != NULL; r = r->next)
+		r->s = NULL;
+	for (i = 0; i < s->n; i++)
+		monitor_free(&s->mons[i]);
+	free(s->mons);
+	database_close_all(&s->dbs, s->n);
+	locks_reset(&s->locks);
+	profile_free(&s->profile);
+	free(s);
+	*sp = NULL;
+}
+
+void
+session_start(struct session *s)
+{
+	size_t i;
+
+	s->started = true;
+	if (s->paused)
+		return;
+	for (i = 0; i < s->n; i++)
+		monitor_start(s->mons[i], s->refresh_ms);
+}
+
+/* ------------------------------------------------------------------------
+ * Accessors, selection, refresh
+ * ------------------------------------------------------------------------ */
+
+const struct profile *
+session_profile(const struct session *s)
+{
+	return s->profile;
+}
+
+struct loop *
+session_loop(const struct session *s)
+{
+	return s->loop;
+}
+
+struct msglog *
+session_log(const struct session *s)
+{
+	return s->log;
+}
+
+size_t
+session_n_databases(const struct session *s)
+{
+	return s->n;
+}
+
+struct database *
+session_database(const struct session *s, size_t i)
+{
+	return i < s->n ? s->dbs[i] : NULL;
+}
+
+struct monitor *
+session_monitor(const struct session *s, size_t i)
+{
+	return i < s->n ? s->mons[i] : NULL;
+}
+
+const char *
+session_label(const struct session *s, size_t i)
+{
+	return i < s->n ? s->profile->databases[i].label : "";
+}
+
+bool
+session_read_only(const struct session *s, size_t i)
+{
+	return s->profile->read_only || (i < s->n && s->profile->databases[i].read_only);
+}
+
+size_t
+session_selected(const struct session *s)
+{
+	return s->selected;
+}
+
+void
+session_select(struct session *s, size_t i)
+{
+	if (i < s->n)
+		s->selected = i;
+}
+
+void
+session_select_next(struct session *s, int delta)
+{
+	if (delta > 0)
+		s->selected = (s->selected + 1) % s->n;
+	else if (delta < 0)
+		s->selected = (s->selected + s->n - 1) % s->n;
+}
+
+int64_t
+session_refresh_ms(const struct session *s)
+{
+	return s->refresh_ms;
+}
+
+void
+session_set_refresh(struct session *s, int64_t ms)
+{
+	size_t i;
+
+	if (ms < SESSION_REFRESH_MIN_MS)
+		ms = SESSION_REFRESH_MIN_MS;
+	if (ms > SESSION_REFRESH_MAX_MS)
+		ms = SESSION_REFRESH_MAX_MS;
+	s->refresh_ms = ms;
+	if (!s->started || s->paused)
+		return;
+	for (i = 0; i < s->n; i++)
+		monitor_set_interval(s->mons[i], ms);
+}
+
+int64_t
+session_refresh_step(struct session *s, int dir)
+{
+	size_t i;
+
+	if (dir > 0) {
+		for (i = 0; i < N_STEPS; i++) {
+			if (refresh_steps[i] > s->refresh_ms) {
+				session_set_refresh(s, refresh_steps[i]);
+				break;
+			}
+		}
+	} else {
+		for (i = N_STEPS; i-- > 0;) {
+			if (refresh_steps[i] < s->refresh_ms) {
+				session_set_refresh(s, refresh_steps[i]);
+				break;
+			}
+		}
+	}
+	return s->refresh_ms;
+}
+
+bool
+session_paused(const struct session *s)
+{
+	return s->paused;
+}
+
+void
+session_set_paused(struct session *s, bool paused)
+{
+	size_t i;
+
+	if (paused == s->paused)
+		return;
+	s->paused = paused;
+	if (!s->started)
+		return;
+	for (i = 0; i < s->n; i++) {
+		if (paused)
+			monitor_stop(s->mons[i]);
+		else
+			monitor_start(s->mons[i], s->refresh_ms);
+	}
+}
+
+void
+session_refresh_now(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		monitor_refresh(s->mons[i]);
+}
+
+void
+session_on_update(struct session *s, void (*cb)(void *arg, size_t db), void *arg)
+{
+	s->on_update = cb;
+	s->on_update_arg = arg;
+}
+
+/* ------------------------------------------------------------------------
+ * Status of a database
+ * ------------------------------------------------------------------------ */
+
+void
+session_db_status(const struct session *s, size_t i, struct session_db_status *out)
+{
+	const struct monitor *m = s->mons[i];
+	const struct pool *p = s->dbs[i]->pool;
+	enum pool_health h = pool_health(p);
+
+	memset(out, 0, sizeof *out);
+	out->paused = s->paused;
+	out->error = monitor_error(m);
+	out->age_ms = monitor_age_ms(m);
+	if (h == POOL_RETRYING)
+		out->retry_in_ms = pool_retry_in_ms(p);
+	switch (monitor_status(m)) {
+	case MON_LIVE:
+		out->state = SESSION_DB_LIVE;
+		break;
+	case MON_STALE:
+		out->state = SESSION_DB_STALE;
+		if (h == POOL_RETRYING && pool_last_error(p)[0] != '\0')
+			out->error = pool_last_error(p);
+		break;
+	case MON_WAITING:
+		if (h == POOL_RETRYING) {
+			out->state = SESSION_DB_RETRYING;
+			out->error = pool_last_error(p);
+		} else if (h == POOL_UP && out->error[0] != '\0') {
+			out->state = SESSION_DB_ERROR;
+		} else {
+			out->state = SESSION_DB_CONNECTING;
+		}
+		break;
+	}
+}
+
+const char *
+session_db_state_name(enum session_db_state st)
+{
+	switch (st) {
+	case SESSION_DB_CONNECTING:
+		return "connecting";
+	case SESSION_DB_RETRYING:
+		return "retrying";
+	case SESSION_DB_LIVE:
+		return "live";
+	case SESSION_DB_STALE:
+		return "stale";
+	case SESSION_DB_ERROR:
+		return "error";
+	}
+	return "?";
+}
+
+/* The first line of a libpq message, without its trailing newline. */
+static void
+first_line(const char *in, char *buf, size_t size)
+{
+	size_t n = strcspn(in, "\n");
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, in, n);
+	buf[n] = '\0';
+}
+
+void
+session_db_status_text(const struct session_db_status *st, char *buf, size_t size)
+{
+	char age[32], retry[32], err[256];
+
+	first_line(st->error, err, sizeof err);
+	units_format_duration(st->age_ms, age, sizeof age);
+	units_format_duration(st->retry_in_ms < 1000 ? 1000 : st->retry_in_ms, retry, sizeof retry);
+	switch (st->state) {
+	case SESSION_DB_LIVE:
+		snprintf(buf, size, "%s", st->paused ? "paused" : "live");
+		break;
+	case SESSION_DB_CONNECTING:
+		snprintf(buf, size, "connecting");
+		break;
+	case SESSION_DB_RETRYING:
+		snprintf(buf, size, "retrying in %s: %s", retry, err);
+		break;
+	case SESSION_DB_STALE:
+		if (st->retry_in_ms > 0)
+			snprintf(buf, size, "stale %s, retrying in %s: %s", age, retry, err);
+		else
+			snprintf(buf, size, "stale %s: %s", age, err);
+		break;
+	case SESSION_DB_ERROR:
+		snprintf(buf, size, "error: %s", err);
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Requests
+ * ------------------------------------------------------------------------ */
+
+static struct request *
+request_new(struct session *s, enum request_kind kind, size_t db, int pid)
+{
+	struct request *r = xcalloc(1, sizeof *r);
+
+	r->s = s;
+	r->kind = kind;
+	r->db = db;
+	r->pid = pid;
+	r->next = s->requests;
+	s->requests = r;
+	return r;
+}
+
+/* Unlink r from its session (if any) and free it. */
+static void
+request_done(struct request *r)
+{
+	struct request **pp;
+
+	if (r->s != NULL) {
+		for (pp = &r->s->requests; *pp != NULL; pp = &(*pp)->next) {
+			if (*pp == r) {
+				*pp = r->next;
+				break;
+			}
+		}
+	}
+	free(r);
+}
+
+static const char *
+reply_error(const struct conn_reply *reply, char *buf, size_t size)
+{
+	if (reply->conn_error != NULL) {
+		first_line(reply->conn_error, buf, size);
+		return buf;
+	}
+	if (reply->error != NULL) {
+		const char *m = PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY);
+
+		first_line(m != NULL ? m : PQresultErrorMessage(reply->error), buf, size);
+		return buf;
+	}
+	if (reply->n < 1 || PQntuples(reply->results[reply->n - 1]) < 1) {
+		snprintf(buf, size, "no answer");
+		return buf;
+	}
+	return NULL;
+}
+
+const char *
+session_signal_name(enum session_signal kind)
+{
+	return kind == SESSION_CANCEL ? "cancel" : "terminate";
+}
+
+static void
+signal_done(struct pool *p, struct conn_reply *reply, void *arg)
+{
+	struct request *r = arg;
+	struct session *s = r->s;
+	size_t db = r->db;
+	char err[256];
+	const char *why;
+
+	(void)p;
+	if (s == NULL) {
+		request_done(r);
+		return;
+	}
+	s->actions_running--;
+	why = reply_error(reply, err, sizeof err);
+	if (why != NULL)
+		msglog_add(s->log, MSG_ERROR, session_label(s, r->db),
+			   "%s of backend %d failed: %s", session_signal_name(r->signal), r->pid,
+			   why);
+	else if (PQgetvalue(reply->results[reply->n - 1], 0, 0)[0] == 't')
+		msglog_add(s->log, MSG_INFO, session_label(s, r->db), "%s of backend %d: done",
+			   session_signal_name(r->signal), r->pid);
+	else
+		msglog_add(s->log, MSG_WARNING, session_label(s, r->db),
+			   "%s of backend %d: no such backend (it had already ended)",
+			   session_signal_name(r->signal), r->pid);
+	request_done(r);
+	if (s->on_update != NULL)
+		s->on_update(s->on_update_arg, db);
+}
+
+bool
+session_signal_backend(struct session *s, size_t db, int pid, enum session_signal kind,
+		       const char **why)
+{
+	static const char *const sql[] = {
+		[SESSION_CANCEL] = "SELECT pg_cancel_backend($1)",
+		[SESSION_TERMINATE] = "SELECT pg_terminate_backend($1)",
+	};
+	struct request *r;
+	char pidbuf[16];
+	const char *params[1];
+
+	if (db >= s->n) {
+		*why = "no such database";
+		return false;
+	}
+	if (session_read_only(s, db)) {
+		*why = "the profile is read-only: backends cannot be cancelled or terminated";
+		return false;
+	}
+	snprintf(pidbuf, sizeof pidbuf, "%d", pid);
+	params[0] = pidbuf;
+	r = request_new(s, REQ_SIGNAL, db, pid);
+	r->signal = kind;
+	s->actions_running++;
+	msglog_add(s->log, MSG_INFO, session_label(s, db), "%s of backend %d requested",
+		   session_signal_name(kind), pid);
+	pool_query(s->dbs[db]->pool, sql[kind], 1, params, signal_done, r);
+	return true;
+}
+
+int
+session_actions_running(const struct session *s)
+{
+	return s->actions_running;
+}
+
+/* ------------------------------------------------------------------------
+ * Locks of one backend
+ * ------------------------------------------------------------------------ */
+
+static const char locks_sql[] =
+	"SELECT l.locktype, coalesce(l.mode, ''), l.granted,\n"
+	"  CASE WHEN l.relation IS NOT NULL THEN\n"
+	"         CASE WHEN l.database = (SELECT oid FROM pg_database\n"
+	"                                  WHERE datname = current_database())\n"
+	"              THEN l.relation::regclass::text\n"
+	"              ELSE 'relation ' || l.relation || ' of database ' || l.database END\n"
+	"         || coalesce(' page ' || l.page, '') || coalesce(' tuple ' || l.tuple, '')\n"
+	"       WHEN l.transactionid IS NOT NULL THEN 'transaction ' || l.transactionid\n"
+	"       WHEN l.virtualxid IS NOT NULL THEN 'virtual transaction ' || l.virtualxid\n"
+	"       ELSE concat_ws(' ', l.classid, l.objid, l.objsubid) END,\n"
+	"  coalesce(l.classid::bigint, 0), coalesce(l.objid::bigint, 0),\n"
+	"  coalesce(l.objsubid, 0)\n"
+	"FROM pg_locks l WHERE l.pid = $1\n"
+	"ORDER BY l.granted, l.locktype = 'virtualxid', l.locktype, 4";
+
+void
+session_advisory_key(uint32_t classid, uint32_t objid, int objsubid, int64_t *key, int64_t *key2,
+		     bool *bigint_key)
+{
+	if (objsubid == 1) {
+		*bigint_key = true;
+		*key = (int64_t)(((uint64_t)classid << 32) | objid);
+		*key2 = 0;
+	} else {
+		*bigint_key = false;
+		*key = (int32_t)classid;
+		*key2 = (int32_t)objid;
+	}
+}
+
+/* The pgdbm module the monitor found for this advisory lock, or NULL. */
+static const char *
+advisory_module(const struct session *s, size_t db, int pid, int64_t key)
+{
+	const struct mon_snapshot *snap = monitor_snapshot(s->mons[db]);
+	size_t i;
+
+	if (snap == NULL)
+		return NULL;
+	for (i = 0; i < snap->n_advisory; i++) {
+		const struct mon_advisory *a = &snap->advisory[i];
+
+		if (a->pid == pid && a->bigint_key && a->key == key)
+			return a->module;
+	}
+	return NULL;
+}
+
+static char *
+lock_object(const struct session *s, size_t db, int pid, const PGresult *res, int row)
+{
+	int64_t key, key2;
+	bool bigint_key;
+	const char *module;
+
+	if (strcmp(PQgetvalue(res, row, 0), "advisory") != 0)
+		return xstrdup(PQgetvalue(res, row, 3));
+	session_advisory_key((uint32_t)strtoull(PQgetvalue(res, row, 4), NULL, 10),
+			     (uint32_t)strtoull(PQgetvalue(res, row, 5), NULL, 10),
+			     atoi(PQgetvalue(res, row, 6)), &key, &key2, &bigint_key);
+	if (!bigint_key)
+		return xasprintf("advisory (%lld,%lld)", (long long)key, (long long)key2);
+	module = advisory_module(s, db, pid, key);
+	if (module != NULL)
+		return xasprintf("advisory %lld: pgdbm migration lock of %s", (long long)key,
+				 module);
+	return xasprintf("advisory %lld", (long long)key);
+}
+
+static void
+locks_done(struct pool *p, struct conn_reply *reply, void *arg)
+{
+	struct request *r = arg;
+	struct session *s = r->s;
+	const PGresult *res;
+	char err[256];
+	const char *why;
+	int i, n;
+
+	(void)p;
+	if (s == NULL || r->generation != s->locks_generation) {
+		request_done(r);
+		return;
+	}
+	locks_reset(&s->locks);
+	s->locks.db = r->db;
+	s->locks.pid = r->pid;
+	why = reply_error(reply, err, sizeof err);
+	if (why != NULL && (reply->conn_error != NULL || reply->error != NULL)) {
+		s->locks.state = SESSION_LOCKS_FAILED;
+		s->locks.error = xstrdup(why);
+	} else {
+		s->locks.state = SESSION_LOCKS_READY;
+		res = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
+		n = res != NULL ? PQntuples(res) : 0;
+		s->locks.v = xcalloc((size_t)n + 1, sizeof *s->locks.v);
+		for (i = 0; i < n; i++) {
+			struct session_lock *l = &s->locks.v[s->locks.n++];
+
+			l->locktype = xstrdup(PQgetvalue(res, i, 0));
+			l->mode = xstrdup(PQgetvalue(res, i, 1));
+			l->granted = PQgetvalue(res, i, 2)[0] == 't';
+			l->object = lock_object(s, r->db, r->pid, res, i);
+		}
+	}
+	request_done(r);
+	if (s->on_update != NULL)
+		s->on_update(s->on_update_arg, s->locks.db);
+}
+
+void
+session_fetch_locks(struct session *s, size_t db, int pid)
+{
+	struct request *r;
+	char pidbuf[16];
+	const char *params[1];
+
+	if (db >= s->n)
+		return;
+	locks_reset(&s->locks);
+	s->locks.state = SESSION_LOCKS_LOADING;
+	s->locks.db = db;
+	s->locks.pid = pid;
+	snprintf(pidbuf, sizeof pidbuf, "%d", pid);
+	params[0] = pidbuf;
+	r = request_new(s, REQ_LOCKS, db, pid);
+	r->generation = ++s->locks_generation;
+	pool_query(s->dbs[db]->pool, locks_sql, 1, params, locks_done, r);
+}
+
+const struct session_locks *
+session_locks(const struct session *s)
+{
+	return &s->locks;
+}
+
+void
+session_clear_locks(struct session *s)
+{
+	s->locks_generation++; /* an answer in flight is dropped */
+	locks_reset(&s->locks);
+}
