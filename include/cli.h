@@ -121,6 +121,7 @@ bool cli_show_progress(const struct cli *cli);
 /* Commands */
 int cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_migrate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_pools(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_wizard(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 
 #endif

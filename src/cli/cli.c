@@ -35,6 +35,8 @@ static const struct cli_command commands[] = {
 	  "accept the new checksum of one modified migration (recorded)" },
 	{ "migrate", "new", cmd_migrate, "NAME --module NAME",
 	  "write the next NNN_name.sql and its down script" },
+	{ "pools", NULL, cmd_pools, "[--database NAME] [--json]",
+	  "one snapshot of the server-side and PgBouncer pools of every database" },
 	{ "wizard", NULL, cmd_wizard, "[--answer KEY=VALUE ...] [--write FILE] [--force] [--json]",
 	  "walk pgdbm's architecture decision tree to a pattern, pool size and profile" },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -9,8 +9,9 @@
  * starts; once the clients are done the alarm clears and the log says so.
  * Also: rates between samples, stale data kept while PgBouncer is down and
  * a reconnection when it is back, a refresh that gets no answer (PgBouncer
- * stopped with SIGSTOP) timing out, an unreachable PgBouncer, and refreshes
- * skipped while one is in flight.
+ * stopped with SIGSTOP) timing out, an unreachable PgBouncer, refreshes
+ * skipped while one is in flight, and the pools snapshot of a profile
+ * database with a `pgbouncer` conninfo.
  */
 #include "config.h"
 
@@ -26,9 +27,13 @@
 #include <unistd.h>
 
 #include "bouncer.h"
+#include "database.h"
 #include "itutil.h"
 #include "loop.h"
+#include "monitor.h"
 #include "msglog.h"
+#include "poolsnap.h"
+#include "profile.h"
 #include "testutil.h"
 #include "xalloc.h"
 
@@ -391,6 +396,44 @@ test_unreachable(void **state)
 	free(ci);
 }
 
+static void
+test_pools_snapshot(void **state)
+{
+	struct env *e = *state;
+	struct profile_diags diags = { NULL, 0, 0 };
+	struct profile *prof;
+	struct database *db;
+	struct poolsnap *ps;
+	const struct poolsnap_entry *ent;
+	char *text;
+	int64_t deadline = it_now_ms() + 15000;
+
+	text = xasprintf("databases:\n"
+			 "  main:\n"
+			 "    conninfo: \"\"\n"
+			 "    pgbouncer: \"%s\"\n",
+			 getenv("PGDBM_BOUNCER_STATS"));
+	prof = profile_load_string(text, strlen(text), "it.yaml", ".", &diags);
+	assert_non_null(prof);
+	profile_diags_free(&diags);
+	db = database_open(e->loop, &prof->databases[0], &e->log, true);
+	ps = poolsnap_new(e->loop, &db, 1, &e->log, true);
+	while (!poolsnap_finished(ps) && it_now_ms() < deadline)
+		loop_run_once(e->loop, 100);
+	assert_true(poolsnap_finished(ps));
+	assert_int_equal(poolsnap_count(ps), 1);
+	ent = poolsnap_entry(ps, 0);
+	assert_int_equal(monitor_status(ent->mon), MON_LIVE);
+	assert_non_null(ent->bouncer);
+	assert_int_equal(bouncer_status(ent->bouncer), BOUNCER_LIVE);
+	assert_non_null(bouncer_snapshot_db(bouncer_snapshot(ent->bouncer), e->db));
+	assert_false(poolsnap_problem(ps));
+	poolsnap_free(&ps);
+	database_close(&db);
+	profile_free(&prof);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -400,6 +443,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pools_snapshot, setup, teardown),
 		/* last: it stops PgBouncer for a while */
 		cmocka_unit_test_setup_teardown(test_stale_while_down, setup, teardown),
 	};
