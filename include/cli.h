@@ -123,6 +123,7 @@ int cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char *
 int cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_migrate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_tenant(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_pools(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_wizard(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_advise(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 

@@ -2,8 +2,8 @@
 
 # Debian packages the build, the tests, the demo and the benchmarks need.
 PGDBM_PACKAGES="build-essential autoconf automake pkg-config libpq-dev libyaml-dev
-libncurses-dev libcmocka-dev libssl-dev postgresql postgresql-contrib tmux clang-format
-procps util-linux jq pg-activity man-db groff-base"
+libncurses-dev libcmocka-dev libssl-dev postgresql postgresql-contrib pgbouncer tmux
+clang-format procps util-linux jq pg-activity man-db groff-base"
 
 # Install the packages that are missing (as root, or through sudo).
 need_packages() {

@@ -49,6 +49,8 @@ static const struct cli_command commands[] = {
 	  "fan pending tenant migrations out (or roll back one step), canaries first" },
 	{ "advise", NULL, cmd_advise, "[--window DURATION] [--sample DURATION] [--json]",
 	  "read a live database: the pgdbm pattern it runs and what goes against the guide" },
+	{ "pools", NULL, cmd_pools, "[--database NAME] [--json]",
+	  "one snapshot of the server-side and PgBouncer pools of every database" },
 	{ "wizard", NULL, cmd_wizard, "[--answer KEY=VALUE ...] [--write FILE] [--force] [--json]",
 	  "walk pgdbm's architecture decision tree to a pattern, pool size and profile" },
 	{ NULL, NULL, NULL, NULL, NULL },

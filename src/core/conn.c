@@ -146,7 +146,7 @@ conn_params_build(const struct conn_config *cfg, char ***keys, char ***values)
 	struct params p = { NULL, NULL, 0 };
 
 	/* before dbname: defaults the user's conninfo may override */
-	if (cfg->keepalives && !cfg->no_options) {
+	if (cfg->keepalives) {
 		param_add(&p, "keepalives", "1");
 		param_add(&p, "keepalives_idle", "30");
 		param_add(&p, "keepalives_interval", "10");

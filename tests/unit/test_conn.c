@@ -552,11 +552,16 @@ test_params(void **state)
 	assert_true(app_at > dbname_at);
 	conn_params_free(keys, values);
 
-	/* PgBouncer's admin console: nothing but the conninfo */
+	/* PgBouncer's admin console: no startup options or application_name
+	 * (libpq's own keepalives stay) */
 	cfg.no_options = true;
 	conn_params_build(&cfg, &keys, &values);
-	assert_string_equal(keys[0], "dbname");
-	assert_null(keys[1]);
+	for (i = 0; keys[i] != NULL; i++) {
+		assert_string_not_equal(keys[i], "options");
+		assert_string_not_equal(keys[i], "application_name");
+	}
+	has_param(keys, values, "keepalives", "1");
+	has_param(keys, values, "dbname", cfg.conninfo);
 	conn_params_free(keys, values);
 }
 
