@@ -5,6 +5,10 @@ PGDBM_PACKAGES="build-essential autoconf automake pkg-config libpq-dev libyaml-d
 libncurses-dev libcmocka-dev libssl-dev postgresql postgresql-contrib pgbouncer tmux
 clang-format procps util-linux jq pg-activity man-db groff-base"
 
+# The subset scripts/demo.sh needs: the build and a PostgreSQL server with pgbench.
+PGDBM_DEMO_PACKAGES="build-essential autoconf automake pkg-config libpq-dev libyaml-dev
+libncurses-dev libcmocka-dev libssl-dev postgresql postgresql-client procps"
+
 # Install the packages that are missing (as root, or through sudo).
 need_packages() {
 	local missing="" p
