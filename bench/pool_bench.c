@@ -206,6 +206,16 @@ fk_send_params(PGconn *pg, const char *sql, int n, const char *const *v)
 }
 
 static int
+fk_prepared(PGconn *pg, const char *name, int n, const char *const *v)
+{
+	(void)pg;
+	(void)name;
+	(void)n;
+	(void)v;
+	return 1;
+}
+
+static int
 fk_zero(PGconn *pg)
 {
 	(void)pg;
@@ -271,7 +281,7 @@ fk_finish(PGconn *pg)
 
 static const struct conn_transport fake = {
 	fk_start, fk_poll,	  fk_status, fk_socket, fk_nonblock, fk_notice,
-	fk_send,  fk_send_params, fk_zero,   fk_one,	fk_zero,     fk_result,
+	fk_send,  fk_send_params, fk_prepared, fk_zero,   fk_one,	fk_zero,     fk_result,
 	fk_copy,  fk_tx,	  fk_err,    fk_pid,	fk_version,  fk_finish,
 };
 

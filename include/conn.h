@@ -68,6 +68,7 @@ struct conn_transport {
 	PQnoticeReceiver (*set_notice_receiver)(PGconn *pg, PQnoticeReceiver fn, void *arg);
 	int (*send_query)(PGconn *pg, const char *sql);
 	int (*send_query_params)(PGconn *pg, const char *sql, int n, const char *const *values);
+	int (*send_query_prepared)(PGconn *pg, const char *name, int n, const char *const *values);
 	int (*flush)(PGconn *pg);
 	int (*consume_input)(PGconn *pg);
 	int (*is_busy)(PGconn *pg);
@@ -134,6 +135,14 @@ void conn_start(struct conn *c);
  */
 bool conn_send(struct conn *c, const char *sql, int nparams, const char *const *params,
 	       conn_reply_cb cb, void *arg);
+
+/*
+ * Like conn_send, for a statement prepared on this connection's session
+ * (by an SQL PREPARE sent earlier): PQsendQueryPrepared. A statement
+ * prepared once is planned once.
+ */
+bool conn_send_prepared(struct conn *c, const char *name, int nparams, const char *const *params,
+			conn_reply_cb cb, void *arg);
 
 /*
  * BUSY -> CANCELLING: ask the server to cancel the running statement.

@@ -72,6 +72,12 @@ lpq_send_query_params(PGconn *pg, const char *sql, int n, const char *const *val
 	return PQsendQueryParams(pg, sql, n, NULL, values, NULL, NULL, 0);
 }
 
+static int
+lpq_send_query_prepared(PGconn *pg, const char *name, int n, const char *const *values)
+{
+	return PQsendQueryPrepared(pg, name, n, values, NULL, NULL, 0);
+}
+
 static const char *
 lpq_error_message(const PGconn *pg)
 {
@@ -87,6 +93,7 @@ const struct conn_transport conn_libpq_transport = {
 	.set_notice_receiver = PQsetNoticeReceiver,
 	.send_query = PQsendQuery,
 	.send_query_params = lpq_send_query_params,
+	.send_query_prepared = lpq_send_query_prepared,
 	.flush = PQflush,
 	.consume_input = PQconsumeInput,
 	.is_busy = PQisBusy,
@@ -675,18 +682,31 @@ conn_start(struct conn *c)
 						  connect_timeout_cb, c);
 }
 
-bool
-conn_send(struct conn *c, const char *sql, int nparams, const char *const *params, conn_reply_cb cb,
-	  void *arg)
+enum send_kind {
+	SEND_SIMPLE,
+	SEND_PARAMS,
+	SEND_PREPARED,
+};
+
+static bool
+send_any(struct conn *c, enum send_kind kind, const char *name, const char *sql, int nparams,
+	 const char *const *params, conn_reply_cb cb, void *arg)
 {
-	int ok;
+	int ok = 0;
 
 	if (c->state != CONN_READY)
 		return false;
-	if (nparams < 0)
+	switch (kind) {
+	case SEND_SIMPLE:
 		ok = c->tr->send_query(c->pg, sql);
-	else
+		break;
+	case SEND_PARAMS:
 		ok = c->tr->send_query_params(c->pg, sql, nparams, params);
+		break;
+	case SEND_PREPARED:
+		ok = c->tr->send_query_prepared(c->pg, name, nparams, params);
+		break;
+	}
 	c->cb = cb;
 	c->cb_arg = arg;
 	c->sent_us = loop_clock_us();
@@ -698,6 +718,21 @@ conn_send(struct conn *c, const char *sql, int nparams, const char *const *param
 	}
 	flush_output(c);
 	return true;
+}
+
+bool
+conn_send(struct conn *c, const char *sql, int nparams, const char *const *params, conn_reply_cb cb,
+	  void *arg)
+{
+	return send_any(c, nparams < 0 ? SEND_SIMPLE : SEND_PARAMS, NULL, sql, nparams, params, cb,
+			arg);
+}
+
+bool
+conn_send_prepared(struct conn *c, const char *name, int nparams, const char *const *params,
+		   conn_reply_cb cb, void *arg)
+{
+	return send_any(c, SEND_PREPARED, name, NULL, nparams, params, cb, arg);
 }
 
 bool

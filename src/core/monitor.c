@@ -2,15 +2,12 @@
  * monitor: one round trip per refresh, a snapshot, alerts and history.
  * See include/monitor.h.
  *
- * The refresh is one simple-protocol script, so it is one round trip:
- *
- *   BEGIN READ ONLY; SET LOCAL statement_timeout; SET LOCAL lock_timeout;
- *   SELECT <limits>; SELECT <sessions>; SELECT <advisory locks>; COMMIT;
- *
- * and the results come back in that order (results 3, 4 and 5). The
- * monitoring connection is acquired once and kept; when it breaks it goes
- * back to the pool (which discards it) and the next refresh acquires
- * another.
+ * The monitoring connection is acquired once and kept. Its session is set
+ * up in one round trip (timeouts, read only, and the refresh statement
+ * prepared); each refresh is then one execution of that prepared statement,
+ * one round trip, planned once. When a refresh fails the connection is
+ * closed (pool_discard: its session state is ours) and the next refresh
+ * acquires another.
  */
 #include "config.h"
 
@@ -41,9 +38,10 @@ struct monitor {
 	struct loop *loop;
 	struct database *db;
 	struct msglog *log;
-	char *script;
+	char *modules; /* parameter $1 of the refresh: the module names */
 
 	struct conn *conn;	      /* the persistent monitoring connection */
+	bool prepared;		      /* its session is set up */
 	struct pool_request *request; /* acquiring it */
 	bool in_flight;
 	int64_t sent_us;
@@ -68,65 +66,85 @@ struct monitor {
 };
 
 /* ------------------------------------------------------------------------
- * The refresh script
+ * The refresh statement
  * ------------------------------------------------------------------------ */
 
-#define R_LIMITS   3
-#define R_SESSIONS 4
-#define R_ADVISORY 5
-#define R_COUNT	   7
+/*
+ * Sent once per monitoring connection, in one round trip: the session's
+ * limits (a refresh must never hang or write) and the refresh statement,
+ * prepared so each refresh is a bind and an execute, planned once.
+ *
+ * The refresh answers one row set; its first column says what a row is:
+ *   L  the limits: max_connections, reserved, server_version_num, database,
+ *      all_stats, and without all_stats the backends counted by
+ *      pg_stat_database (all, this database);
+ *   S  a client backend (pg_stat_get_activity: the pg_stat_activity view
+ *      without the join on pg_authid, five times cheaper);
+ *   A  an advisory lock of this database, with the module or schema whose
+ *      pgdbm migration lock key it is (module names are parameter $1).
+ */
+#define MON_STATEMENT "pgdbm_monitor"
 
+static const char mon_setup_sql[] =
+	"SET statement_timeout = '2s';\n"
+	"SET lock_timeout = '200ms';\n"
+	"SET default_transaction_read_only = on;\n"
+	"PREPARE " MON_STATEMENT "(text[]) AS\n"
+	"WITH me AS MATERIALIZED (\n"
+	"  SELECT d.oid AS dboid,\n"
+	"    (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)\n"
+	"      OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS all_stats\n"
+	"  FROM pg_database d WHERE d.datname = current_database())\n"
+	"SELECT 'L', current_setting('max_connections'),\n"
+	"  (current_setting('superuser_reserved_connections')::int\n"
+	"    + coalesce(current_setting('reserved_connections', true), '0')::int)::text,\n"
+	"  current_setting('server_version_num'), current_database()::text, me.all_stats::text,\n"
+	"  CASE WHEN NOT me.all_stats THEN\n"
+	"    (SELECT sum(numbackends) FROM pg_stat_database)::text END,\n"
+	"  CASE WHEN NOT me.all_stats THEN\n"
+	"    (SELECT numbackends FROM pg_stat_database WHERE datid = me.dboid)::text END,\n"
+	"  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL\n"
+	"FROM me\n"
+	"UNION ALL\n"
+	"SELECT 'S', a.pid::text, coalesce(d.datname::text, ''),\n"
+	"  coalesce(pg_get_userbyid(a.usesysid)::text, ''), coalesce(a.application_name, ''),\n"
+	"  CASE WHEN a.client_addr IS NULL THEN CASE WHEN a.client_port = -1 THEN 'local'\n"
+	"       ELSE '' END ELSE host(a.client_addr) || ':' || a.client_port END,\n"
+	"  coalesce(a.state, ''), coalesce(a.wait_event_type, ''), coalesce(a.wait_event, ''),\n"
+	"  (date_part('epoch', now() - a.backend_start) * 1000)::bigint::text,\n"
+	"  coalesce((date_part('epoch', now() - a.xact_start) * 1000)::bigint, -1)::text,\n"
+	"  coalesce((date_part('epoch', now() - a.query_start) * 1000)::bigint, -1)::text,\n"
+	"  coalesce((date_part('epoch', now() - a.state_change) * 1000)::bigint, -1)::text,\n"
+	"  coalesce(left(a.query, 1024), ''),\n"
+	"  CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid)::text END,\n"
+	"  coalesce(a.datid = me.dboid, false)::text\n"
+	"FROM pg_stat_get_activity(NULL) a LEFT JOIN pg_database d ON d.oid = a.datid, me\n"
+	"WHERE a.backend_type = 'client backend'\n"
+	"UNION ALL\n"
+	"SELECT 'A', l.pid::text, l.granted::text, (l.objsubid = 1)::text,\n"
+	"  (CASE WHEN l.objsubid = 1 THEN (l.classid::bigint << 32) | l.objid::bigint\n"
+	"        ELSE l.classid::bigint END)::text,\n"
+	"  l.objid::bigint::text,\n"
+	"  (SELECT c.name FROM (SELECT nspname::text AS name FROM pg_namespace\n"
+	"                       UNION SELECT unnest($1)) c\n"
+	"   WHERE l.objsubid = 1 AND hashtext('pgdbm_migration_' || c.name)::bigint =\n"
+	"         ((l.classid::bigint << 32) | l.objid::bigint) LIMIT 1),\n"
+	"  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL\n"
+	"FROM pg_locks l, me WHERE l.locktype = 'advisory' AND l.database = me.dboid;\n";
+
+#define MON_COLUMNS 16
+
+/* The module names as a text[] literal: names may differ from schemas. */
 static char *
-build_script(const struct profile_database *pdb)
+modules_param(const struct profile_database *pdb)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	strbuf_adds(
-		&sb,
-		"BEGIN READ ONLY;\n"
-		"SET LOCAL statement_timeout = '2s';\n"
-		"SET LOCAL lock_timeout = '200ms';\n"
-		"SELECT current_setting('max_connections')::int,\n"
-		"  current_setting('superuser_reserved_connections')::int\n"
-		"    + coalesce(current_setting('reserved_connections', true), '0')::int,\n"
-		"  current_setting('server_version_num')::int,\n"
-		"  current_database(),\n"
-		"  r.all_stats, CASE WHEN NOT r.all_stats THEN\n"
-		"    (SELECT sum(numbackends) FROM pg_stat_database)::int END,\n"
-		"  CASE WHEN NOT r.all_stats THEN (SELECT numbackends FROM pg_stat_database\n"
-		"    WHERE datname = current_database()) END\n"
-		"FROM (SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)\n"
-		"    OR pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS all_stats) r;\n"
-		"SELECT pid, coalesce(datname, ''), coalesce(usename, ''),\n"
-		"  coalesce(application_name, ''),\n"
-		"  CASE WHEN client_addr IS NULL THEN CASE WHEN client_port = -1 THEN 'local'\n"
-		"       ELSE '' END ELSE host(client_addr) || ':' || client_port END,\n"
-		"  coalesce(state, ''), coalesce(wait_event_type, ''), coalesce(wait_event, ''),\n"
-		"  (extract(epoch FROM now() - backend_start) * 1000)::bigint,\n"
-		"  coalesce((extract(epoch FROM now() - xact_start) * 1000)::bigint, -1),\n"
-		"  coalesce((extract(epoch FROM now() - query_start) * 1000)::bigint, -1),\n"
-		"  coalesce((extract(epoch FROM now() - state_change) * 1000)::bigint, -1),\n"
-		"  coalesce(left(query, 1024), ''),\n"
-		"  CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid)::text END,\n"
-		"  datname = current_database()\n"
-		"FROM pg_stat_activity WHERE backend_type = 'client backend';\n"
-		"SELECT l.pid, l.granted, l.objsubid = 1,\n"
-		"  CASE WHEN l.objsubid = 1 THEN (l.classid::bigint << 32) | l.objid::bigint\n"
-		"       ELSE l.classid::bigint END,\n"
-		"  l.objid::bigint,\n"
-		"  (SELECT c.name FROM (SELECT nspname::text AS name FROM pg_namespace");
-	/* module names may differ from schemas: add them (identifiers, no quotes) */
+	strbuf_addc(&sb, '{');
 	for (i = 0; i < pdb->n_modules; i++)
-		strbuf_addf(&sb, " UNION SELECT '%s'", pdb->modules[i].name);
-	strbuf_adds(&sb,
-		    ") c\n"
-		    "   WHERE l.objsubid = 1 AND hashtext('pgdbm_migration_' || c.name)::bigint =\n"
-		    "         ((l.classid::bigint << 32) | l.objid::bigint) LIMIT 1)\n"
-		    "FROM pg_locks l WHERE l.locktype = 'advisory'\n"
-		    "  AND l.database = (SELECT oid FROM pg_database WHERE datname = "
-		    "current_database());\n"
-		    "COMMIT;\n");
+		strbuf_addf(&sb, "%s\"%s\"", i > 0 ? "," : "", pdb->modules[i].name);
+	strbuf_addc(&sb, '}');
 	return strbuf_detach(&sb);
 }
 
@@ -208,40 +226,55 @@ pid_in(int pid, const int *pids, int n)
 	return false;
 }
 
+/* The rows of kind `kind` in the refresh answer. */
+static int
+count_kind(const PGresult *r, char kind)
+{
+	int i, n = 0;
+
+	for (i = 0; i < PQntuples(r); i++)
+		n += PQgetvalue(r, i, 0)[0] == kind;
+	return n;
+}
+
 static void
 fill_sessions(struct monitor *m, struct mon_snapshot *s, const PGresult *r)
 {
 	int own[MAX_OWN_PIDS];
 	int n_own = pool_backend_pids(m->db->pool, own, MAX_OWN_PIDS);
-	int i, n = PQntuples(r);
+	int i, n = count_kind(r, 'S');
+	size_t k = 0;
 
 	s->sessions = xcalloc((size_t)n + 1, sizeof *s->sessions);
-	s->n_sessions = (size_t)n;
-	for (i = 0; i < n; i++) {
-		struct mon_session *x = &s->sessions[i];
+	for (i = 0; i < PQntuples(r); i++) {
+		struct mon_session *x = &s->sessions[k];
 
-		x->pid = atoi(PQgetvalue(r, i, 0));
-		x->datname = xstrdup(PQgetvalue(r, i, 1));
-		x->usename = xstrdup(PQgetvalue(r, i, 2));
-		x->appname = xstrdup(PQgetvalue(r, i, 3));
-		x->client = xstrdup(PQgetvalue(r, i, 4));
-		x->state = xstrdup(PQgetvalue(r, i, 5));
-		x->wait_type = xstrdup(PQgetvalue(r, i, 6));
-		x->wait_event = xstrdup(PQgetvalue(r, i, 7));
-		x->backend_ms = atoll(PQgetvalue(r, i, 8));
-		x->xact_ms = atoll(PQgetvalue(r, i, 9));
-		x->query_ms = atoll(PQgetvalue(r, i, 10));
-		x->state_ms = atoll(PQgetvalue(r, i, 11));
-		x->query = xstrdup(PQgetvalue(r, i, 12));
-		if (!PQgetisnull(r, i, 13))
-			x->blocked_by = parse_pid_array(PQgetvalue(r, i, 13), &x->n_blocked_by);
-		x->this_db = PQgetvalue(r, i, 14)[0] == 't';
+		if (PQgetvalue(r, i, 0)[0] != 'S')
+			continue;
+		k++;
+		x->pid = atoi(PQgetvalue(r, i, 1));
+		x->datname = xstrdup(PQgetvalue(r, i, 2));
+		x->usename = xstrdup(PQgetvalue(r, i, 3));
+		x->appname = xstrdup(PQgetvalue(r, i, 4));
+		x->client = xstrdup(PQgetvalue(r, i, 5));
+		x->state = xstrdup(PQgetvalue(r, i, 6));
+		x->wait_type = xstrdup(PQgetvalue(r, i, 7));
+		x->wait_event = xstrdup(PQgetvalue(r, i, 8));
+		x->backend_ms = atoll(PQgetvalue(r, i, 9));
+		x->xact_ms = atoll(PQgetvalue(r, i, 10));
+		x->query_ms = atoll(PQgetvalue(r, i, 11));
+		x->state_ms = atoll(PQgetvalue(r, i, 12));
+		x->query = xstrdup(PQgetvalue(r, i, 13));
+		if (!PQgetisnull(r, i, 14))
+			x->blocked_by = parse_pid_array(PQgetvalue(r, i, 14), &x->n_blocked_by);
+		x->this_db = PQgetvalue(r, i, 15)[0] == 't';
 		x->own = pid_in(x->pid, own, n_own);
 		x->waiting = strcmp(x->wait_type, "Lock") == 0;
 		x->idle_in_tx = strncmp(x->state, "idle in transaction", 19) == 0;
 		if (x->this_db)
 			s->db_connections++;
 	}
+	s->n_sessions = k;
 	s->connections = n;
 }
 
@@ -310,21 +343,25 @@ fill_pools(struct monitor *m, struct mon_snapshot *s)
 static void
 fill_advisory(struct mon_snapshot *s, const PGresult *r)
 {
-	int i, n = PQntuples(r);
+	int i;
+	size_t k = 0;
 
-	s->advisory = xcalloc((size_t)n + 1, sizeof *s->advisory);
-	s->n_advisory = (size_t)n;
-	for (i = 0; i < n; i++) {
-		struct mon_advisory *a = &s->advisory[i];
+	s->advisory = xcalloc((size_t)count_kind(r, 'A') + 1, sizeof *s->advisory);
+	for (i = 0; i < PQntuples(r); i++) {
+		struct mon_advisory *a = &s->advisory[k];
 
-		a->pid = atoi(PQgetvalue(r, i, 0));
-		a->granted = PQgetvalue(r, i, 1)[0] == 't';
-		a->bigint_key = PQgetvalue(r, i, 2)[0] == 't';
-		a->key = atoll(PQgetvalue(r, i, 3));
-		a->key2 = atoll(PQgetvalue(r, i, 4));
-		if (!PQgetisnull(r, i, 5))
-			a->module = xstrdup(PQgetvalue(r, i, 5));
+		if (PQgetvalue(r, i, 0)[0] != 'A')
+			continue;
+		k++;
+		a->pid = atoi(PQgetvalue(r, i, 1));
+		a->granted = PQgetvalue(r, i, 2)[0] == 't';
+		a->bigint_key = PQgetvalue(r, i, 3)[0] == 't';
+		a->key = atoll(PQgetvalue(r, i, 4));
+		a->key2 = atoll(PQgetvalue(r, i, 5));
+		if (!PQgetisnull(r, i, 6))
+			a->module = xstrdup(PQgetvalue(r, i, 6));
 	}
+	s->n_advisory = k;
 }
 
 const char *
@@ -529,51 +566,83 @@ notify(struct monitor *m)
 		m->on_update(m, m->on_update_arg);
 }
 
+/*
+ * Give the monitoring connection back to be closed: its session holds the
+ * prepared statement and settings no other user of the pool should get.
+ */
+static void
+drop_conn(struct monitor *m)
+{
+	pool_discard(m->db->pool, m->conn);
+	m->conn = NULL;
+	m->prepared = false;
+}
+
+/* The refresh or its set-up failed: say why, drop the connection. */
+static void
+refresh_failed(struct monitor *m, struct conn *c, struct conn_reply *reply)
+{
+	const char *why = NULL;
+
+	if (reply->conn_error != NULL)
+		why = reply->conn_error;
+	else if (conn_state(c) != CONN_READY)
+		why = conn_error(c);
+	else if (reply->error != NULL)
+		why = PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY);
+	set_failure(m, why != NULL ? why : "incomplete answer from the server");
+	drop_conn(m);
+	notify(m);
+}
+
+static const PGresult *
+limits_row(const PGresult *r, int *row)
+{
+	int i;
+
+	if (r == NULL || PQnfields(r) != MON_COLUMNS)
+		return NULL;
+	for (i = 0; i < PQntuples(r); i++) {
+		if (PQgetvalue(r, i, 0)[0] == 'L') {
+			*row = i;
+			return r;
+		}
+	}
+	return NULL;
+}
+
 static void
 refresh_done(struct conn *c, struct conn_reply *reply, void *arg)
 {
 	struct monitor *m = arg;
 	struct mon_snapshot *s;
-	const PGresult *lim;
+	const PGresult *r;
+	int l = 0;
 
 	m->in_flight = false;
 	m->refreshes++;
-	if (reply->conn_error != NULL || conn_state(c) != CONN_READY) {
-		set_failure(m, reply->conn_error ? reply->conn_error : conn_error(c));
-		pool_release(m->db->pool, c);
-		m->conn = NULL;
-		notify(m);
-		return;
-	}
-	if (reply->error != NULL || reply->n < R_COUNT) {
-		const char *why = reply->error != NULL ? PQresultErrorField(reply->error,
-									    PG_DIAG_MESSAGE_PRIMARY)
-						       : NULL;
-
-		set_failure(m, why != NULL ? why : "incomplete answer from the server");
-		/* the script stopped inside its transaction: the pool rolls it back */
-		pool_release(m->db->pool, c);
-		m->conn = NULL;
-		notify(m);
+	r = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
+	if (reply->conn_error != NULL || conn_state(c) != CONN_READY || reply->error != NULL ||
+	    limits_row(r, &l) == NULL) {
+		refresh_failed(m, c, reply);
 		return;
 	}
 	s = xcalloc(1, sizeof *s);
 	s->taken_ms = loop_now(m->loop);
 	s->round_trip_us = reply->elapsed_us;
-	lim = reply->results[R_LIMITS];
-	s->max_connections = atoi(PQgetvalue(lim, 0, 0));
-	s->reserved = atoi(PQgetvalue(lim, 0, 1));
+	s->max_connections = atoi(PQgetvalue(r, l, 1));
+	s->reserved = atoi(PQgetvalue(r, l, 2));
 	s->usable = s->max_connections - s->reserved;
-	s->server_version_num = atoi(PQgetvalue(lim, 0, 2));
-	s->database = xstrdup(PQgetvalue(lim, 0, 3));
-	s->can_read_all = PQgetvalue(lim, 0, 4)[0] == 't';
-	fill_sessions(m, s, reply->results[R_SESSIONS]);
+	s->server_version_num = atoi(PQgetvalue(r, l, 3));
+	s->database = xstrdup(PQgetvalue(r, l, 4));
+	s->can_read_all = PQgetvalue(r, l, 5)[0] == 't';
+	fill_sessions(m, s, r);
 	if (!s->can_read_all) {
 		/*
 		 * Without pg_read_all_stats the other roles' backends show only
 		 * their pid: count them from pg_stat_database instead.
 		 */
-		int all = atoi(PQgetvalue(lim, 0, 5)), here = atoi(PQgetvalue(lim, 0, 6));
+		int all = atoi(PQgetvalue(r, l, 6)), here = atoi(PQgetvalue(r, l, 7));
 
 		if (all > s->connections)
 			s->connections = all;
@@ -581,7 +650,7 @@ refresh_done(struct conn *c, struct conn_reply *reply, void *arg)
 			s->db_connections = here;
 	}
 	fill_pools(m, s);
-	fill_advisory(s, reply->results[R_ADVISORY]);
+	fill_advisory(s, r);
 	compute_alerts(m, s);
 	log_new_alerts(m, s);
 	record_history(m, s);
@@ -595,13 +664,43 @@ refresh_done(struct conn *c, struct conn_reply *reply, void *arg)
 static void
 send_refresh(struct monitor *m)
 {
+	const char *params[1] = { m->modules };
+
 	m->in_flight = true;
 	m->sent_us = loop_clock_us();
-	if (!conn_send(m->conn, m->script, -1, NULL, refresh_done, m)) {
+	if (!conn_send_prepared(m->conn, MON_STATEMENT, 1, params, refresh_done, m)) {
 		m->in_flight = false;
 		set_failure(m, "the monitoring connection is not ready");
-		pool_release(m->db->pool, m->conn);
-		m->conn = NULL;
+		drop_conn(m);
+		notify(m);
+	}
+}
+
+static void
+setup_done(struct conn *c, struct conn_reply *reply, void *arg)
+{
+	struct monitor *m = arg;
+
+	m->in_flight = false;
+	if (reply->conn_error != NULL || conn_state(c) != CONN_READY || reply->error != NULL) {
+		m->refreshes++;
+		refresh_failed(m, c, reply);
+		return;
+	}
+	m->prepared = true;
+	send_refresh(m);
+}
+
+/* A new monitoring connection: set the session up, then refresh. */
+static void
+send_setup(struct monitor *m)
+{
+	m->in_flight = true;
+	m->sent_us = loop_clock_us();
+	if (!conn_send(m->conn, mon_setup_sql, -1, NULL, setup_done, m)) {
+		m->in_flight = false;
+		set_failure(m, "the monitoring connection is not ready");
+		drop_conn(m);
 		notify(m);
 	}
 }
@@ -619,7 +718,8 @@ acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 		return;
 	}
 	m->conn = c;
-	send_refresh(m);
+	m->prepared = false;
+	send_setup(m);
 }
 
 void
@@ -630,7 +730,10 @@ monitor_refresh(struct monitor *m)
 		return;
 	}
 	if (m->conn != NULL) {
-		send_refresh(m);
+		if (m->prepared)
+			send_refresh(m);
+		else
+			send_setup(m);
 		return;
 	}
 	/* no monitoring connection: while the server is unreachable say so at
@@ -663,7 +766,7 @@ monitor_new(struct loop *loop, struct database *db, struct msglog *log)
 	m->loop = loop;
 	m->db = db;
 	m->log = log;
-	m->script = build_script(db->cfg);
+	m->modules = modules_param(db->cfg);
 	m->status = MON_WAITING;
 	m->error = xstrdup("");
 	return m;
@@ -681,8 +784,7 @@ monitor_free(struct monitor **mp)
 	pool_request_cancel(m->db->pool, &m->request);
 	if (m->conn != NULL) {
 		conn_abandon(m->conn); /* a refresh in flight answers nobody */
-		pool_release(m->db->pool, m->conn);
-		m->conn = NULL;
+		drop_conn(m);
 	}
 	snapshot_free(&m->snap);
 	for (i = 0; i < m->n_apps; i++)
@@ -691,7 +793,7 @@ monitor_free(struct monitor **mp)
 	for (i = 0; i < m->n_alert_keys; i++)
 		free(m->alert_keys[i]);
 	free(m->alert_keys);
-	free(m->script);
+	free(m->modules);
 	free(m->error);
 	free(m);
 	*mp = NULL;

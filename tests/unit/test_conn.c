@@ -123,6 +123,18 @@ f_send_query_params(PGconn *pg, const char *sql, int n, const char *const *value
 }
 
 static int
+f_send_query_prepared(PGconn *pg, const char *name, int n, const char *const *values)
+{
+	struct fake *f = FAKE(pg);
+
+	(void)values;
+	snprintf(f->last_sql, sizeof f->last_sql, "EXECUTE %s", name);
+	f->sent_params = n;
+	f->input_pending = true;
+	return 1;
+}
+
+static int
 f_flush(PGconn *pg)
 {
 	struct fake *f = FAKE(pg);
@@ -214,6 +226,7 @@ static const struct conn_transport fake_transport = {
 	f_status,	   f_socket,
 	f_set_nonblocking, f_set_notice_receiver,
 	f_send_query,	   f_send_query_params,
+	f_send_query_prepared,
 	f_flush,	   f_consume_input,
 	f_is_busy,	   f_get_result,
 	f_get_copy_data,   f_transaction_status,
@@ -433,6 +446,28 @@ test_query_ok(void **state)
 	assert_string_equal(fx->states, "NRBR");
 }
 
+/* A prepared statement runs by name, with its parameters, like a query. */
+static void
+test_prepared_ok(void **state)
+{
+	struct fixture *fx = *state;
+	const char *params[2] = { "7", "8" };
+
+	connect_ok(fx);
+	F.results[0] = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+	F.n_results = 1;
+	assert_true(conn_send_prepared(fx->c, "stmt", 2, params, on_reply, fx));
+	assert_int_equal(conn_state(fx->c), CONN_BUSY);
+	assert_string_equal(F.last_sql, "EXECUTE stmt");
+	assert_int_equal(F.sent_params, 2);
+	assert_false(conn_send_prepared(fx->c, "stmt", 2, params, on_reply, fx));
+	poke(F.sock[1]);
+	run(fx, 1);
+	assert_int_equal(fx->replies, 1);
+	assert_false(fx->reply_error);
+	assert_int_equal(conn_state(fx->c), CONN_READY);
+}
+
 static void
 test_query_error_result(void **state)
 {
@@ -574,6 +609,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_socket_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prepared_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_error_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_during_query, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_while_ready, setup, teardown),
