@@ -167,12 +167,13 @@ print_progress_line(struct runner *rn, const struct tenant_progress *p, bool fin
 
 	if (!rn->show)
 		return;
+	/* a terminal: back to the start of the line and clear it (ESC [ K) */
 	fprintf(rn->cli->err,
-		"\r%s: %zu/%zu done, %zu failed, %zu skipped, %zu running, %.1f/s%s%s%s", rn->label,
-		p->done + p->failed + p->skipped, p->total, p->failed, p->skipped, p->running,
-		p->rate, p->eta_ms >= 0 ? ", ETA " : "",
-		p->eta_ms >= 0 ? units_format_duration(p->eta_ms, eta, sizeof eta) : "",
-		final ? "\n" : "   ");
+		"\r\033[K%s: %zu/%zu done, %zu failed, %zu skipped, %zu running, %.1f/s%s%s%s",
+		rn->label, p->done + p->failed + p->skipped, p->total, p->failed, p->skipped,
+		p->running, p->rate, !final && p->eta_ms >= 0 ? ", ETA " : "",
+		!final && p->eta_ms >= 0 ? units_format_duration(p->eta_ms, eta, sizeof eta) : "",
+		final ? "\n" : "");
 	fflush(rn->cli->err);
 }
 
