@@ -162,8 +162,9 @@ void profile_keys_foreach(void (*cb)(void *arg, const char *path, const char *ki
  * A value naming an existing file is used as is; otherwise NAME or
  * NAME.yaml is looked up in the per-user configuration folder
  * ($XDG_CONFIG_HOME/pgdbm-console, else ~/.config/pgdbm-console) and then
- * in ./profiles. Without `arg`, $PGDBM_CONSOLE_PROFILE, then default.yaml in
- * those folders. Returns a malloc'd path, or NULL with the places tried in
+ * in ./profiles, then among the installed examples ($(pkgdatadir)/profiles).
+ * Without `arg`, $PGDBM_CONSOLE_PROFILE, then default.yaml in the first two
+ * folders. Returns a malloc'd path, or NULL with the places tried in
  * *why (malloc'd).
  */
 char *profile_find(const char *arg, char **why);

@@ -1480,6 +1480,11 @@ profile_find(const char *arg, char **why)
 	free(cdir);
 	if (found == NULL)
 		found = try_in("profiles", name != NULL ? name : "default", &tried);
+#ifdef PGDBM_PROFILESDIR
+	/* the installed examples, by name only */
+	if (found == NULL && name != NULL)
+		found = try_in(PGDBM_PROFILESDIR, name, &tried);
+#endif
 	if (found == NULL)
 		*why = xasprintf("no profile found (tried %s); give one with --profile FILE",
 				 strbuf_str(&tried));
