@@ -143,6 +143,19 @@ cli_error(struct cli *cli, const char *fmt, ...)
 	fputc('\n', cli->err);
 }
 
+/* Every subcommand of the command group `name`, with its usage and summary. */
+static void
+print_group(FILE *f, const char *name)
+{
+	const struct cli_command *c;
+
+	for (c = commands; c->name != NULL; c++) {
+		if (strcmp(c->name, name) == 0)
+			fprintf(f, "  pgdbm-console %s %s %s\n      %s\n", c->name, c->sub, c->usage,
+				c->summary);
+	}
+}
+
 static void
 print_command_usage(struct cli *cli, const struct cli_command *cmd)
 {
@@ -408,6 +421,16 @@ cli_main(int argc, char **argv)
 				break;
 			}
 		}
+		if (cmd == NULL && name_known && w2 != NULL &&
+		    (strcmp(w2, "--help") == 0 || strcmp(w2, "-h") == 0)) {
+			/* `pgdbm-console migrate --help`: the group's subcommands */
+			printf("Usage:\n");
+			print_group(stdout, w1);
+			printf("\nOptions shared by every command: see pgdbm-console --help.\n");
+			free(args);
+			msglog_free(&cli.log);
+			return CLI_OK;
+		}
 		if (cmd == NULL) {
 			if (name_known) {
 				struct strbuf sb = STRBUF_INIT;
@@ -421,6 +444,8 @@ cli_main(int argc, char **argv)
 					  w2 ? "unknown subcommand \"" : "missing subcommand",
 					  w2 ? w2 : "", w2 ? "\"" : "", strbuf_str(&sb));
 				strbuf_free(&sb);
+				fprintf(cli.err, "usage:\n");
+				print_group(cli.err, w1);
 			} else {
 				cli_error(&cli, "unknown command \"%s\" (see pgdbm-console --help)",
 					  w1);

@@ -35,6 +35,15 @@ printf 'DROP TABLE {{tables.a}};\n' >"$work/m/down/001_a.sql"
 printf 'CREATE TABLE {{tables.p}} (x int);\n' >"$work/t/001_p.sql"
 P=(--profile "$work/p.yaml")
 
+# --- command groups: --help lists the subcommands, a missing one is a usage error
+expect_status 0 "migrate --help" "$bin" migrate --help
+grep -q "pgdbm-console migrate rollback --module NAME" "$work/out" || fail "migrate --help lists rollback: $(cat "$work/out")"
+expect_status 0 "tenant --help" "$bin" tenant --help
+grep -q "pgdbm-console tenant provision ID" "$work/out" || fail "tenant --help lists provision: $(cat "$work/out")"
+expect_status 2 "migrate without a subcommand" "$bin" migrate
+grep -q "missing subcommand" "$work/err" && grep -q "pgdbm-console migrate apply" "$work/err" ||
+	fail "migrate alone says what is missing and lists the subcommands: $(cat "$work/err")"
+
 # --- migrate
 expect_status 0 "status with pending" "$bin" migrate status "${P[@]}"
 grep -q "pending *001_a.sql" "$work/out" || fail "status lists the pending file: $(cat "$work/out")"
