@@ -22,8 +22,13 @@
  * migration carries the no-transaction marker, the schema is created, the
  * migrate engine applies the folder, and the schema is dropped on failure.
  *
- * Fan-out runs the migrate engine once per tenant (lock, ledger read under
- * the lock, one transaction per file), skipping tenants with nothing to do.
+ * Fan-out (MIGRATE) runs in bulk: a few workers, each on one connection,
+ * take batches of tenants, lock them all in one statement, read their
+ * ledgers under the locks with COPY, and apply each pending file in one
+ * transaction with its ledger row (see "Bulk fan-out" below). Tenants the
+ * bulk path cannot take (lock busy, no ledger, a no-transaction file, a
+ * refused plan) and ROLLBACK go through the migrate engine, once per
+ * tenant. Tenants with nothing to do are skipped.
  */
 #include "config.h"
 
