@@ -15,6 +15,8 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,16 +191,54 @@ job_changed(struct tenant_job *job, void *arg)
 	}
 }
 
+/*
+ * Ctrl-C (or TERM) during a job: the first one starts nothing new and lets
+ * the running tenants finish (each one commits or rolls back whole); a
+ * second one ends the program at once (the server rolls back whatever is
+ * in flight).
+ */
+struct interrupt {
+	struct cli *cli;
+	struct tenant_job *job;
+	int count;
+};
+
+static void
+on_interrupt(struct loop *loop, int signo, void *arg)
+{
+	struct interrupt *in = arg;
+
+	(void)loop;
+	if (++in->count > 1) {
+		signal(signo, SIG_DFL);
+		raise(signo);
+		return;
+	}
+	tenant_job_cancel(in->job);
+	fprintf(in->cli->err, "\npgdbm-console: interrupted: no new tenant starts; waiting for "
+			      "those in flight (interrupt again to stop at once)\n");
+}
+
 static struct tenant_job *
 run_job(struct cli *cli, struct loop *loop, enum tenant_job_kind kind, struct database *db,
 	const struct migfile_set *files, const struct tenant_job_opts *opts, bool progress)
 {
 	struct runner rn = { cli, db->cfg->label, progress && cli_show_progress(cli), 0 };
+	struct interrupt in = { cli, NULL, 0 };
 	struct tenant_job *job;
 
 	job = tenant_job_start(kind, db, files, opts, job_changed, NULL, &rn);
+	in.job = job;
+	if (kind != TENANT_JOB_LIST) {
+		loop_signal_watch(loop, SIGINT, on_interrupt, &in);
+		loop_signal_watch(loop, SIGTERM, on_interrupt, &in);
+	}
 	while (!tenant_job_progress(job)->finished)
 		loop_run_once(loop, -1);
+	if (kind != TENANT_JOB_LIST) {
+		loop_signal_unwatch(loop, SIGINT);
+		loop_signal_unwatch(loop, SIGTERM);
+	}
 	return job;
 }
 
@@ -629,7 +669,9 @@ cmd_tenant(struct cli *cli, const struct cli_command *cmd, int argc, char **argv
 			continue;
 		}
 		job = run_job(cli, env.loop, kind, db, &files, &a.opts, true);
-		if (tenant_job_error(job) != NULL || tenant_job_progress(job)->failed > 0)
+		/* failed, or interrupted with tenants left undone */
+		if (tenant_job_error(job) != NULL || tenant_job_progress(job)->failed > 0 ||
+		    tenant_job_progress(job)->cancelled)
 			status = CLI_FAIL;
 		if (cli->json) {
 			json_object_begin(&j);

@@ -102,6 +102,40 @@ if [ "$have_jq" = yes ]; then
 		fail "list JSON filtered by state: $(cat "$work/out")"
 fi
 
+# --- an interrupted fan-out starts no new tenant and leaves each tenant whole
+mkdir -p "$work/slow"
+printf 'CREATE TABLE {{tables.s}} (x int);\n' >"$work/slow/001_s.sql"
+cat >"$work/slow.yaml" <<YAML
+databases:
+  main:
+    conninfo: "dbname=clitest"
+    tenants:
+      prefix: slow_
+      migrations: slow
+      canaries: 0
+      concurrency: 1
+YAML
+for i in 1 2 3 4 5 6 7 8; do echo "s$i"; done >"$work/slow-ids.txt"
+expect_status 0 "provision the slow tenants" "$bin" tenant provision --profile "$work/slow.yaml" --from-file "$work/slow-ids.txt"
+printf 'SELECT pg_sleep(0.4);\nCREATE TABLE {{tables.t}} (x int);\n' >"$work/slow/002_t.sql"
+"$bin" tenant migrate --profile "$work/slow.yaml" >"$work/out" 2>"$work/err" &
+fan=$!
+sleep 1.1
+kill -INT "$fan"
+wait "$fan"
+st=$?
+[ "$st" = 1 ] || fail "an interrupted fan-out exits 1, got $st: $(cat "$work/err")"
+grep -q "interrupted: no new tenant starts" "$work/err" || fail "the interrupt is acknowledged: $(cat "$work/err")"
+grep -q "cancelled" "$work/out" || fail "the summary says cancelled: $(cat "$work/out")"
+done_n=$(psql -XAtc "SELECT count(*) FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
+	WHERE n.nspname LIKE 'slow\_%' AND c.relname = 't'" clitest)
+ledger_n=0
+for i in 1 2 3 4 5 6 7 8; do
+	ledger_n=$((ledger_n + $(psql -XAtc "SELECT count(*) FROM slow_s$i.schema_migrations WHERE filename = '002_t.sql'" clitest)))
+done
+[ "$done_n" -ge 1 ] && [ "$done_n" -lt 8 ] || fail "some but not all tenants migrated before the interrupt took effect: $done_n"
+[ "$done_n" = "$ledger_n" ] || fail "every migrated tenant has its ledger row and no other: tables $done_n, rows $ledger_n"
+
 if [ "$failures" -gt 0 ]; then
 	echo "$failures failure(s)"
 	exit 1
