@@ -151,8 +151,8 @@ print_group(FILE *f, const char *name)
 
 	for (c = commands; c->name != NULL; c++) {
 		if (strcmp(c->name, name) == 0)
-			fprintf(f, "  pgdbm-console %s %s %s\n      %s\n", c->name, c->sub, c->usage,
-				c->summary);
+			fprintf(f, "  pgdbm-console %s %s %s\n      %s\n", c->name, c->sub,
+				c->usage, c->summary);
 	}
 }
 

@@ -222,16 +222,13 @@ f_finish(PGconn *pg)
 }
 
 static const struct conn_transport fake_transport = {
-	f_connect_start,   f_connect_poll,
-	f_status,	   f_socket,
-	f_set_nonblocking, f_set_notice_receiver,
-	f_send_query,	   f_send_query_params,
-	f_send_query_prepared,
-	f_flush,	   f_consume_input,
-	f_is_busy,	   f_get_result,
-	f_get_copy_data,   f_transaction_status,
-	f_error_message,   f_backend_pid,
-	f_server_version,  f_finish,
+	f_connect_start, f_connect_poll,      f_status,
+	f_socket,	 f_set_nonblocking,   f_set_notice_receiver,
+	f_send_query,	 f_send_query_params, f_send_query_prepared,
+	f_flush,	 f_consume_input,     f_is_busy,
+	f_get_result,	 f_get_copy_data,     f_transaction_status,
+	f_error_message, f_backend_pid,	      f_server_version,
+	f_finish,
 };
 
 /* ------------------------------------------------------------------------ */
