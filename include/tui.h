@@ -89,6 +89,13 @@ struct tui_view_class {
 	unsigned (*click)(void *view, int y, int x);
 	/* The cursor of the view's table moved (keys, mouse). May be NULL. */
 	void (*cursor)(void *view);
+	/*
+	 * A dialog of the view that takes every key (a text input): NULL while
+	 * none is open, else what the key bar shows for it. May be NULL.
+	 */
+	const char *(*modal)(void *view);
+	/* A key while modal() is not NULL; returns reactions. */
+	unsigned (*modal_key)(void *view, int key);
 };
 
 struct session *tui_session(struct tui *t);
@@ -96,6 +103,9 @@ const struct tui_draw *tui_canvas(struct tui *t);
 
 /* Show the console's own sessions (the `o` key). */
 bool tui_show_own(const struct tui *t);
+
+/* Redraw soon (coalesced): a model outside the session changed (an advisor run). */
+void tui_request_redraw(struct tui *t);
 
 /* A short message in the status line for a few seconds. */
 void tui_status(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -132,6 +132,7 @@ struct tui {
 static struct tui *running_tui;
 
 static void draw_all(struct tui *t);
+static void request(struct tui *t, unsigned bits, int64_t delay_ms);
 
 /* ------------------------------------------------------------------------
  * Small services for views
@@ -168,6 +169,12 @@ tui_status(struct tui *t, const char *fmt, ...)
 }
 
 void
+tui_request_redraw(struct tui *t)
+{
+	request(t, TUI_R_REDRAW, UPDATE_DELAY_MS);
+}
+
+void
 tui_confirm(struct tui *t, const char *text, void (*cb)(struct tui *t, void *arg, int64_t id),
 	    void *arg, int64_t id)
 {
@@ -191,7 +198,8 @@ tui_switch_view(struct tui *t, enum tui_view_id id)
 {
 	if (id == t->cur)
 		return;
-	if (t->cur == TUI_VIEW_POOLS || t->cur == TUI_VIEW_ACTIVITY)
+	/* help and the log go back to the view they were opened from */
+	if (t->cur != TUI_VIEW_HELP && t->cur != TUI_VIEW_LOG)
 		t->prev = t->cur;
 	t->prompting = false;
 	t->cur = id;
@@ -774,6 +782,15 @@ too_small(const struct tui *t)
 	return t->cols < TUI_MIN_COLS || t->rows < TUI_MIN_ROWS;
 }
 
+/* The key bar text of a dialog the current view has open, or NULL. */
+static const char *
+view_modal(struct tui *t)
+{
+	const struct tui_view_class *c = view_classes[t->cur];
+
+	return c->modal != NULL && c->modal_key != NULL ? c->modal(t->views[t->cur]) : NULL;
+}
+
 static unsigned
 dispatch(struct tui *t, int key)
 {
@@ -784,6 +801,8 @@ dispatch(struct tui *t, int key)
 		return modal_key(t, key);
 	if (t->prompting)
 		return prompt_key(t, key);
+	if (view_modal(t) != NULL)
+		return view_classes[t->cur]->modal_key(view, key);
 	if (too_small(t)) {
 		if (key == 'q' || key == TUI_KEYCODE(KEY_F(10)))
 			return act_quit(t, view, key);
@@ -838,7 +857,7 @@ mouse_event(struct tui *t)
 		t->modal = MODAL_NONE;
 		return TUI_R_REDRAW;
 	}
-	if (t->modal != MODAL_NONE || t->prompting)
+	if (t->modal != MODAL_NONE || t->prompting || view_modal(t) != NULL)
 		return TUI_R_NONE;
 	for (i = 0; i < t->n_hits; i++) {
 		if (ev.y == t->hits[i].y && ev.x >= t->hits[i].x0 && ev.x < t->hits[i].x1)
@@ -995,12 +1014,14 @@ draw_header(struct tui *t)
 				if (ok)
 					add_hit(t, 0, x0, x, (int)('1' + i));
 			}
+			/* another view than the tabs: its name after them */
+			if (ok && t->cur > TUI_VIEW_ACTIVITY) {
+				snprintf(buf, sizeof buf, " %s ", view_classes[t->cur]->name);
+				x = put(t, 0, x, rx, TUI_S_HEADER_SEL, buf);
+				ok = x >= 0;
+			}
 		} else if (form <= 3) {
-			const char *name = t->cur <= TUI_VIEW_ACTIVITY ? numbered_views[t->cur]
-					   : t->cur == TUI_VIEW_HELP   ? "Help"
-								       : "Log";
-
-			snprintf(buf, sizeof buf, " %s ", name);
+			snprintf(buf, sizeof buf, " %s ", view_classes[t->cur]->name);
 			x = put(t, 0, x, rx, TUI_S_HEADER_SEL, buf);
 			ok = x >= 0;
 		}
@@ -1127,6 +1148,10 @@ draw_keybar(struct tui *t, int y)
 	if (t->prompting) {
 		tui_draw_text(&t->d, y, 0, t->cols, TUI_S_KEYBAR, TUI_LEFT, false,
 			      " type to filter   Enter keep   Esc clear   C-u erase");
+		return;
+	}
+	if (view_modal(t) != NULL) {
+		tui_draw_text(&t->d, y, 0, t->cols, TUI_S_KEYBAR, TUI_LEFT, false, view_modal(t));
 		return;
 	}
 	for (k = 0; k < 2; k++) {
