@@ -4,7 +4,8 @@
  * The screen is a header line (view, profile, databases with their state,
  * refresh interval, clock), the view area, a status line (the prompt, a
  * short-lived message or the newest message of the log) and a key bar.
- * Views (Pools, Activity, and the Help and Message log screens) draw into
+ * Views (Pools, Activity, Wizard, and the Help and Message log screens)
+ * draw into
  * the view area from the session's model; they never talk to libpq.
  *
  * Input: the terminal is a watch on the session's event loop; keys are read
@@ -123,6 +124,7 @@ enum tui_view_id {
 	TUI_VIEW_ACTIVITY,
 	TUI_VIEW_HELP,
 	TUI_VIEW_LOG,
+	TUI_VIEW_WIZARD,
 	TUI_N_VIEWS
 };
 

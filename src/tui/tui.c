@@ -51,6 +51,7 @@
 #include "view_help.h"
 #include "view_log.h"
 #include "view_pools.h"
+#include "view_wizard.h"
 #include "widget_table.h"
 #include "xalloc.h"
 
@@ -62,14 +63,18 @@
 #define PROMPT_MAX	256
 #define RECENT_MSG_MS	60000
 
+/* one view a line (clang-format would pack them in columns) */
+/* clang-format off */
 static const struct tui_view_class *const view_classes[TUI_N_VIEWS] = {
 	[TUI_VIEW_POOLS] = &view_pools_class,
 	[TUI_VIEW_ACTIVITY] = &view_activity_class,
 	[TUI_VIEW_HELP] = &view_help_class,
 	[TUI_VIEW_LOG] = &view_log_class,
+	[TUI_VIEW_WIZARD] = &view_wizard_class,
 };
+/* clang-format on */
 
-/* The views the number keys name; 3-6 come later. */
+/* The views the number keys name; 3-5 come later. */
 static const char *const numbered_views[6] = { "Pools",	  "Activity",	"Schemas",
 					       "Tenants", "Migrations", "Wizard" };
 
@@ -351,7 +356,11 @@ act_view(struct tui *t, void *view, int key)
 		tui_switch_view(t, n == 1 ? TUI_VIEW_POOLS : TUI_VIEW_ACTIVITY);
 		return TUI_R_REDRAW;
 	}
-	if (n >= 3 && n <= 6)
+	if (n == 6) {
+		tui_switch_view(t, TUI_VIEW_WIZARD);
+		return TUI_R_REDRAW;
+	}
+	if (n >= 3 && n <= 5)
 		tui_status(t, "%d %s: not available yet in this version", n, numbered_views[n - 1]);
 	return TUI_R_REDRAW;
 }
@@ -571,10 +580,15 @@ const struct tui_binding tui_global_bindings[] = {
 	  "View",
 	  "switch to the Pools (1) or Activity (2) view",
 	  act_view },
-	{ { '3', '4', '5', '6' },
-	  "3-6",
+	{ { '3', '4', '5', 0 },
+	  "3-5",
 	  NULL,
-	  "Schemas, Tenants, Migrations, Wizard (not available yet)",
+	  "Schemas, Tenants, Migrations (not available yet)",
+	  act_view },
+	{ { '6', 0 },
+	  "6",
+	  NULL,
+	  "switch to the Wizard view (the architecture decision tree)",
 	  act_view },
 	{ { 'm', TUI_KEYCODE(KEY_F(2)), 0 }, "m F2", "Menu", "open the view menu", act_menu },
 	{ { '?', 'h', TUI_KEYCODE(KEY_F(1)), 0 },
@@ -724,7 +738,7 @@ static const struct {
 	{ '3', "3  Schemas (later)" },
 	{ '4', "4  Tenants (later)" },
 	{ '5', "5  Migrations (later)" },
-	{ '6', "6  Wizard (later)" },
+	{ '6', "6  Wizard" },
 	{ '?', "?  Help" },
 	{ 'L', "L  Message log" },
 	{ 'q', "q  Quit" },
