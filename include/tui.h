@@ -4,8 +4,8 @@
  * The screen is a header line (view, profile, databases with their state,
  * refresh interval, clock), the view area, a status line (the prompt, a
  * short-lived message or the newest message of the log) and a key bar.
- * Views (Pools, Activity, Wizard, and the Help and Message log screens)
- * draw into
+ * Views (Pools, Activity, Wizard, the Advisor panel, and the Help and
+ * Message log screens) draw into
  * the view area from the session's model; they never talk to libpq.
  *
  * Input: the terminal is a watch on the session's event loop; keys are read
@@ -125,10 +125,11 @@ enum tui_view_id {
 	TUI_VIEW_HELP,
 	TUI_VIEW_LOG,
 	TUI_VIEW_WIZARD,
+	TUI_VIEW_ADVISOR,
 	TUI_N_VIEWS
 };
 
-/* Switch to a view (help and log return to the previous view on Esc). */
+/* Switch to a view (help, log and the advisor return to the previous view on Esc). */
 void tui_switch_view(struct tui *t, enum tui_view_id id);
 /* Close help or the log: back to the view that was shown before. */
 void tui_back(struct tui *t);

@@ -48,6 +48,7 @@
 #include "tui_curses.h"
 #include "tui_draw.h"
 #include "view_activity.h"
+#include "view_advisor.h"
 #include "view_help.h"
 #include "view_log.h"
 #include "view_pools.h"
@@ -71,6 +72,7 @@ static const struct tui_view_class *const view_classes[TUI_N_VIEWS] = {
 	[TUI_VIEW_HELP] = &view_help_class,
 	[TUI_VIEW_LOG] = &view_log_class,
 	[TUI_VIEW_WIZARD] = &view_wizard_class,
+	[TUI_VIEW_ADVISOR] = &view_advisor_class,
 };
 /* clang-format on */
 
@@ -365,6 +367,21 @@ act_view(struct tui *t, void *view, int key)
 	return TUI_R_REDRAW;
 }
 
+/* A: the advisor panel on the selected database; again: back. */
+static unsigned
+act_advisor(struct tui *t, void *view, int key)
+{
+	(void)view;
+	(void)key;
+	if (t->cur == TUI_VIEW_ADVISOR)
+		return view_advisor_close(t->views[TUI_VIEW_ADVISOR]);
+	/* from help or the log, Esc in the panel goes where they would have */
+	view_advisor_open(t->views[TUI_VIEW_ADVISOR],
+			  t->cur == TUI_VIEW_HELP || t->cur == TUI_VIEW_LOG ? t->prev : t->cur);
+	tui_switch_view(t, TUI_VIEW_ADVISOR);
+	return TUI_R_REDRAW;
+}
+
 static unsigned
 act_help(struct tui *t, void *view, int key)
 {
@@ -590,6 +607,11 @@ const struct tui_binding tui_global_bindings[] = {
 	  NULL,
 	  "switch to the Wizard view (the architecture decision tree)",
 	  act_view },
+	{ { 'A', 0 },
+	  "A",
+	  "Advisor",
+	  "audit the selected database against the architecture guide (advisor panel)",
+	  act_advisor },
 	{ { 'm', TUI_KEYCODE(KEY_F(2)), 0 }, "m F2", "Menu", "open the view menu", act_menu },
 	{ { '?', 'h', TUI_KEYCODE(KEY_F(1)), 0 },
 	  "? h F1",
@@ -739,6 +761,7 @@ static const struct {
 	{ '4', "4  Tenants (later)" },
 	{ '5', "5  Migrations (later)" },
 	{ '6', "6  Wizard" },
+	{ 'A', "A  Advisor" },
 	{ '?', "?  Help" },
 	{ 'L', "L  Message log" },
 	{ 'q', "q  Quit" },
