@@ -69,7 +69,7 @@ enum {
 };
 
 static const struct widget_table_column columns[N_COLS] = {
-	[COL_ANSWER] = { "ANSWER", 0, 10, 20, false, false },
+	[COL_ANSWER] = { "ANSWER", 0, 8, 0, false, false }, /* max: the longest label */
 	[COL_DEFAULT] = { "GUIDE", 0, 7, 7, false, false },
 	[COL_LEADS] = { "LEADS TO", 1, 12, 0, false, true },
 	[COL_VALUE] = { "VALUE", 2, 10, 20, false, false }, /* as the CLI takes it */
@@ -96,6 +96,7 @@ struct view_wizard {
 	struct wizard *w;
 	unsigned gen; /* bumped on every change of the core state */
 	/* question page */
+	struct widget_table_column cols[N_COLS]; /* the answer column fits the labels */
 	struct widget_table *choices;
 	const struct wizard_question *q; /* the question the table shows */
 	unsigned q_gen;
@@ -223,9 +224,16 @@ sync_question(struct view_wizard *v)
 		return;
 	v->q = q;
 	v->q_gen = v->gen;
+	n = n_choices(q);
+	v->cols[COL_ANSWER].max_width = v->cols[COL_ANSWER].min_width;
+	for (i = 0; i < n; i++) {
+		int len = (int)strlen(q->choices[i].label);
+
+		if (len > v->cols[COL_ANSWER].max_width)
+			v->cols[COL_ANSWER].max_width = len;
+	}
 	widget_table_set_filter(v->choices, "");
 	widget_table_rebuild(v->choices);
-	n = n_choices(q);
 	for (i = 0; i < n; i++) {
 		if (def != NULL && strcmp(q->choices[i].value, def) == 0)
 			widget_table_select_id(v->choices, (int64_t)i);
@@ -685,7 +693,8 @@ wizard_create(struct tui *t)
 
 	v->t = t;
 	v->w = wizard_new();
-	v->choices = widget_table_new(columns, N_COLS, &rows_source, v);
+	memcpy(v->cols, columns, sizeof v->cols);
+	v->choices = widget_table_new(v->cols, N_COLS, &rows_source, v);
 	widget_table_set_sortable(v->choices, false);
 	v->info = textpane_new();
 	v->path = textpane_new();
