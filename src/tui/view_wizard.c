@@ -428,8 +428,8 @@ build_page(struct view_wizard *v)
 	const struct tui_draw *d = tui_canvas(v->t);
 	struct textpane *p = v->page;
 	struct strbuf sb = STRBUF_INIT;
-	const char *s, *nl;
-	size_t i;
+	const char *s, *nl, *slash;
+	size_t i, base;
 
 	textpane_clear(p);
 	v->page_gen = v->gen;
@@ -445,10 +445,19 @@ build_page(struct view_wizard *v)
 			textpane_add(p, v->wr.loads ? TUI_S_OK : TUI_S_CRIT, 2, 4, line);
 			free(line);
 		}
-		for (i = 0; i < v->wr.n_created; i++)
-			strbuf_addf(&sb, "%s%s", i ? ", " : "", v->wr.created[i]);
+		/* the folders as the profile names them: relative to its folder */
+		slash = strrchr(v->wr.file, '/');
+		base = slash != NULL ? (size_t)(slash - v->wr.file) + 1 : 0;
+		for (i = 0; i < v->wr.n_created; i++) {
+			const char *f = v->wr.created[i];
+
+			if (base > 0 && strncmp(f, v->wr.file, base) == 0)
+				f += base;
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", f);
+		}
 		if (v->wr.n_created > 0)
-			textpane_addf(p, TUI_S_NORMAL, 2, 4, "created %zu migration folder%s: %s",
+			textpane_addf(p, TUI_S_NORMAL, 2, 4,
+				      "created %zu migration folder%s next to it: %s",
 				      v->wr.n_created, v->wr.n_created == 1 ? "" : "s",
 				      strbuf_str(&sb));
 		else

@@ -124,7 +124,8 @@ expect "an unwritable path is refused in the dialog" "cannot create the folder"
 keys C-u "$out" Enter
 expect "the page says where it was written" "Written to $tui_dir/out/"
 expect "the view loaded it back" "profile check passed: profile schema-per-tenant"
-expect "and lists the migration folders it created" "created 7 migration folders"
+expect "and lists the migration folders it created" "created 7 migration folders next to it"
+expect "named as the profile names them" "migrations/tenant/down"
 [ -f "$out" ] && ok "the profile file exists" || fail "no file at $out"
 for d in billing billing/down shipping shipping/down tenant tenant/down; do
 	[ -d "$tui_dir/out/migrations/$d" ] || fail "folder migrations/$d was not created"
