@@ -4,7 +4,8 @@
  * The screen is a header line (view, profile, databases with their state,
  * refresh interval, clock), the view area, a status line (the prompt, a
  * short-lived message or the newest message of the log) and a key bar.
- * Views (Pools, Activity, and the Help and Message log screens) draw into
+ * Views (Pools, Activity, Wizard, the Advisor panel, and the Help and
+ * Message log screens) draw into
  * the view area from the session's model; they never talk to libpq.
  *
  * Input: the terminal is a watch on the session's event loop; keys are read
@@ -89,6 +90,13 @@ struct tui_view_class {
 	unsigned (*click)(void *view, int y, int x);
 	/* The cursor of the view's table moved (keys, mouse). May be NULL. */
 	void (*cursor)(void *view);
+	/*
+	 * A dialog of the view that takes every key (a text input): NULL while
+	 * none is open, else what the key bar shows for it. May be NULL.
+	 */
+	const char *(*modal)(void *view);
+	/* A key while modal() is not NULL; returns reactions. */
+	unsigned (*modal_key)(void *view, int key);
 };
 
 struct session *tui_session(struct tui *t);
@@ -96,6 +104,9 @@ const struct tui_draw *tui_canvas(struct tui *t);
 
 /* Show the console's own sessions (the `o` key). */
 bool tui_show_own(const struct tui *t);
+
+/* Redraw soon (coalesced): a model outside the session changed (an advisor run). */
+void tui_request_redraw(struct tui *t);
 
 /* A short message in the status line for a few seconds. */
 void tui_status(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -113,10 +124,12 @@ enum tui_view_id {
 	TUI_VIEW_ACTIVITY,
 	TUI_VIEW_HELP,
 	TUI_VIEW_LOG,
+	TUI_VIEW_WIZARD,
+	TUI_VIEW_ADVISOR,
 	TUI_N_VIEWS
 };
 
-/* Switch to a view (help and log return to the previous view on Esc). */
+/* Switch to a view (help, log and the advisor return to the previous view on Esc). */
 void tui_switch_view(struct tui *t, enum tui_view_id id);
 /* Close help or the log: back to the view that was shown before. */
 void tui_back(struct tui *t);

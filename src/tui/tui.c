@@ -48,9 +48,11 @@
 #include "tui_curses.h"
 #include "tui_draw.h"
 #include "view_activity.h"
+#include "view_advisor.h"
 #include "view_help.h"
 #include "view_log.h"
 #include "view_pools.h"
+#include "view_wizard.h"
 #include "widget_table.h"
 #include "xalloc.h"
 
@@ -62,14 +64,19 @@
 #define PROMPT_MAX	256
 #define RECENT_MSG_MS	60000
 
+/* one view a line (clang-format would pack them in columns) */
+/* clang-format off */
 static const struct tui_view_class *const view_classes[TUI_N_VIEWS] = {
 	[TUI_VIEW_POOLS] = &view_pools_class,
 	[TUI_VIEW_ACTIVITY] = &view_activity_class,
 	[TUI_VIEW_HELP] = &view_help_class,
 	[TUI_VIEW_LOG] = &view_log_class,
+	[TUI_VIEW_WIZARD] = &view_wizard_class,
+	[TUI_VIEW_ADVISOR] = &view_advisor_class,
 };
+/* clang-format on */
 
-/* The views the number keys name; 3-6 come later. */
+/* The views the number keys name; 3-5 come later. */
 static const char *const numbered_views[6] = { "Pools",	  "Activity",	"Schemas",
 					       "Tenants", "Migrations", "Wizard" };
 
@@ -132,6 +139,7 @@ struct tui {
 static struct tui *running_tui;
 
 static void draw_all(struct tui *t);
+static void request(struct tui *t, unsigned bits, int64_t delay_ms);
 
 /* ------------------------------------------------------------------------
  * Small services for views
@@ -168,6 +176,12 @@ tui_status(struct tui *t, const char *fmt, ...)
 }
 
 void
+tui_request_redraw(struct tui *t)
+{
+	request(t, TUI_R_REDRAW, UPDATE_DELAY_MS);
+}
+
+void
 tui_confirm(struct tui *t, const char *text, void (*cb)(struct tui *t, void *arg, int64_t id),
 	    void *arg, int64_t id)
 {
@@ -191,7 +205,8 @@ tui_switch_view(struct tui *t, enum tui_view_id id)
 {
 	if (id == t->cur)
 		return;
-	if (t->cur == TUI_VIEW_POOLS || t->cur == TUI_VIEW_ACTIVITY)
+	/* help and the log go back to the view they were opened from */
+	if (t->cur != TUI_VIEW_HELP && t->cur != TUI_VIEW_LOG)
 		t->prev = t->cur;
 	t->prompting = false;
 	t->cur = id;
@@ -343,8 +358,27 @@ act_view(struct tui *t, void *view, int key)
 		tui_switch_view(t, n == 1 ? TUI_VIEW_POOLS : TUI_VIEW_ACTIVITY);
 		return TUI_R_REDRAW;
 	}
-	if (n >= 3 && n <= 6)
+	if (n == 6) {
+		tui_switch_view(t, TUI_VIEW_WIZARD);
+		return TUI_R_REDRAW;
+	}
+	if (n >= 3 && n <= 5)
 		tui_status(t, "%d %s: not available yet in this version", n, numbered_views[n - 1]);
+	return TUI_R_REDRAW;
+}
+
+/* A: the advisor panel on the selected database; again: back. */
+static unsigned
+act_advisor(struct tui *t, void *view, int key)
+{
+	(void)view;
+	(void)key;
+	if (t->cur == TUI_VIEW_ADVISOR)
+		return view_advisor_close(t->views[TUI_VIEW_ADVISOR]);
+	/* from help or the log, Esc in the panel goes where they would have */
+	view_advisor_open(t->views[TUI_VIEW_ADVISOR],
+			  t->cur == TUI_VIEW_HELP || t->cur == TUI_VIEW_LOG ? t->prev : t->cur);
+	tui_switch_view(t, TUI_VIEW_ADVISOR);
 	return TUI_R_REDRAW;
 }
 
@@ -563,11 +597,21 @@ const struct tui_binding tui_global_bindings[] = {
 	  "View",
 	  "switch to the Pools (1) or Activity (2) view",
 	  act_view },
-	{ { '3', '4', '5', '6' },
-	  "3-6",
+	{ { '3', '4', '5', 0 },
+	  "3-5",
 	  NULL,
-	  "Schemas, Tenants, Migrations, Wizard (not available yet)",
+	  "Schemas, Tenants, Migrations (not available yet)",
 	  act_view },
+	{ { '6', 0 },
+	  "6",
+	  NULL,
+	  "switch to the Wizard view (the architecture decision tree)",
+	  act_view },
+	{ { 'A', 0 },
+	  "A",
+	  "Advisor",
+	  "audit the selected database against the architecture guide (advisor panel)",
+	  act_advisor },
 	{ { 'm', TUI_KEYCODE(KEY_F(2)), 0 }, "m F2", "Menu", "open the view menu", act_menu },
 	{ { '?', 'h', TUI_KEYCODE(KEY_F(1)), 0 },
 	  "? h F1",
@@ -716,7 +760,8 @@ static const struct {
 	{ '3', "3  Schemas (later)" },
 	{ '4', "4  Tenants (later)" },
 	{ '5', "5  Migrations (later)" },
-	{ '6', "6  Wizard (later)" },
+	{ '6', "6  Wizard" },
+	{ 'A', "A  Advisor" },
 	{ '?', "?  Help" },
 	{ 'L', "L  Message log" },
 	{ 'q', "q  Quit" },
@@ -774,6 +819,15 @@ too_small(const struct tui *t)
 	return t->cols < TUI_MIN_COLS || t->rows < TUI_MIN_ROWS;
 }
 
+/* The key bar text of a dialog the current view has open, or NULL. */
+static const char *
+view_modal(struct tui *t)
+{
+	const struct tui_view_class *c = view_classes[t->cur];
+
+	return c->modal != NULL && c->modal_key != NULL ? c->modal(t->views[t->cur]) : NULL;
+}
+
 static unsigned
 dispatch(struct tui *t, int key)
 {
@@ -784,6 +838,8 @@ dispatch(struct tui *t, int key)
 		return modal_key(t, key);
 	if (t->prompting)
 		return prompt_key(t, key);
+	if (view_modal(t) != NULL)
+		return view_classes[t->cur]->modal_key(view, key);
 	if (too_small(t)) {
 		if (key == 'q' || key == TUI_KEYCODE(KEY_F(10)))
 			return act_quit(t, view, key);
@@ -838,7 +894,7 @@ mouse_event(struct tui *t)
 		t->modal = MODAL_NONE;
 		return TUI_R_REDRAW;
 	}
-	if (t->modal != MODAL_NONE || t->prompting)
+	if (t->modal != MODAL_NONE || t->prompting || view_modal(t) != NULL)
 		return TUI_R_NONE;
 	for (i = 0; i < t->n_hits; i++) {
 		if (ev.y == t->hits[i].y && ev.x >= t->hits[i].x0 && ev.x < t->hits[i].x1)
@@ -995,12 +1051,14 @@ draw_header(struct tui *t)
 				if (ok)
 					add_hit(t, 0, x0, x, (int)('1' + i));
 			}
+			/* another view than the tabs: its name after them */
+			if (ok && t->cur > TUI_VIEW_ACTIVITY) {
+				snprintf(buf, sizeof buf, " %s ", view_classes[t->cur]->name);
+				x = put(t, 0, x, rx, TUI_S_HEADER_SEL, buf);
+				ok = x >= 0;
+			}
 		} else if (form <= 3) {
-			const char *name = t->cur <= TUI_VIEW_ACTIVITY ? numbered_views[t->cur]
-					   : t->cur == TUI_VIEW_HELP   ? "Help"
-								       : "Log";
-
-			snprintf(buf, sizeof buf, " %s ", name);
+			snprintf(buf, sizeof buf, " %s ", view_classes[t->cur]->name);
 			x = put(t, 0, x, rx, TUI_S_HEADER_SEL, buf);
 			ok = x >= 0;
 		}
@@ -1127,6 +1185,10 @@ draw_keybar(struct tui *t, int y)
 	if (t->prompting) {
 		tui_draw_text(&t->d, y, 0, t->cols, TUI_S_KEYBAR, TUI_LEFT, false,
 			      " type to filter   Enter keep   Esc clear   C-u erase");
+		return;
+	}
+	if (view_modal(t) != NULL) {
+		tui_draw_text(&t->d, y, 0, t->cols, TUI_S_KEYBAR, TUI_LEFT, false, view_modal(t));
 		return;
 	}
 	for (k = 0; k < 2; k++) {

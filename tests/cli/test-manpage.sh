@@ -7,7 +7,7 @@
 #     is named in it;
 #   - every key binding of `pgdbm-console --list-keys` appears in the Keys
 #     section, in the paragraph of its scope ("Every view:" for global
-#     keys, "<Scope> view:" for a view's own), spelled as the man page
+#     keys, "<Scope> view:" for a view's own, or "<Scope> panel:"), spelled as the man page
 #     spells keys (S-Tab: Shift-Tab, C-l: Ctrl-L).
 set -u
 bin=${PGDBM_CONSOLE:-./pgdbm-console}
@@ -47,12 +47,17 @@ while IFS=$'\t' read -r scope keyspec action; do
 	*) label="$scope view" ;;
 	esac
 	words=$(scope_words "$label")
+	if [ -z "$words" ] && [ "$scope" != global ]; then
+		label="$scope panel"
+		words=$(scope_words "$label")
+	fi
 	if [ -z "$words" ]; then
 		fail "no \"$label:\" paragraph in the Keys section (for: $keyspec $action)"
 		continue
 	fi
 	for k in $keyspec; do
 		case $k in
+		BS) k=Backspace ;;
 		S-*) k="Shift-${k#S-}" ;;
 		C-?) k="Ctrl-$(tr '[:lower:]' '[:upper:]' <<<"${k#C-}")" ;;
 		esac

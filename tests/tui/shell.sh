@@ -6,7 +6,7 @@
 # (connection refused) and `hung` (a listener that accepts and never
 # answers). The screen shows all three; main updates (a new application
 # pool appears) while the others show their state; number keys switch
-# views and 3-6 say "not available yet"; Tab selects another database;
+# views and 3-5 say "not available yet" (6 is the Wizard); Tab selects another database;
 # the window is resized to 60x15, 200x60 and below the minimum; the help
 # screen lists every binding of --list-keys; q restores the terminal.
 . "$(dirname "$0")/lib.sh"
@@ -51,7 +51,7 @@ expect "Activity lists the new sessions" "tui_shell_pool"
 keys 3
 expect "3 says Schemas is not available yet" "3 Schemas: not available yet"
 keys 6
-expect "6 says Wizard is not available yet" "6 Wizard: not available yet"
+expect "6 shows the Wizard view" "How many services?"
 keys 1
 expect "1 shows the Pools view again" "POOL"
 keys Tab

@@ -1,0 +1,312 @@
+/*
+ * input: a one-line text field in a dialog box. See include/input.h.
+ *
+ * The text is UTF-8 in a fixed buffer; `cursor` is a byte offset that
+ * always sits on a character boundary (movement and deletion step over
+ * continuation bytes). Keys arrive as the console delivers them: a
+ * character's code point, or TUI_KEYCODE(curses key code).
+ *
+ * Drawing, in a box centred in the area it is given:
+ *
+ *   ┌ Write the generated profile ───────────────────────┐
+ *   │ The file to write; migration folders are created   │
+ *   │ next to it.                                        │
+ *   │                                                    │
+ *   │ ./pgdbm-profile.yaml█                              │
+ *   │ cannot write ./x/y.yaml: No such file or directory │
+ *   │ Enter accept   Esc cancel   C-u erase              │
+ *   └────────────────────────────────────────────────────┘
+ *
+ * The field shows the part of the text around the cursor when it is
+ * longer than the box; the cursor cell is drawn in the selected style.
+ */
+#include "config.h"
+
+#include "input.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "textpane.h"
+#include "tui.h"
+#include "tui_curses.h"
+#include "xalloc.h"
+
+#define BOX_MAX_W  72
+#define HELP_LINES 4
+#define ERR_LINES  3
+#define LINE_BUF   512
+
+const char input_keybar[] = " type the value   Enter accept   Esc cancel   C-u erase   "
+			    "Left/Right move";
+
+void
+input_open(struct input *in, const char *title, const char *help, const char *text)
+{
+	size_t n = text != NULL ? strlen(text) : 0;
+
+	input_close(in);
+	in->open = true;
+	in->title = xstrdup(title != NULL ? title : "");
+	in->help = help != NULL ? xstrdup(help) : NULL;
+	if (n >= INPUT_MAX)
+		n = INPUT_MAX - 1;
+	/* never cut inside a character */
+	while (n > 0 && text != NULL && ((unsigned char)text[n] & 0xc0) == 0x80)
+		n--;
+	if (n > 0)
+		memcpy(in->text, text, n);
+	in->text[n] = '\0';
+	in->len = n;
+	in->cursor = n;
+}
+
+void
+input_close(struct input *in)
+{
+	free(in->title);
+	free(in->help);
+	free(in->error);
+	in->title = in->help = in->error = NULL;
+	in->open = false;
+	in->text[0] = '\0';
+	in->len = in->cursor = 0;
+}
+
+void
+input_set_error(struct input *in, const char *error)
+{
+	free(in->error);
+	in->error = error != NULL ? xstrdup(error) : NULL;
+}
+
+const char *
+input_text(const struct input *in)
+{
+	return in->text;
+}
+
+static bool
+is_cont(const struct input *in, size_t i)
+{
+	return i < in->len && ((unsigned char)in->text[i] & 0xc0) == 0x80;
+}
+
+static size_t
+prev_char(const struct input *in, size_t i)
+{
+	if (i == 0)
+		return 0;
+	i--;
+	while (i > 0 && is_cont(in, i))
+		i--;
+	return i;
+}
+
+static size_t
+next_char(const struct input *in, size_t i)
+{
+	if (i >= in->len)
+		return in->len;
+	i++;
+	while (i < in->len && is_cont(in, i))
+		i++;
+	return i;
+}
+
+/* Remove bytes [from, to). */
+static void
+cut(struct input *in, size_t from, size_t to)
+{
+	if (to <= from)
+		return;
+	memmove(in->text + from, in->text + to, in->len - to + 1);
+	in->len -= to - from;
+	if (in->cursor > to)
+		in->cursor -= to - from;
+	else if (in->cursor > from)
+		in->cursor = from;
+}
+
+static bool
+insert(struct input *in, int key)
+{
+	char mb[MB_LEN_MAX];
+	mbstate_t st;
+	size_t n;
+
+	memset(&st, 0, sizeof st);
+	n = wcrtomb(mb, (wchar_t)key, &st);
+	if (n == (size_t)-1 || n == 0 || in->len + n + 1 > INPUT_MAX)
+		return false;
+	memmove(in->text + in->cursor + n, in->text + in->cursor, in->len - in->cursor + 1);
+	memcpy(in->text + in->cursor, mb, n);
+	in->len += n;
+	in->cursor += n;
+	return true;
+}
+
+enum input_result
+input_key(struct input *in, int key)
+{
+	size_t i;
+
+	if (key == '\n' || key == '\r' || key == TUI_KEYCODE(KEY_ENTER))
+		return INPUT_ACCEPT;
+	if (key == TUI_ESC || key == TUI_CTRL('g'))
+		return INPUT_CANCEL;
+	switch (key) {
+	case TUI_KEYCODE(KEY_LEFT):
+	case TUI_CTRL('b'):
+		in->cursor = prev_char(in, in->cursor);
+		return INPUT_EDITING;
+	case TUI_KEYCODE(KEY_RIGHT):
+	case TUI_CTRL('f'):
+		in->cursor = next_char(in, in->cursor);
+		return INPUT_EDITING;
+	case TUI_KEYCODE(KEY_HOME):
+	case TUI_CTRL('a'):
+		in->cursor = 0;
+		return INPUT_EDITING;
+	case TUI_KEYCODE(KEY_END):
+	case TUI_CTRL('e'):
+		in->cursor = in->len;
+		return INPUT_EDITING;
+	case TUI_KEYCODE(KEY_BACKSPACE):
+	case 127:
+	case 8:
+		cut(in, prev_char(in, in->cursor), in->cursor);
+		break;
+	case TUI_KEYCODE(KEY_DC):
+	case TUI_CTRL('d'):
+		cut(in, in->cursor, next_char(in, in->cursor));
+		break;
+	case TUI_CTRL('u'):
+		cut(in, 0, in->cursor);
+		break;
+	case TUI_CTRL('k'):
+		cut(in, in->cursor, in->len);
+		break;
+	case TUI_CTRL('w'):
+		/* the word before the cursor, and the spaces after it */
+		i = in->cursor;
+		while (i > 0 && in->text[i - 1] == ' ')
+			i--;
+		while (i > 0 && in->text[i - 1] != ' ' && in->text[i - 1] != '/' &&
+		       in->text[i - 1] != ',')
+			i--;
+		if (i == in->cursor && i > 0)
+			i = prev_char(in, i); /* a lone separator goes too */
+		cut(in, i, in->cursor);
+		break;
+	default:
+		if (key < 0x20 || key == 127 || key >= 0x110000)
+			return INPUT_EDITING; /* another special key: ignored */
+		if (!insert(in, key))
+			return INPUT_EDITING;
+		break;
+	}
+	input_set_error(in, NULL);
+	return INPUT_EDITING;
+}
+
+/* ------------------------------------------------------------------------
+ * Drawing
+ * ------------------------------------------------------------------------ */
+
+/* Wrap text into at most max lines of width cells. */
+static int
+wrap(const struct tui_draw *d, const char *text, int width, char lines[][LINE_BUF], int max)
+{
+	const char *s = text, *rest;
+	int n = 0;
+
+	while (s != NULL && *s != '\0' && n < max) {
+		size_t len = textpane_wrap(s, width, &d->text, &rest);
+
+		if (len >= LINE_BUF)
+			len = LINE_BUF - 1;
+		memcpy(lines[n], s, len);
+		lines[n][len] = '\0';
+		n++;
+		s = rest;
+	}
+	return n;
+}
+
+/* Display width of text[from, to). */
+static int
+span_width(const struct tui_draw *d, const char *text, size_t from, size_t to)
+{
+	char buf[INPUT_MAX];
+	size_t n = to - from;
+
+	memcpy(buf, text + from, n);
+	buf[n] = '\0';
+	return tui_draw_width(d, buf);
+}
+
+static void
+draw_field(const struct input *in, const struct tui_draw *d, int y, int x, int w)
+{
+	size_t start = 0, end;
+	char cell[8];
+	int cx;
+
+	/* scroll sideways: the cursor cell must be inside the field */
+	while (start < in->cursor && span_width(d, in->text, start, in->cursor) > w - 1)
+		start = next_char(in, start);
+	tui_draw_fill(d, y, x, w, TUI_S_NORMAL);
+	tui_draw_text(d, y, x, w, TUI_S_NORMAL, TUI_LEFT, false, in->text + start);
+	cx = span_width(d, in->text, start, in->cursor);
+	end = next_char(in, in->cursor);
+	if (end > in->cursor && end - in->cursor < sizeof cell) {
+		memcpy(cell, in->text + in->cursor, end - in->cursor);
+		cell[end - in->cursor] = '\0';
+	} else {
+		strcpy(cell, " ");
+	}
+	if (cx < w)
+		tui_draw_text(d, y, x + cx, w - cx, TUI_S_SELECTED, TUI_LEFT, false, cell);
+}
+
+void
+input_draw(const struct input *in, const struct tui_draw *d, int y, int x, int h, int w)
+{
+	char help[HELP_LINES][LINE_BUF], err[ERR_LINES][LINE_BUF], title[LINE_BUF];
+	int bw = w - 4 < BOX_MAX_W ? w - 4 : BOX_MAX_W;
+	int n_help, n_err, bh, by, bx, row, i;
+
+	if (!in->open || bw < 12 || h < 5)
+		return;
+	n_help = in->help != NULL ? wrap(d, in->help, bw - 4, help, HELP_LINES) : 0;
+	n_err = in->error != NULL ? wrap(d, in->error, bw - 4, err, ERR_LINES) : 0;
+	/* frame, help, blank, field, errors, keys, frame */
+	bh = 2 + n_help + (n_help > 0) + 1 + n_err + 1;
+	while (bh > h && n_help > 0) {
+		n_help--;
+		bh--;
+	}
+	if (bh > h)
+		bh = h;
+	by = y + (h - bh) / 2;
+	bx = x + (w - bw) / 2;
+	tui_draw_frame(d, by, bx, bh, bw, TUI_S_DIALOG);
+	snprintf(title, sizeof title, " %s ", in->title);
+	tui_draw_text(d, by, bx + 2, bw - 4, TUI_S_DIALOG, TUI_LEFT, false, title);
+	row = by + 1;
+	for (i = 0; i < n_help && row < by + bh - 1; i++, row++)
+		tui_draw_text(d, row, bx + 2, bw - 4, TUI_S_DIALOG, TUI_LEFT, false, help[i]);
+	if (n_help > 0 && row < by + bh - 1)
+		row++;
+	if (row < by + bh - 1)
+		draw_field(in, d, row++, bx + 2, bw - 4);
+	for (i = 0; i < n_err && row < by + bh - 1; i++, row++)
+		tui_draw_text(d, row, bx + 2, bw - 4, TUI_S_CRIT, TUI_LEFT, true, err[i]);
+	if (row < by + bh - 1)
+		tui_draw_text(d, row, bx + 2, bw - 4, TUI_S_DIALOG, TUI_LEFT, false,
+			      "Enter accept   Esc cancel   C-u erase");
+}
