@@ -60,7 +60,8 @@ static const struct cli_command console_command = {
 	"",
 	NULL,
 	cmd_console,
-	"[--profile FILE] [--database NAME] [--ascii] [--no-mouse] [--refresh DURATION]",
+	"[--profile FILE]... [--database NAME] [--ascii] [--no-mouse] [--refresh DURATION] "
+	"[--view fleet|pools|activity]",
 	"the interactive console",
 };
 
@@ -118,6 +119,9 @@ cli_print_help(FILE *f)
 		   "  --no-mouse        leave the mouse to the terminal (text selection)\n"
 		   "  --refresh DURATION\n"
 		   "                    sampling interval (default: the profile's refresh)\n"
+		   "  --view fleet|pools|activity\n"
+		   "                    the view to open on (default: fleet with several\n"
+		   "                    databases, else pools)\n"
 		   "  NO_COLOR=1        (environment) no colours\n"
 		   "  Keys: ? in the console lists them; see pgdbm-console(1).\n"
 		   "\n"
@@ -418,7 +422,8 @@ cli_main(int argc, char **argv)
 			     strcmp(argv[i - 1], "--database") == 0 ||
 			     strcmp(argv[i - 1], "--log") == 0 ||
 			     strcmp(argv[i - 1], "--refresh") == 0 ||
-			     strcmp(argv[i - 1], "--exit-after") == 0))
+			     strcmp(argv[i - 1], "--exit-after") == 0 ||
+			     strcmp(argv[i - 1], "--view") == 0))
 				continue;
 			first_word = i;
 		}

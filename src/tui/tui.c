@@ -48,6 +48,7 @@
 #include "tui_curses.h"
 #include "tui_draw.h"
 #include "view_activity.h"
+#include "view_fleet.h"
 #include "view_help.h"
 #include "view_log.h"
 #include "view_pools.h"
@@ -63,10 +64,9 @@
 #define RECENT_MSG_MS	60000
 
 static const struct tui_view_class *const view_classes[TUI_N_VIEWS] = {
-	[TUI_VIEW_POOLS] = &view_pools_class,
-	[TUI_VIEW_ACTIVITY] = &view_activity_class,
-	[TUI_VIEW_HELP] = &view_help_class,
-	[TUI_VIEW_LOG] = &view_log_class,
+	[TUI_VIEW_POOLS] = &view_pools_class, [TUI_VIEW_ACTIVITY] = &view_activity_class,
+	[TUI_VIEW_HELP] = &view_help_class,   [TUI_VIEW_LOG] = &view_log_class,
+	[TUI_VIEW_FLEET] = &view_fleet_class,
 };
 
 /* The views the number keys name; 3-6 come later. */
@@ -191,7 +191,7 @@ tui_switch_view(struct tui *t, enum tui_view_id id)
 {
 	if (id == t->cur)
 		return;
-	if (t->cur == TUI_VIEW_POOLS || t->cur == TUI_VIEW_ACTIVITY)
+	if (t->cur == TUI_VIEW_POOLS || t->cur == TUI_VIEW_ACTIVITY || t->cur == TUI_VIEW_FLEET)
 		t->prev = t->cur;
 	t->prompting = false;
 	t->cur = id;
@@ -348,6 +348,16 @@ act_view(struct tui *t, void *view, int key)
 	return TUI_R_REDRAW;
 }
 
+/* 0: the Fleet view, one row per database. */
+static unsigned
+act_fleet(struct tui *t, void *view, int key)
+{
+	(void)view;
+	(void)key;
+	tui_switch_view(t, TUI_VIEW_FLEET);
+	return TUI_R_REDRAW;
+}
+
 static unsigned
 act_help(struct tui *t, void *view, int key)
 {
@@ -378,7 +388,7 @@ act_menu(struct tui *t, void *view, int key)
 	(void)view;
 	(void)key;
 	t->modal = MODAL_MENU;
-	t->menu_sel = (int)(t->cur == TUI_VIEW_ACTIVITY);
+	t->menu_sel = t->cur == TUI_VIEW_FLEET ? 0 : 1 + (int)(t->cur == TUI_VIEW_ACTIVITY);
 	return TUI_R_REDRAW;
 }
 
@@ -558,6 +568,7 @@ act_enter(struct tui *t, void *view, int key)
 }
 
 const struct tui_binding tui_global_bindings[] = {
+	{ { '0', 0 }, "0", NULL, "switch to the Fleet view (one row per database)", act_fleet },
 	{ { '1', '2', 0 },
 	  "1 2",
 	  "View",
@@ -711,15 +722,11 @@ static const struct {
 	int key;
 	const char *text;
 } menu_items[] = {
-	{ '1', "1  Pools" },
-	{ '2', "2  Activity" },
-	{ '3', "3  Schemas (later)" },
-	{ '4', "4  Tenants (later)" },
-	{ '5', "5  Migrations (later)" },
-	{ '6', "6  Wizard (later)" },
-	{ '?', "?  Help" },
-	{ 'L', "L  Message log" },
-	{ 'q', "q  Quit" },
+	{ '0', "0  Fleet" },	       { '1', "1  Pools" },
+	{ '2', "2  Activity" },	       { '3', "3  Schemas (later)" },
+	{ '4', "4  Tenants (later)" }, { '5', "5  Migrations (later)" },
+	{ '6', "6  Wizard (later)" },  { '?', "?  Help" },
+	{ 'L', "L  Message log" },     { 'q', "q  Quit" },
 };
 #define N_MENU ((int)(sizeof menu_items / sizeof menu_items[0]))
 
@@ -983,6 +990,15 @@ draw_header(struct tui *t)
 		x = 0;
 		/* views: every tab (forms 0-1) or the current one (2-3) */
 		if (form <= 1) {
+			/* the Fleet tab: in the richest form, or while it is shown */
+			if (form == 0 || t->cur == TUI_VIEW_FLEET) {
+				x = put(t, 0, x, rx,
+					t->cur == TUI_VIEW_FLEET ? TUI_S_HEADER_SEL : TUI_S_HEADER,
+					" 0 Fleet ");
+				ok = x >= 0;
+				if (ok)
+					add_hit(t, 0, 0, x, '0');
+			}
 			for (i = 0; i < 2 && ok; i++) {
 				int x0 = x;
 
@@ -997,6 +1013,7 @@ draw_header(struct tui *t)
 			}
 		} else if (form <= 3) {
 			const char *name = t->cur <= TUI_VIEW_ACTIVITY ? numbered_views[t->cur]
+					   : t->cur == TUI_VIEW_FLEET  ? "Fleet"
 					   : t->cur == TUI_VIEW_HELP   ? "Help"
 								       : "Log";
 
@@ -1400,7 +1417,13 @@ tui_run(struct session *s, const struct tui_options *opt)
 	t->loop = session_loop(s);
 	t->opt = *opt;
 	t->cur = TUI_VIEW_POOLS;
-	t->prev = TUI_VIEW_POOLS;
+	if (opt->start_view >= 0 && opt->start_view < TUI_N_VIEWS)
+		t->cur = (enum tui_view_id)opt->start_view;
+	else if (session_n_databases(s) > 1)
+		t->cur = TUI_VIEW_FLEET; /* the home of several databases */
+	t->prev = t->cur == TUI_VIEW_ACTIVITY ? TUI_VIEW_ACTIVITY
+		  : t->cur == TUI_VIEW_FLEET  ? TUI_VIEW_FLEET
+					      : TUI_VIEW_POOLS;
 
 	/* our SIGWINCH handler first, so that curses does not install its own */
 	loop_signal_watch(t->loop, SIGWINCH, on_signal, t);
