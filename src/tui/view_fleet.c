@@ -28,9 +28,11 @@
 #include <string.h>
 
 #include "bouncer.h"
+#include "database.h"
 #include "inventory.h"
 #include "loop.h"
 #include "monitor.h"
+#include "pool.h"
 #include "profile.h"
 #include "session.h"
 #include "tui_draw.h"
@@ -82,6 +84,7 @@ struct fleet_row {
 	const char *label; /* the session's */
 	struct session_db_status st;
 	bool has_data, stale;
+	bool unreachable; /* its pool cannot connect (not merely a failing query) */
 	int conns, usable, db_conns, waiting; /* -1: unknown */
 	bool near_max;			      /* at or above the profile's warn_at */
 	char top[160];
@@ -116,7 +119,7 @@ state_word(const struct fleet_row *r)
 	case SESSION_DB_RETRYING:
 		return "unreachable";
 	case SESSION_DB_STALE:
-		return r->st.retry_in_ms > 0 ? "unreachable" : "stale";
+		return r->unreachable ? "unreachable" : "stale";
 	case SESSION_DB_ERROR:
 		return "error";
 	}
@@ -194,6 +197,8 @@ build_row(struct view_fleet *v, struct fleet_row *r)
 	session_db_status(s, r->db, &r->st);
 	r->has_data = snap != NULL;
 	r->stale = r->st.state == SESSION_DB_STALE;
+	r->unreachable = pool_health(session_database(s, r->db)->pool) != POOL_UP ||
+			 r->st.retry_in_ms > 0;
 	build_bouncer(r, b);
 	if (snap != NULL) {
 		r->conns = snap->connections;
