@@ -1064,19 +1064,30 @@ pools_draw(void *view, int y, int x, int h, int w)
 		total += plan_height(&plans[i]);
 	}
 	if (total > h) {
-		/* the others shrink to two lines; the selected one gets the rest */
+		int sel_h, before = 0;
+
+		/* the others shrink to two lines; the selected one gets the rest,
+		 * and at least half the view when there are many databases */
 		for (i = 0; i < v->n; i++) {
 			if (i == sel)
 				continue;
 			plan_fit(&plans[i], 2);
 			others += plan_height(&plans[i]);
+			if (i < sel)
+				before += plan_height(&plans[i]);
 		}
-		/* too many databases: start the list so that the selected one shows */
-		while (others > h - 4 && first < sel) {
-			others -= plan_height(&plans[first]);
+		sel_h = h - others;
+		if (sel_h < h / 2)
+			sel_h = h / 2;
+		if (sel_h < 2)
+			sel_h = 2;
+		plan_fit(&plans[sel], sel_h);
+		/* start the list so that the selected one shows whole; the
+		 * blocks after it take what is left */
+		while (first < sel && before + plan_height(&plans[sel]) > h) {
+			before -= plan_height(&plans[first]);
 			first++;
 		}
-		plan_fit(&plans[sel], h - others > 2 ? h - others : 2);
 	}
 	for (i = first; i < v->n && h > 0; i++) {
 		int bh = plan_height(&plans[i]);
