@@ -1485,6 +1485,7 @@ profile_merge(struct profile **v, size_t n, char **error)
 	m->path = strbuf_detach(&paths);
 	/* the databases belong to the merged profile now */
 	for (i = 0; i < n; i++) {
+		free(v[i]->databases); /* the array; its items were moved */
 		v[i]->databases = NULL;
 		v[i]->n_databases = 0;
 		profile_free(&v[i]);
