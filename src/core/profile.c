@@ -1483,11 +1483,14 @@ profile_merge(struct profile **v, size_t n, char **error)
 	m->n_databases = total;
 	m->name = strbuf_detach(&names);
 	m->path = strbuf_detach(&paths);
-	/* the databases belong to the merged profile now */
+	/* the databases belong to the merged profile now: free the arrays (their
+	 * items were moved) and empty the fields through FIELD, the way
+	 * free_group() reads them, so that the compiler cannot take the typed
+	 * stores for dead ones (strict aliasing) */
 	for (i = 0; i < n; i++) {
-		free(v[i]->databases); /* the array; its items were moved */
-		v[i]->databases = NULL;
-		v[i]->n_databases = 0;
+		free(v[i]->databases);
+		*FIELD(v[i], offsetof(struct profile, databases), char *) = NULL;
+		*FIELD(v[i], offsetof(struct profile, n_databases), size_t) = 0;
 		profile_free(&v[i]);
 	}
 	for (i = 0; i < n; i++)
