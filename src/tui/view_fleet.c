@@ -1,11 +1,14 @@
 /*
  * view_fleet: one row per database. See include/view_fleet.h.
  *
- *   DATABASE  STATE        CONNS     WAIT TOP POOLS            BOUNCER MIGR TENANT TMIGR ALERT
- *   east/f01  live         42/297 14%   0 users_pool 12, o…      40%    0    120     3     0
- *   west/f01  unreachable  12/297  4%   - …                        -    ?      ?     ?     -
- *   ─ 20 databases: 10 live, 10 unreachable │ 412 connections │ 1 alert │ 1 PgBouncer saturated
- *   ─ tenants 1,204 │ pending: 3 service, 40 tenant migrations │ read 12s ago, next in 18s
+ *   DATABASE  STATE         CONNS USE  DB WAIT TOP POOLS       BOUNCER MIGR TENANT TMIGR ALERT
+ *   east/f01  live         42/297 14%  12    0 users 12, ord…     40%    0    120     3     0
+ *   west/f01  unreachable  12/297  4%   ?    ? connection re…       -    ?      ?     ?     ?
+ *   20 databases: 10 live, 10 unreachable │ 412 connections │ 1 alert │ 1 PgBouncer saturated
+ *   tenants 1,204 │ pending: 3 service, 40 tenant │ read 12s ago, next in 18s (R: now)
+ *
+ * At 80 columns USE and DB go first; TOP POOLS takes what is left (pools
+ * are named without pgdbm's "_pool" suffix there).
  *
  * A row is rebuilt from its database's monitor snapshot, PgBouncer
  * snapshot and inventory whenever any of them changed (the update callback
@@ -46,6 +49,7 @@ enum {
 	COL_DB,
 	COL_STATE,
 	COL_CONNS,
+	COL_USE,
 	COL_HERE,
 	COL_WAIT,
 	COL_TOP,
@@ -60,7 +64,8 @@ enum {
 static const struct widget_table_column columns[N_COLS] = {
 	[COL_DB] = { "DATABASE", 0, 8, 20, false, false },
 	[COL_STATE] = { "STATE", 0, 11, 11, false, false },
-	[COL_CONNS] = { "CONNS", 0, 10, 13, true, false },
+	[COL_CONNS] = { "CONNS", 0, 7, 11, true, false },
+	[COL_USE] = { "USE", 4, 4, 4, true, false },
 	[COL_HERE] = { "DB", 5, 4, 5, true, false },
 	[COL_WAIT] = { "WAIT", 1, 4, 5, true, false },
 	[COL_TOP] = { "TOP POOLS", 3, 10, 48, false, true },
@@ -134,12 +139,19 @@ build_top(struct fleet_row *r, const struct mon_snapshot *snap)
 	r->top[0] = '\0';
 	for (i = 0; i < snap->n_pools && shown < TOP_POOLS; i++) {
 		const struct mon_pool *p = &snap->pools[i];
+		const char *name;
+		size_t nlen;
 		int n;
 
 		if (p->total == 0)
 			continue;
-		n = snprintf(r->top + len, sizeof r->top - len, "%s%s %d", shown > 0 ? ", " : "",
-			     p->appname[0] != '\0' ? p->appname : "(no name)", p->total);
+		name = p->appname[0] != '\0' ? p->appname : "(no name)";
+		nlen = strlen(name);
+		/* pgdbm names its pools <schema>_pool: the schema says it */
+		if (nlen > 5 && strcmp(name + nlen - 5, "_pool") == 0)
+			nlen -= 5;
+		n = snprintf(r->top + len, sizeof r->top - len, "%s%.*s %d", shown > 0 ? ", " : "",
+			     (int)nlen, name, p->total);
 		if (n < 0 || (size_t)n >= sizeof r->top - len)
 			break;
 		len += (size_t)n;
@@ -256,11 +268,12 @@ rows_cell(void *arg, size_t row, int col, char *buf, size_t size)
 	case COL_CONNS:
 		if (!r->has_data)
 			return "?";
-		if (r->usable > 0)
-			snprintf(buf, size, "%d/%d %2d%%", r->conns, r->usable,
-				 r->conns * 100 / r->usable);
-		else
-			snprintf(buf, size, "%d/%d", r->conns, r->usable);
+		snprintf(buf, size, "%d/%d", r->conns, r->usable);
+		return buf;
+	case COL_USE:
+		if (!r->has_data || r->usable <= 0)
+			return "?";
+		snprintf(buf, size, "%d%%", r->conns * 100 / r->usable);
 		return buf;
 	case COL_HERE:
 		return num_or(r->db_conns, "?", buf, size);
@@ -278,11 +291,12 @@ rows_cell(void *arg, size_t row, int col, char *buf, size_t size)
 			return "down";
 		case PGB_LIVE:
 		case PGB_SATURATED:
-			if (r->pgb_util >= 0)
-				snprintf(buf, size, "%s%.0f%%",
-					 r->pgb == PGB_SATURATED ? "SAT " : "", r->pgb_util * 100);
-			else
-				snprintf(buf, size, "%s", r->pgb == PGB_SATURATED ? "SAT" : "ok");
+			/* saturated says so (its waiting clients are in WAIT) */
+			if (r->pgb == PGB_SATURATED)
+				return "SAT";
+			if (r->pgb_util < 0)
+				return "ok";
+			snprintf(buf, size, "%.0f%%", r->pgb_util * 100);
 			return buf;
 		}
 		return "?";
@@ -329,6 +343,8 @@ rows_compare(void *arg, size_t a, size_t b, int col)
 	case COL_STATE:
 		return cmp_int((int)x->st.state, (int)y->st.state);
 	case COL_CONNS:
+		return cmp_int(x->conns, y->conns);
+	case COL_USE:
 		return cmp_int(x->usable > 0 ? x->conns * 1000 / x->usable : -1,
 			       y->usable > 0 ? y->conns * 1000 / y->usable : -1);
 	case COL_HERE:
@@ -550,9 +566,8 @@ draw_summary(struct view_fleet *v, int y, int x, int w, int lines)
 			 down);
 	if (other > 0)
 		snprintf(text + strlen(text), sizeof text - strlen(text), ", %zu other", other);
-	snprintf(text + strlen(text), sizeof text - strlen(text),
-		 " %s %s connections to them %s %lld alert%s", d->vline,
-		 thousands(conns, a, sizeof a), d->vline, alerts, alerts == 1 ? "" : "s");
+	snprintf(text + strlen(text), sizeof text - strlen(text), " %s %s conns %s %lld alert%s",
+		 d->vline, thousands(conns, a, sizeof a), d->vline, alerts, alerts == 1 ? "" : "s");
 	if (saturated > 0)
 		snprintf(text + strlen(text), sizeof text - strlen(text),
 			 " %s %zu PgBouncer saturated", d->vline, saturated);
@@ -568,10 +583,10 @@ draw_summary(struct view_fleet *v, int y, int x, int w, int lines)
 	units_format_duration(oldest >= 0 ? loop_now(session_loop(s)) - oldest : 0, age,
 			      sizeof age);
 	units_format_duration(next >= 0 ? next : 0, nxt, sizeof nxt);
-	snprintf(text, sizeof text, "tenants %s %s pending: %s service, %s tenant migration%s %s ",
+	snprintf(text, sizeof text, "tenants %s %s pending: %s service, %s tenant %s ",
 		 any_tenants ? thousands(tenants, b, sizeof b) : "-", d->vline,
 		 any_modules ? thousands(svc, c, sizeof c) : "-",
-		 any_tenants ? thousands(tmig, a, sizeof a) : "-", tmig == 1 ? "" : "s", d->vline);
+		 any_tenants ? thousands(tmig, a, sizeof a) : "-", d->vline);
 	if (busy && !inv_known)
 		snprintf(text + strlen(text), sizeof text - strlen(text), "reading...");
 	else if (busy)
