@@ -72,7 +72,11 @@ struct inventory_facts {
 struct inventory *inventory_new(struct loop *loop, struct database *db, struct msglog *log);
 void inventory_free(struct inventory **inv);
 
-/* Read every interval_ms (and once now). Nothing to read (no modules, no tenants): no-op. */
+/*
+ * Read every interval_ms (0: the last one given, INVENTORY_INTERVAL_MS at
+ * first): the first time at once, after a stop when the next round is due.
+ * Nothing to read (no modules, no tenants): no-op.
+ */
 void inventory_start(struct inventory *inv, int64_t interval_ms);
 /* Stop the cadence; a round in flight completes. */
 void inventory_stop(struct inventory *inv);

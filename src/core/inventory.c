@@ -387,8 +387,12 @@ inventory_start(struct inventory *inv, int64_t interval_ms)
 	if (!has_work(inv))
 		return;
 	inv->cadence = true;
-	if (!inv->busy)
+	if (inv->busy)
+		return; /* the round in flight arms the next one */
+	if (inv->rounds == 0)
 		inventory_refresh(inv);
+	else
+		arm_round(inv); /* resumed: the slow cadence goes on from the last round */
 }
 
 void

@@ -219,6 +219,12 @@ test_cadence(void **state)
 	assert_true(next >= 0 && next <= 400);
 	inventory_stop(e->inv);
 	assert_int_equal(inventory_next_in_ms(e->inv), -1);
+	/* resumed (the console's pause): no round at once, the cadence goes on */
+	inventory_start(e->inv, 0);
+	assert_false(inventory_busy(e->inv));
+	next = inventory_next_in_ms(e->inv);
+	assert_true(next >= 0 && next <= 400);
+	inventory_stop(e->inv);
 }
 
 /* Unreachable: the round does not queue behind the pool; the facts say why. */
