@@ -167,6 +167,9 @@ void bouncer_free(struct bouncer **b);
 void bouncer_start(struct bouncer *b, int64_t interval_ms);
 void bouncer_set_interval(struct bouncer *b, int64_t interval_ms);
 
+/* Stop refreshing (bouncer_start() resumes); a refresh in flight completes. */
+void bouncer_stop(struct bouncer *b);
+
 /* Refresh now unless a refresh is in flight (then it is skipped). */
 void bouncer_refresh(struct bouncer *b);
 

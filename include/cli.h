@@ -32,9 +32,12 @@ enum cli_status {
 /* Options every command shares, filled by cli_parse_options(). */
 struct cli {
 	const char *argv0;
-	const char *profile_arg; /* --profile, NULL when not given */
-	const char *database;	 /* --database, NULL when not given */
-	const char *log_path;	 /* --log */
+	const char *profile_arg;   /* --profile (the first one), NULL when not given */
+	const char **profile_args; /* every --profile, in order (the console and
+				      most commands accept several) */
+	size_t n_profile_args;
+	const char *database; /* --database, NULL when not given */
+	const char *log_path; /* --log */
 	bool json;
 	bool ascii;
 	struct msglog log;
@@ -84,7 +87,9 @@ void cli_error(struct cli *cli, const char *fmt, ...) ATTR_FORMAT(2, 3);
 
 /*
  * Find and load the profile named by --profile (or the search order).
- * Prints diagnostics; returns NULL on error.
+ * With --profile given several times, load each and merge them into one
+ * (profile_merge: labels that clash become profile/label). Prints
+ * diagnostics; returns NULL on error.
  */
 struct profile *cli_load_profile(struct cli *cli);
 

@@ -148,6 +148,19 @@ const struct profile_database *profile_database(const struct profile *p, const c
 const char *profile_database_conninfo(const struct profile_database *db);
 
 /*
+ * Several profiles as one (`--profile` given more than once): a profile
+ * holding every database of v[0..n), in order. A label that more than one
+ * of them uses becomes "<profile>/<label>" in each, <profile> being the
+ * profile's name, or its file name without .yaml when names are missing or
+ * clash. The result refreshes at the first profile's interval and is
+ * read-only when all of them are (each database keeps its own effective
+ * read_only). Takes every profile (v[i] is set to NULL; one profile is
+ * returned as it is); returns NULL with *error (malloc'd) when labels
+ * still clash.
+ */
+struct profile *profile_merge(struct profile **v, size_t n, char **error);
+
+/*
  * Every key the loader accepts, as a documentation path such as
  * "databases.<label>.pool.max" or "databases.<label>.modules[].name",
  * with its kind ("string", "integer", "duration", ...) and a one-line

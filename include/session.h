@@ -3,8 +3,11 @@
  *
  * A session owns what one console run watches: the profile, one database
  * handle (with its shared pool) and one monitor per database of the
- * profile, which of them is selected, the refresh interval and whether
- * sampling is paused. It also runs the few actions the console offers on
+ * profile, a PgBouncer sampler for each database whose profile names a
+ * `pgbouncer` (refreshed with the monitors, at their interval), an
+ * inventory per database (tenant counts and pending migrations, read every
+ * 30 s and on demand), which database is selected, the refresh interval
+ * and whether sampling is paused. It also runs the few actions the console offers on
  * sessions of the server (cancel or terminate a backend, fetch one
  * backend's locks), always asynchronously through the database's pool, with
  * their results going to the message log and to an update callback.
@@ -32,7 +35,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct bouncer;
 struct database;
+struct inventory;
 struct loop;
 struct monitor;
 struct msglog;
@@ -125,8 +130,17 @@ int64_t session_refresh_step(struct session *s, int dir);
 bool session_paused(const struct session *s);
 void session_set_paused(struct session *s, bool paused);
 
-/* Refresh every database now (skipped where a refresh is in flight). */
+/* Refresh every database and PgBouncer now (skipped where a refresh is in flight). */
 void session_refresh_now(struct session *s);
+
+/* The PgBouncer sampler of database i, or NULL when its profile names none. */
+struct bouncer *session_bouncer(const struct session *s, size_t i);
+
+/* The inventory (tenants, pending migrations) of database i. */
+struct inventory *session_inventory(const struct session *s, size_t i);
+
+/* Read every database's inventory again now (skipped where a round is in flight). */
+void session_inventory_refresh(struct session *s);
 
 void session_db_status(const struct session *s, size_t i, struct session_db_status *out);
 const char *session_db_state_name(enum session_db_state st);
@@ -135,8 +149,9 @@ const char *session_db_state_name(enum session_db_state st);
 void session_db_status_text(const struct session_db_status *st, char *buf, size_t size);
 
 /*
- * Called after every refresh of any database (db is its index) and when an
- * action's answer arrives (db is the action's database).
+ * Called after every refresh of any database (db is its index), of its
+ * PgBouncer and of its inventory, and when an action's answer arrives (db
+ * is the action's database).
  */
 void session_on_update(struct session *s, void (*cb)(void *arg, size_t db), void *arg);
 

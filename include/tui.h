@@ -4,8 +4,8 @@
  * The screen is a header line (view, profile, databases with their state,
  * refresh interval, clock), the view area, a status line (the prompt, a
  * short-lived message or the newest message of the log) and a key bar.
- * Views (Pools, Activity, Wizard, the Advisor panel, and the Help and
- * Message log screens) draw into
+ * Views (Fleet, Pools, Activity, Wizard, the Advisor panel, and the Help
+ * and Message log screens) draw into
  * the view area from the session's model; they never talk to libpq.
  *
  * Input: the terminal is a watch on the session's event loop; keys are read
@@ -39,6 +39,8 @@ struct tui_options {
 	bool no_color;	       /* NO_COLOR set (non-empty) */
 	bool no_mouse;	       /* --no-mouse */
 	int64_t exit_after_ms; /* --exit-after: quit by itself (0: never) */
+	int start_view;	       /* --view: an enum tui_view_id, or -1 for the default
+				  (Fleet with several databases, else Pools) */
 };
 
 /* Run the console until the user quits; returns the exit status (0, or 1 on a terminal error). */
@@ -126,6 +128,7 @@ enum tui_view_id {
 	TUI_VIEW_LOG,
 	TUI_VIEW_WIZARD,
 	TUI_VIEW_ADVISOR,
+	TUI_VIEW_FLEET,
 	TUI_N_VIEWS
 };
 

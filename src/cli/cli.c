@@ -60,7 +60,8 @@ static const struct cli_command console_command = {
 	"",
 	NULL,
 	cmd_console,
-	"[--profile FILE] [--database NAME] [--ascii] [--no-mouse] [--refresh DURATION]",
+	"[--profile FILE]... [--database NAME] [--ascii] [--no-mouse] [--refresh DURATION] "
+	"[--view fleet|pools|activity]",
 	"the interactive console",
 };
 
@@ -105,7 +106,9 @@ cli_print_help(FILE *f)
 		   "Options shared by every command:\n"
 		   "  --profile FILE    profile to use (a path, or a name looked up in\n"
 		   "                    $XDG_CONFIG_HOME/pgdbm-console, then ./profiles,\n"
-		   "                    then the installed examples)\n"
+		   "                    then the installed examples); repeat it to watch the\n"
+		   "                    databases of several profiles (labels they share\n"
+		   "                    become profile/label)\n"
 		   "  --database NAME   database label of the profile (optional when it has one)\n"
 		   "  --json            machine-readable output\n"
 		   "  --log FILE        append a debug log to FILE\n"
@@ -117,6 +120,9 @@ cli_print_help(FILE *f)
 		   "  --no-mouse        leave the mouse to the terminal (text selection)\n"
 		   "  --refresh DURATION\n"
 		   "                    sampling interval (default: the profile's refresh)\n"
+		   "  --view fleet|pools|activity\n"
+		   "                    the view to open on (default: fleet with several\n"
+		   "                    databases, else pools)\n"
 		   "  NO_COLOR=1        (environment) no colours\n"
 		   "  Keys: ? in the console lists them; see pgdbm-console(1).\n"
 		   "\n"
@@ -184,10 +190,15 @@ cli_parse_options(struct cli *cli, const struct cli_command *cmd, int argc, char
 
 	optind = 0;
 	opterr = 0;
+	cli->n_profile_args = 0;
 	while ((opt = getopt_long(argc, argv, extra_short ? extra_short : "", all, NULL)) != -1) {
 		switch (opt) {
 		case OPT_PROFILE:
-			cli->profile_arg = optarg;
+			cli->profile_args = xreallocarray(cli->profile_args,
+							  cli->n_profile_args + 1,
+							  sizeof *cli->profile_args);
+			cli->profile_args[cli->n_profile_args++] = optarg;
+			cli->profile_arg = cli->profile_args[0];
 			break;
 		case OPT_DATABASE:
 			cli->database = optarg;
@@ -244,8 +255,8 @@ cli_parse_options(struct cli *cli, const struct cli_command *cmd, int argc, char
 	return npos;
 }
 
-struct profile *
-cli_load_profile(struct cli *cli)
+static struct profile *
+load_one(struct cli *cli, const char *arg)
 {
 	struct profile_diags diags = { NULL, 0, 0 };
 	struct profile *p;
@@ -253,7 +264,7 @@ cli_load_profile(struct cli *cli)
 	char *path;
 	size_t i;
 
-	path = profile_find(cli->profile_arg, &why);
+	path = profile_find(arg, &why);
 	if (path == NULL) {
 		cli_error(cli, "%s", why);
 		free(why);
@@ -273,6 +284,37 @@ cli_load_profile(struct cli *cli)
 	profile_diags_free(&diags);
 	free(path);
 	return p;
+}
+
+struct profile *
+cli_load_profile(struct cli *cli)
+{
+	struct profile **v;
+	struct profile *m;
+	char *error = NULL;
+	size_t i, n = cli->n_profile_args;
+	bool ok = true;
+
+	if (n <= 1)
+		return load_one(cli, cli->profile_arg);
+	v = xcalloc(n, sizeof *v);
+	for (i = 0; i < n; i++) {
+		v[i] = load_one(cli, cli->profile_args[i]);
+		ok = ok && v[i] != NULL;
+	}
+	if (!ok) {
+		for (i = 0; i < n; i++)
+			profile_free(&v[i]);
+		free(v);
+		return NULL;
+	}
+	m = profile_merge(v, n, &error);
+	free(v);
+	if (m == NULL) {
+		cli_error(cli, "%s", error);
+		free(error);
+	}
+	return m;
 }
 
 const struct profile_database *
@@ -394,7 +436,8 @@ cli_main(int argc, char **argv)
 			     strcmp(argv[i - 1], "--database") == 0 ||
 			     strcmp(argv[i - 1], "--log") == 0 ||
 			     strcmp(argv[i - 1], "--refresh") == 0 ||
-			     strcmp(argv[i - 1], "--exit-after") == 0))
+			     strcmp(argv[i - 1], "--exit-after") == 0 ||
+			     strcmp(argv[i - 1], "--view") == 0))
 				continue;
 			first_word = i;
 		}
@@ -463,6 +506,7 @@ cli_main(int argc, char **argv)
 	args[nargs] = NULL;
 	status = cmd->run(&cli, cmd, nargs, args);
 	free(args);
+	free(cli.profile_args);
 	msglog_free(&cli.log);
 	return status;
 }

@@ -6,7 +6,9 @@
  * message log's stderr sink is switched off first: nothing may be printed
  * while curses owns the terminal.
  *
- * Options of its own: --no-mouse, --refresh DURATION, and two for tests
+ * Options of its own: --no-mouse, --refresh DURATION, --view NAME (the
+ * view to open on: fleet, pools or activity; by default Fleet when the
+ * session has several databases, else Pools), and two for tests
  * and benchmarks: --exit-after SECONDS (quit by itself, for headless runs
  * under sanitizers) and --list-keys (print the key binding tables).
  */
@@ -29,6 +31,7 @@ enum {
 	OPT_REFRESH,
 	OPT_EXIT_AFTER,
 	OPT_LIST_KEYS,
+	OPT_VIEW,
 };
 
 static const struct option console_options[] = {
@@ -36,6 +39,7 @@ static const struct option console_options[] = {
 	{ "refresh", required_argument, NULL, OPT_REFRESH },
 	{ "exit-after", required_argument, NULL, OPT_EXIT_AFTER },
 	{ "list-keys", no_argument, NULL, OPT_LIST_KEYS },
+	{ "view", required_argument, NULL, OPT_VIEW },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -82,6 +86,18 @@ on_option(struct cli *cli, int opt, const char *arg, void *data)
 	case OPT_LIST_KEYS:
 		a->list_keys = true;
 		return true;
+	case OPT_VIEW:
+		if (strcmp(arg, "fleet") == 0 || strcmp(arg, "0") == 0)
+			a->tui.start_view = TUI_VIEW_FLEET;
+		else if (strcmp(arg, "pools") == 0 || strcmp(arg, "1") == 0)
+			a->tui.start_view = TUI_VIEW_POOLS;
+		else if (strcmp(arg, "activity") == 0 || strcmp(arg, "2") == 0)
+			a->tui.start_view = TUI_VIEW_ACTIVITY;
+		else {
+			cli_error(cli, "--view %s: expected fleet, pools or activity", arg);
+			return false;
+		}
+		return true;
 	}
 	return false;
 }
@@ -98,6 +114,7 @@ cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **arg
 	int npos, status;
 
 	memset(&a, 0, sizeof a);
+	a.tui.start_view = -1;
 	npos = cli_parse_options(cli, cmd, argc, argv, console_options, NULL, on_option, &a);
 	if (npos < 0)
 		return cli_parse_exit(npos);

@@ -338,8 +338,9 @@ cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char
 	npos = cli_parse_options(cli, cmd, argc, argv, check_options, NULL, check_on_opt, &opts);
 	if (npos < 0)
 		return cli_parse_exit(npos);
-	if (npos > 1) {
-		cli_error(cli, "profile check takes one FILE, got %d arguments", npos);
+	if (npos > 1 || (npos == 0 && cli->n_profile_args > 1)) {
+		cli_error(cli, "profile check takes one FILE, got %d",
+			  npos > 1 ? npos : (int)cli->n_profile_args);
 		return CLI_USAGE;
 	}
 	path = profile_find(npos == 1 ? argv[0] : cli->profile_arg, &why);

@@ -894,6 +894,12 @@ bouncer_set_interval(struct bouncer *b, int64_t interval_ms)
 }
 
 void
+bouncer_stop(struct bouncer *b)
+{
+	loop_timer_cancel(b->loop, &b->timer);
+}
+
+void
 bouncer_on_update(struct bouncer *b, void (*cb)(struct bouncer *b, void *arg), void *arg)
 {
 	b->on_update = cb;

@@ -8,6 +8,13 @@
  * every request (request->s = NULL) before closing the pools, because
  * closing a pool answers its pending queries with an error: a detached
  * request's answer is dropped and the request freed.
+ *
+ * Beside each monitor the session keeps a PgBouncer sampler (for the
+ * databases whose profile names a `pgbouncer`) and an inventory (tenant
+ * counts and pending migrations, on its own slow cadence). They follow the
+ * monitors through extras(): started with them, paused and resumed with
+ * them, the bouncers at the monitors' interval and refreshed with them on
+ * demand; the inventories keep their own interval.
  */
 #include "config.h"
 
@@ -18,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bouncer.h"
 #include "database.h"
+#include "inventory.h"
 #include "loop.h"
 #include "monitor.h"
 #include "msglog.h"
@@ -48,6 +57,8 @@ struct session {
 	struct profile *profile;
 	struct database **dbs;
 	struct monitor **mons;
+	struct bouncer **bouncers; /* NULL where the profile names no pgbouncer */
+	struct inventory **invs;
 	size_t n;
 	size_t selected;
 	int64_t refresh_ms;
@@ -62,6 +73,16 @@ struct session {
 	void (*on_update)(void *arg, size_t db);
 	void *on_update_arg;
 };
+
+static void extras_new(struct session *s);
+static void extras_free(struct session *s);
+enum extras_op {
+	EXTRAS_START,
+	EXTRAS_STOP,
+	EXTRAS_INTERVAL,
+	EXTRAS_REFRESH
+};
+static void extras(struct session *s, enum extras_op op);
 
 static const int64_t refresh_steps[] = { 250, 500, 1000, 2000, 5000, 10000, 30000, 60000 };
 #define N_STEPS (sizeof refresh_steps / sizeof refresh_steps[0])
@@ -112,6 +133,7 @@ session_new(struct loop *loop, struct msglog *log, struct profile *profile, cons
 		s->mons[i] = monitor_new(loop, s->dbs[i], log);
 		monitor_on_update(s->mons[i], monitor_updated, s);
 	}
+	extras_new(s);
 	return s;
 }
 
@@ -141,6 +163,7 @@ session_free(struct session **sp)
 		return;
 	for (r = s->requests; r != NULL; r = r->next)
 		r->s = NULL;
+	extras_free(s);
 	for (i = 0; i < s->n; i++)
 		monitor_free(&s->mons[i]);
 	free(s->mons);
@@ -161,6 +184,7 @@ session_start(struct session *s)
 		return;
 	for (i = 0; i < s->n; i++)
 		monitor_start(s->mons[i], s->refresh_ms);
+	extras(s, EXTRAS_START);
 }
 
 /* ------------------------------------------------------------------------
@@ -257,6 +281,7 @@ session_set_refresh(struct session *s, int64_t ms)
 		return;
 	for (i = 0; i < s->n; i++)
 		monitor_set_interval(s->mons[i], ms);
+	extras(s, EXTRAS_INTERVAL);
 }
 
 int64_t
@@ -304,6 +329,7 @@ session_set_paused(struct session *s, bool paused)
 		else
 			monitor_start(s->mons[i], s->refresh_ms);
 	}
+	extras(s, paused ? EXTRAS_STOP : EXTRAS_START);
 }
 
 void
@@ -313,6 +339,7 @@ session_refresh_now(struct session *s)
 
 	for (i = 0; i < s->n; i++)
 		monitor_refresh(s->mons[i]);
+	extras(s, EXTRAS_REFRESH);
 }
 
 void
@@ -697,4 +724,122 @@ session_clear_locks(struct session *s)
 {
 	s->locks_generation++; /* an answer in flight is dropped */
 	locks_reset(&s->locks);
+}
+
+/* ------------------------------------------------------------------------
+ * PgBouncer samplers and inventories
+ * ------------------------------------------------------------------------ */
+
+static void
+bouncer_updated(struct bouncer *b, void *arg)
+{
+	struct session *s = arg;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->bouncers[i] == b && s->on_update != NULL)
+			s->on_update(s->on_update_arg, i);
+	}
+}
+
+static void
+inventory_updated(struct inventory *inv, void *arg)
+{
+	struct session *s = arg;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->invs[i] == inv && s->on_update != NULL)
+			s->on_update(s->on_update_arg, i);
+	}
+}
+
+static void
+extras_new(struct session *s)
+{
+	size_t i;
+
+	s->bouncers = xcalloc(s->n + 1, sizeof *s->bouncers);
+	s->invs = xcalloc(s->n + 1, sizeof *s->invs);
+	for (i = 0; i < s->n; i++) {
+		const struct profile_database *pdb = &s->profile->databases[i];
+
+		if (pdb->pgbouncer != NULL) {
+			struct bouncer_config cfg;
+
+			bouncer_config_from_profile(pdb, &cfg);
+			s->bouncers[i] = bouncer_new(s->loop, &cfg, s->log);
+			bouncer_on_update(s->bouncers[i], bouncer_updated, s);
+		}
+		s->invs[i] = inventory_new(s->loop, s->dbs[i], s->log);
+		inventory_on_update(s->invs[i], inventory_updated, s);
+	}
+}
+
+/* Before the pools close: an inventory's run in flight is abandoned. */
+static void
+extras_free(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		bouncer_free(&s->bouncers[i]);
+		inventory_free(&s->invs[i]);
+	}
+	free(s->bouncers);
+	free(s->invs);
+	s->bouncers = NULL;
+	s->invs = NULL;
+}
+
+static void
+extras(struct session *s, enum extras_op op)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct bouncer *b = s->bouncers[i];
+
+		switch (op) {
+		case EXTRAS_START:
+			if (b != NULL)
+				bouncer_start(b, s->refresh_ms);
+			inventory_start(s->invs[i], 0);
+			break;
+		case EXTRAS_STOP:
+			if (b != NULL)
+				bouncer_stop(b);
+			inventory_stop(s->invs[i]);
+			break;
+		case EXTRAS_INTERVAL:
+			if (b != NULL)
+				bouncer_set_interval(b, s->refresh_ms);
+			break;
+		case EXTRAS_REFRESH:
+			if (b != NULL)
+				bouncer_refresh(b);
+			break;
+		}
+	}
+}
+
+struct bouncer *
+session_bouncer(const struct session *s, size_t i)
+{
+	return i < s->n ? s->bouncers[i] : NULL;
+}
+
+struct inventory *
+session_inventory(const struct session *s, size_t i)
+{
+	return i < s->n ? s->invs[i] : NULL;
+}
+
+void
+session_inventory_refresh(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		inventory_refresh(s->invs[i]);
 }

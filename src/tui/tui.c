@@ -49,6 +49,7 @@
 #include "tui_draw.h"
 #include "view_activity.h"
 #include "view_advisor.h"
+#include "view_fleet.h"
 #include "view_help.h"
 #include "view_log.h"
 #include "view_pools.h"
@@ -73,6 +74,7 @@ static const struct tui_view_class *const view_classes[TUI_N_VIEWS] = {
 	[TUI_VIEW_LOG] = &view_log_class,
 	[TUI_VIEW_WIZARD] = &view_wizard_class,
 	[TUI_VIEW_ADVISOR] = &view_advisor_class,
+	[TUI_VIEW_FLEET] = &view_fleet_class,
 };
 /* clang-format on */
 
@@ -382,6 +384,16 @@ act_advisor(struct tui *t, void *view, int key)
 	return TUI_R_REDRAW;
 }
 
+/* 0: the Fleet view, one row per database. */
+static unsigned
+act_fleet(struct tui *t, void *view, int key)
+{
+	(void)view;
+	(void)key;
+	tui_switch_view(t, TUI_VIEW_FLEET);
+	return TUI_R_REDRAW;
+}
+
 static unsigned
 act_help(struct tui *t, void *view, int key)
 {
@@ -412,7 +424,7 @@ act_menu(struct tui *t, void *view, int key)
 	(void)view;
 	(void)key;
 	t->modal = MODAL_MENU;
-	t->menu_sel = (int)(t->cur == TUI_VIEW_ACTIVITY);
+	t->menu_sel = t->cur == TUI_VIEW_FLEET ? 0 : 1 + (int)(t->cur == TUI_VIEW_ACTIVITY);
 	return TUI_R_REDRAW;
 }
 
@@ -592,6 +604,7 @@ act_enter(struct tui *t, void *view, int key)
 }
 
 const struct tui_binding tui_global_bindings[] = {
+	{ { '0', 0 }, "0", NULL, "switch to the Fleet view (one row per database)", act_fleet },
 	{ { '1', '2', 0 },
 	  "1 2",
 	  "View",
@@ -755,6 +768,7 @@ static const struct {
 	int key;
 	const char *text;
 } menu_items[] = {
+	{ '0', "0  Fleet" },
 	{ '1', "1  Pools" },
 	{ '2', "2  Activity" },
 	{ '3', "3  Schemas (later)" },
@@ -1039,6 +1053,15 @@ draw_header(struct tui *t)
 		x = 0;
 		/* views: every tab (forms 0-1) or the current one (2-3) */
 		if (form <= 1) {
+			/* the Fleet tab: in the richest form, or while it is shown */
+			if (form == 0 || t->cur == TUI_VIEW_FLEET) {
+				x = put(t, 0, x, rx,
+					t->cur == TUI_VIEW_FLEET ? TUI_S_HEADER_SEL : TUI_S_HEADER,
+					" 0 Fleet ");
+				ok = x >= 0;
+				if (ok)
+					add_hit(t, 0, 0, x, '0');
+			}
 			for (i = 0; i < 2 && ok; i++) {
 				int x0 = x;
 
@@ -1052,7 +1075,7 @@ draw_header(struct tui *t)
 					add_hit(t, 0, x0, x, (int)('1' + i));
 			}
 			/* another view than the tabs: its name after them */
-			if (ok && t->cur > TUI_VIEW_ACTIVITY) {
+			if (ok && t->cur > TUI_VIEW_ACTIVITY && t->cur != TUI_VIEW_FLEET) {
 				snprintf(buf, sizeof buf, " %s ", view_classes[t->cur]->name);
 				x = put(t, 0, x, rx, TUI_S_HEADER_SEL, buf);
 				ok = x >= 0;
@@ -1462,7 +1485,13 @@ tui_run(struct session *s, const struct tui_options *opt)
 	t->loop = session_loop(s);
 	t->opt = *opt;
 	t->cur = TUI_VIEW_POOLS;
-	t->prev = TUI_VIEW_POOLS;
+	if (opt->start_view >= 0 && opt->start_view < TUI_N_VIEWS)
+		t->cur = (enum tui_view_id)opt->start_view;
+	else if (session_n_databases(s) > 1)
+		t->cur = TUI_VIEW_FLEET; /* the home of several databases */
+	t->prev = t->cur == TUI_VIEW_ACTIVITY ? TUI_VIEW_ACTIVITY
+		  : t->cur == TUI_VIEW_FLEET  ? TUI_VIEW_FLEET
+					      : TUI_VIEW_POOLS;
 
 	/* our SIGWINCH handler first, so that curses does not install its own */
 	loop_signal_watch(t->loop, SIGWINCH, on_signal, t);

@@ -19,6 +19,19 @@
  * N s, error) on its second line; a stale one keeps its data, dimmed, with
  * the age in its first line.
  *
+ * When the profile names a `pgbouncer` for the database, its PgBouncer
+ * block follows, from the session's bouncer sampler:
+ *
+ *   pgbouncer ● live │ host=127.0.0.1 port=6432 … │ round trip 1ms   1 alarm
+ *   PGBOUNCER POOL     MODE    CL_ACT CL_WAIT SV_ACT SV_IDLE SV_USED MAXWAIT SIZE USE
+ *   postgres/postgres  session      2       3      2       0       0      2s    2 [██] 100%
+ *   ▲ pool postgres/postgres saturated: 3 clients waiting, the oldest for 2s …
+ *   stats postgres: 12.0 xact/s │ 30.0 query/s │ query 2ms │ clients waiting 1.5s/s
+ *
+ * utilisation = sv_active / pool_size (SHOW DATABASES); a saturated pool
+ * (cl_waiting > 0 or a rising maxwait) is highlighted and its alarm is
+ * listed (the sampler logs it when it starts and when it clears).
+ *
  * Rows are rebuilt from the snapshot after every refresh of the database
  * (they borrow the snapshot's strings, valid until the next refresh).
  */
@@ -30,6 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bouncer.h"
+#include "conninfo.h"
 #include "database.h"
 #include "monitor.h"
 #include "pool.h"
@@ -85,6 +100,10 @@ struct block {
 	struct widget_table *table;
 	struct pool_row *rows;
 	size_t n_rows, cap_rows;
+	/* PgBouncer (NULL table when the profile names none) */
+	struct widget_table *pgb_table;
+	const struct bouncer_pool **pgb_rows; /* into the bouncer's snapshot */
+	size_t n_pgb_rows;
 	int y0, y1; /* last drawn rows, for clicks */
 };
 
@@ -270,6 +289,185 @@ static const struct widget_table_source rows_source = {
 	rows_count, rows_cell, rows_compare, rows_id, rows_style, rows_draw_cell,
 };
 
+/* ------------------------------------------------------------------------
+ * PgBouncer rows
+ * ------------------------------------------------------------------------ */
+
+enum {
+	PGB_POOL,
+	PGB_MODE,
+	PGB_CL_ACTIVE,
+	PGB_CL_WAITING,
+	PGB_SV_ACTIVE,
+	PGB_SV_IDLE,
+	PGB_SV_USED,
+	PGB_MAXWAIT,
+	PGB_SIZE,
+	PGB_USE,
+	N_PGB_COLS
+};
+
+static const struct widget_table_column pgb_columns[N_PGB_COLS] = {
+	[PGB_POOL] = { "PGBOUNCER POOL", 0, 14, 32, false, false },
+	[PGB_MODE] = { "MODE", 4, 7, 11, false, false },
+	[PGB_CL_ACTIVE] = { "CL_ACT", 0, 6, 6, true, false },
+	[PGB_CL_WAITING] = { "CL_WAIT", 0, 7, 7, true, false },
+	[PGB_SV_ACTIVE] = { "SV_ACT", 0, 6, 6, true, false },
+	[PGB_SV_IDLE] = { "SV_IDLE", 1, 7, 7, true, false },
+	[PGB_SV_USED] = { "SV_USED", 3, 7, 7, true, false },
+	[PGB_MAXWAIT] = { "MAXWAIT", 1, 7, 8, true, false },
+	[PGB_SIZE] = { "SIZE", 2, 4, 4, true, false },
+	[PGB_USE] = { "USE", 2, 9, 16, false, false },
+};
+
+static size_t
+pgb_count(void *arg)
+{
+	return ((struct block *)arg)->n_pgb_rows;
+}
+
+static const char *
+pgb_num(int v, char *buf, size_t size)
+{
+	if (v < 0)
+		snprintf(buf, size, "?");
+	else
+		snprintf(buf, size, "%d", v);
+	return buf;
+}
+
+static const char *
+pgb_cell(void *arg, size_t row, int col, char *buf, size_t size)
+{
+	const struct bouncer_pool *p = ((struct block *)arg)->pgb_rows[row];
+
+	switch (col) {
+	case PGB_POOL:
+		snprintf(buf, size, "%s/%s", p->database, p->user);
+		return buf;
+	case PGB_MODE:
+		return p->pool_mode[0] != '\0' ? p->pool_mode : "?";
+	case PGB_CL_ACTIVE:
+		return pgb_num(p->cl_active, buf, size);
+	case PGB_CL_WAITING:
+		return pgb_num(p->cl_waiting, buf, size);
+	case PGB_SV_ACTIVE:
+		return pgb_num(p->sv_active, buf, size);
+	case PGB_SV_IDLE:
+		return pgb_num(p->sv_idle, buf, size);
+	case PGB_SV_USED:
+		return pgb_num(p->sv_used, buf, size);
+	case PGB_MAXWAIT:
+		if (p->maxwait_us < 0)
+			return "?";
+		if (p->maxwait_us == 0)
+			return "0";
+		if (p->maxwait_us < 1000000)
+			snprintf(buf, size, "%lldms", (long long)(p->maxwait_us / 1000));
+		else
+			units_format_duration(p->maxwait_us / 1000, buf, size);
+		return buf;
+	case PGB_SIZE:
+		return pgb_num(p->pool_size, buf, size);
+	case PGB_USE:
+		if (p->utilisation < 0)
+			return "-";
+		snprintf(buf, size, "%.0f%%", p->utilisation * 100);
+		return buf;
+	}
+	buf[0] = '\0';
+	return buf;
+}
+
+static int
+pgb_compare(void *arg, size_t a, size_t b, int col)
+{
+	const struct bouncer_pool *x = ((struct block *)arg)->pgb_rows[a];
+	const struct bouncer_pool *y = ((struct block *)arg)->pgb_rows[b];
+
+	switch (col) {
+	case PGB_CL_WAITING:
+		return cmp_int(x->cl_waiting, y->cl_waiting);
+	case PGB_USE:
+		return x->utilisation < y->utilisation ? -1 : x->utilisation > y->utilisation;
+	default:
+		return 0;
+	}
+}
+
+static int64_t
+pgb_id(void *arg, size_t row)
+{
+	const struct bouncer_pool *p = ((struct block *)arg)->pgb_rows[row];
+	uint64_t h = 1469598103934665603ULL;
+	const char *s;
+
+	for (s = p->database; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = (h ^ '/') * 1099511628211ULL;
+	for (s = p->user; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (int64_t)h;
+}
+
+static enum tui_style
+pgb_style(void *arg, size_t row)
+{
+	const struct block *b = arg;
+	const struct bouncer_pool *p = b->pgb_rows[row];
+
+	if (bouncer_status(session_bouncer(tui_session(b->v->t), b->db)) == BOUNCER_STALE)
+		return TUI_S_DIM;
+	if (p->saturated)
+		return TUI_S_CRIT;
+	return TUI_S_NORMAL;
+}
+
+static bool
+pgb_draw_cell(void *arg, size_t row, int col, const struct tui_draw *d, int y, int x, int width,
+	      enum tui_style style)
+{
+	const struct bouncer_pool *p = ((struct block *)arg)->pgb_rows[row];
+	static const enum tui_seg segs[] = { TUI_SEG_ACTIVE, TUI_SEG_IDLE };
+	int values[2];
+	char pct[16];
+	int pw;
+
+	if (col != PGB_USE || p->pool_size <= 0 || p->sv_active < 0 || width < 7)
+		return false;
+	values[0] = p->sv_active;
+	values[1] = (p->sv_idle > 0 ? p->sv_idle : 0) + (p->sv_used > 0 ? p->sv_used : 0);
+	snprintf(pct, sizeof pct, "%3.0f%%", p->utilisation * 100);
+	pw = (int)strlen(pct);
+	tui_draw_bar(d, y, x, width - pw - 1, values, segs, 2, p->pool_size);
+	tui_draw_text(d, y, x + width - pw, pw, style, TUI_RIGHT, false, pct);
+	return true;
+}
+
+static const struct widget_table_source pgb_source = {
+	pgb_count, pgb_cell, pgb_compare, pgb_id, pgb_style, pgb_draw_cell,
+};
+
+static void
+rebuild_pgb(struct view_pools *v, struct block *b)
+{
+	struct bouncer *bn = session_bouncer(tui_session(v->t), b->db);
+	const struct bouncer_snapshot *s = bn != NULL ? bouncer_snapshot(bn) : NULL;
+	size_t i;
+
+	if (b->pgb_table == NULL)
+		return;
+	b->n_pgb_rows = 0;
+	free(b->pgb_rows);
+	b->pgb_rows = NULL;
+	if (s != NULL) {
+		b->pgb_rows = xcalloc(s->n_pools + 1, sizeof *b->pgb_rows);
+		for (i = 0; i < s->n_pools; i++)
+			b->pgb_rows[b->n_pgb_rows++] = &s->pools[i];
+	}
+	widget_table_rebuild(b->pgb_table);
+}
+
 static void
 rebuild_block(struct view_pools *v, struct block *b)
 {
@@ -326,6 +524,7 @@ rebuild_block(struct view_pools *v, struct block *b)
 		}
 	}
 	widget_table_rebuild(b->table);
+	rebuild_pgb(v, b);
 }
 
 /* ------------------------------------------------------------------------
@@ -348,6 +547,8 @@ pools_create(struct tui *t)
 		b->db = i;
 		b->table = widget_table_new(columns, N_COLS, &rows_source, b);
 		widget_table_set_sort(b->table, COL_TOTAL, true);
+		if (session_bouncer(tui_session(t), i) != NULL)
+			b->pgb_table = widget_table_new(pgb_columns, N_PGB_COLS, &pgb_source, b);
 	}
 	return v;
 }
@@ -360,7 +561,9 @@ pools_destroy(void *view)
 
 	for (i = 0; i < v->n; i++) {
 		widget_table_free(&v->blocks[i].table);
+		widget_table_free(&v->blocks[i].pgb_table);
 		free(v->blocks[i].rows);
+		free(v->blocks[i].pgb_rows);
 	}
 	free(v->blocks);
 	free(v);
@@ -392,12 +595,32 @@ pools_table(void *view)
 
 struct block_plan {
 	int header, meter, table, alerts, hint, console, state;
+	int pgb_header, pgb_table, pgb_alarms, pgb_stats; /* the PgBouncer block */
 };
 
 static int
 plan_height(const struct block_plan *p)
 {
-	return p->header + p->meter + p->table + p->alerts + p->hint + p->console + p->state;
+	return p->header + p->meter + p->table + p->alerts + p->hint + p->console + p->state +
+	       p->pgb_header + p->pgb_table + p->pgb_alarms + p->pgb_stats;
+}
+
+/* The PgBouncer lines of a block with unlimited room. */
+static void
+plan_pgb(struct view_pools *v, const struct block *b, struct block_plan *p)
+{
+	struct bouncer *bn = session_bouncer(tui_session(v->t), b->db);
+	const struct bouncer_snapshot *s;
+
+	if (bn == NULL)
+		return;
+	s = bouncer_snapshot(bn);
+	p->pgb_header = 1;
+	if (s == NULL)
+		return;
+	p->pgb_table = 1 + (int)(b->n_pgb_rows > 0 ? widget_table_shown(b->pgb_table) : 1);
+	p->pgb_alarms = (int)(s->n_alarms < MAX_ALERT_LINES ? s->n_alarms : MAX_ALERT_LINES);
+	p->pgb_stats = s->n_dbs > 0 ? 1 : 0;
 }
 
 /* What a block would show with unlimited room. */
@@ -409,6 +632,7 @@ plan_natural(struct view_pools *v, const struct block *b, struct block_plan *p)
 
 	memset(p, 0, sizeof *p);
 	p->header = 1;
+	plan_pgb(v, b, p);
 	if (snap == NULL) {
 		p->state = 1;
 		return;
@@ -429,16 +653,30 @@ plan_fit(struct block_plan *p, int h)
 	while (plan_height(p) > h) {
 		if (p->table > 3)
 			p->table--;
+		else if (p->pgb_table > 3)
+			p->pgb_table--;
 		else if (p->hint > 0)
 			p->hint = 0;
+		else if (p->pgb_stats > 0)
+			p->pgb_stats = 0;
 		else if (p->alerts > 1)
 			p->alerts--;
+		else if (p->pgb_alarms > 1)
+			p->pgb_alarms--;
 		else if (p->console > 0)
 			p->console = 0;
 		else if (p->table > 2)
 			p->table--;
+		else if (p->pgb_table > 2)
+			p->pgb_table--;
 		else if (p->alerts > 0)
 			p->alerts = 0;
+		else if (p->pgb_alarms > 0)
+			p->pgb_alarms = 0;
+		else if (p->pgb_table > 0)
+			p->pgb_table = 0;
+		else if (p->pgb_header > 0)
+			p->pgb_header = 0;
 		else if (p->table > 0)
 			p->table = 0;
 		else if (p->state > 0)
@@ -474,12 +712,19 @@ draw_block_header(struct view_pools *v, struct block *b, int y, int x, int w, bo
 	struct session_db_status st;
 	char text[512], extra[256], rt[32], ver[32];
 	int cx = x, right_w = 0;
+	size_t n_alerts = 0;
 
 	session_db_status(s, b->db, &st);
 	tui_draw_fill(d, y, x, w, TUI_S_NORMAL);
-	if (snap != NULL && snap->n_alerts > 0) {
-		snprintf(text, sizeof text, " %s %zu alert%s", d->warn_mark, snap->n_alerts,
-			 snap->n_alerts == 1 ? "" : "s");
+	/* the block's alerts, and its PgBouncer's alarms */
+	if (session_bouncer(s, b->db) != NULL &&
+	    bouncer_snapshot(session_bouncer(s, b->db)) != NULL)
+		n_alerts = bouncer_snapshot(session_bouncer(s, b->db))->n_alarms;
+	if (snap != NULL)
+		n_alerts += snap->n_alerts;
+	if (n_alerts > 0) {
+		snprintf(text, sizeof text, " %s %zu alert%s", d->warn_mark, n_alerts,
+			 n_alerts == 1 ? "" : "s");
 		right_w = tui_draw_width(d, text);
 		if (right_w < w / 3)
 			tui_draw_text(d, y, x + w - right_w, right_w, TUI_S_CRIT, TUI_LEFT, false,
@@ -602,6 +847,138 @@ draw_console_pool(struct view_pools *v, struct block *b, int y, int x, int w)
 	tui_draw_text(d, y, x, w, TUI_S_DIM, TUI_LEFT, true, text);
 }
 
+/* The busiest database's SHOW STATS rates (or PgBouncer's own averages at first). */
+static void
+draw_pgb_stats(const struct tui_draw *d, const struct bouncer_snapshot *s, int y, int x, int w)
+{
+	const struct bouncer_db *best = NULL;
+	char text[512], qt[32], wait[32];
+	size_t i;
+
+	for (i = 0; i < s->n_dbs; i++) {
+		const struct bouncer_db *db = &s->dbs[i];
+
+		if (!db->has_stats)
+			continue;
+		if (best == NULL || db->stats.total_xact_count > best->stats.total_xact_count)
+			best = db;
+	}
+	if (best == NULL) {
+		tui_draw_text(d, y, x, w, TUI_S_DIM, TUI_LEFT, true, "  stats: none yet");
+		return;
+	}
+	if (best->rates.known) {
+		units_format_duration((int64_t)(best->rates.query_time_us / 1000), qt, sizeof qt);
+		units_format_duration((int64_t)(best->rates.wait_us_per_s / 1000), wait,
+				      sizeof wait);
+		snprintf(text, sizeof text,
+			 "  stats %s: %.1f xact/s %s %.1f query/s %s query %s %s clients waiting "
+			 "%s/s",
+			 best->name, best->rates.xact_per_s, d->vline, best->rates.query_per_s,
+			 d->vline, qt, d->vline, wait);
+	} else {
+		units_format_duration(best->stats.avg_query_time_us / 1000, qt, sizeof qt);
+		snprintf(
+			text, sizeof text,
+			"  stats %s: %lld xact/s %s %lld query/s %s query %s (PgBouncer's averages)",
+			best->name, (long long)best->stats.avg_xact_count, d->vline,
+			(long long)best->stats.avg_query_count, d->vline, qt);
+	}
+	tui_draw_text(d, y, x, w, TUI_S_DIM, TUI_LEFT, true, text);
+}
+
+static void
+draw_pgb_header(struct view_pools *v, struct block *b, int y, int x, int w)
+{
+	const struct tui_draw *d = tui_canvas(v->t);
+	struct bouncer *bn = session_bouncer(tui_session(v->t), b->db);
+	const struct bouncer_snapshot *s = bouncer_snapshot(bn);
+	enum bouncer_status st = bouncer_status(bn);
+	char text[512], age[32], rt[32], right[64];
+	char *ci = conninfo_redact(bouncer_conninfo(bn));
+	int right_w = 0, cx = x;
+	enum tui_style style;
+
+	tui_draw_fill(d, y, x, w, TUI_S_NORMAL);
+	if (s != NULL && s->n_alarms > 0) {
+		snprintf(right, sizeof right, " %s %zu alarm%s", d->warn_mark, s->n_alarms,
+			 s->n_alarms == 1 ? "" : "s");
+		right_w = tui_draw_width(d, right);
+		if (right_w < w / 3)
+			tui_draw_text(d, y, x + w - right_w, right_w, TUI_S_CRIT, TUI_LEFT, false,
+				      right);
+		else
+			right_w = 0;
+	}
+	cx += tui_draw_text(d, y, cx, w - right_w, TUI_S_TITLE, TUI_LEFT, false, "  pgbouncer ");
+	units_format_duration(bouncer_age_ms(bn), age, sizeof age);
+	if (st == BOUNCER_LIVE) {
+		snprintf(text, sizeof text, "%s live", d->dot_ok);
+		style = TUI_S_OK;
+	} else if (st == BOUNCER_STALE) {
+		snprintf(text, sizeof text, "%s stale %s: %.*s", d->warn_mark, age,
+			 (int)strcspn(bouncer_error(bn), "\n"), bouncer_error(bn));
+		style = TUI_S_STALE;
+	} else if (bouncer_error(bn)[0] != '\0') {
+		snprintf(text, sizeof text, "%s unreachable: %.*s", d->dot_down,
+			 (int)strcspn(bouncer_error(bn), "\n"), bouncer_error(bn));
+		style = TUI_S_CRIT;
+	} else {
+		snprintf(text, sizeof text, "%s connecting", d->dot_down);
+		style = TUI_S_WARN;
+	}
+	cx += tui_draw_text(d, y, cx, x + w - right_w - cx, style, TUI_LEFT, false, text);
+	if (cx < x + w - right_w - 4) {
+		if (s != NULL)
+			snprintf(text, sizeof text, " %s %s %s round trip %s", d->vline, ci,
+				 d->vline,
+				 units_format_duration(s->round_trip_us / 1000, rt, sizeof rt));
+		else
+			snprintf(text, sizeof text, " %s %s", d->vline, ci);
+		tui_draw_text(d, y, cx, x + w - right_w - cx, TUI_S_DIM, TUI_LEFT, false, text);
+	}
+	free(ci);
+}
+
+static void
+draw_pgb(struct view_pools *v, struct block *b, const struct block_plan *p, int y, int x, int w)
+{
+	const struct tui_draw *d = tui_canvas(v->t);
+	struct bouncer *bn = session_bouncer(tui_session(v->t), b->db);
+	const struct bouncer_snapshot *s = bn != NULL ? bouncer_snapshot(bn) : NULL;
+	char text[512];
+	int i;
+
+	if (p->pgb_header) {
+		draw_pgb_header(v, b, y, x, w);
+		y++;
+	}
+	if (s == NULL)
+		return;
+	if (p->pgb_table > 0) {
+		if (b->n_pgb_rows == 0 && p->pgb_table >= 2) {
+			widget_table_draw(b->pgb_table, d, y, x, 1, w, false);
+			tui_draw_text(d, y + 1, x, w, TUI_S_DIM, TUI_LEFT, true,
+				      "  no pools in this PgBouncer yet");
+		} else {
+			widget_table_draw(b->pgb_table, d, y, x, p->pgb_table, w, false);
+		}
+		y += p->pgb_table;
+	}
+	for (i = 0; i < p->pgb_alarms; i++, y++) {
+		const struct bouncer_alarm *a = &s->alarms[i];
+
+		if (i == p->pgb_alarms - 1 && (size_t)p->pgb_alarms < s->n_alarms)
+			snprintf(text, sizeof text, "  %s %s (and %zu more: L shows the log)",
+				 d->warn_mark, a->text, s->n_alarms - (size_t)p->pgb_alarms);
+		else
+			snprintf(text, sizeof text, "  %s %s", d->warn_mark, a->text);
+		tui_draw_text(d, y, x, w, TUI_S_CRIT, TUI_LEFT, true, text);
+	}
+	if (p->pgb_stats)
+		draw_pgb_stats(d, s, y, x, w);
+}
+
 static void
 draw_block(struct view_pools *v, struct block *b, const struct block_plan *p, int y, int x, int w,
 	   bool selected)
@@ -631,8 +1008,10 @@ draw_block(struct view_pools *v, struct block *b, const struct block_plan *p, in
 		tui_draw_text(d, y, x, w, TUI_S_DIM, TUI_LEFT, true, text);
 		y++;
 	}
-	if (snap == NULL)
+	if (snap == NULL) {
+		draw_pgb(v, b, p, y, x, w);
 		return;
+	}
 	if (p->meter) {
 		draw_meter(v, b, y, x, w);
 		y++;
@@ -664,8 +1043,11 @@ draw_block(struct view_pools *v, struct block *b, const struct block_plan *p, in
 			      "(GRANT pg_monitor TO it)");
 		y++;
 	}
-	if (p->console)
+	if (p->console) {
 		draw_console_pool(v, b, y, x, w);
+		y++;
+	}
+	draw_pgb(v, b, p, y, x, w);
 }
 
 static void
@@ -682,19 +1064,30 @@ pools_draw(void *view, int y, int x, int h, int w)
 		total += plan_height(&plans[i]);
 	}
 	if (total > h) {
-		/* the others shrink to two lines; the selected one gets the rest */
+		int sel_h, before = 0;
+
+		/* the others shrink to two lines; the selected one gets the rest,
+		 * and at least half the view when there are many databases */
 		for (i = 0; i < v->n; i++) {
 			if (i == sel)
 				continue;
 			plan_fit(&plans[i], 2);
 			others += plan_height(&plans[i]);
+			if (i < sel)
+				before += plan_height(&plans[i]);
 		}
-		/* too many databases: start the list so that the selected one shows */
-		while (others > h - 4 && first < sel) {
-			others -= plan_height(&plans[first]);
+		sel_h = h - others;
+		if (sel_h < h / 2)
+			sel_h = h / 2;
+		if (sel_h < 2)
+			sel_h = 2;
+		plan_fit(&plans[sel], sel_h);
+		/* start the list so that the selected one shows whole; the
+		 * blocks after it take what is left */
+		while (first < sel && before + plan_height(&plans[sel]) > h) {
+			before -= plan_height(&plans[first]);
 			first++;
 		}
-		plan_fit(&plans[sel], h - others > 2 ? h - others : 2);
 	}
 	for (i = first; i < v->n && h > 0; i++) {
 		int bh = plan_height(&plans[i]);

@@ -8,7 +8,7 @@
 # active, 3 waiting, 2 of 2 servers active (100 %), saturated, with the
 # alarm, in --json and in text. After the clients finish: exit 0 and no
 # alarm. An unreachable PgBouncer or server: exit 1 and the error. Several
-# databases, and --database. Usage errors: 2.
+# databases, and --database; two profiles (--profile twice). Usage errors: 2.
 set -u
 bin=${PGDBM_CONSOLE:-./pgdbm-console}
 work=$(mktemp -d)
@@ -162,6 +162,14 @@ run 0 "--database plain" "$bin" pools --profile "$work/three.yaml" --database pl
 jq_is "--database plain" '[.databases[].label]' '["plain"]'
 run 1 "--database down" "$bin" pools --profile "$work/three.yaml" --database down
 grep -q "server: unreachable: " "$work/out" || fail "--database down text: $(cat "$work/out")"
+
+# 5b. --profile twice: every database of both, shared labels as profile/label
+run 1 "two profiles" "$bin" pools --profile "$work/three.yaml" --profile "$work/profile.yaml" --json
+jq_is "two profiles" '[.databases[].label]' '["three/main","plain","down","bouncer-test/main"]'
+jq_is "two profiles" '.databases[3].pgbouncer.status' '"live"'
+run 0 "two profiles, --database bouncer-test/main" "$bin" pools --profile "$work/three.yaml" \
+	--profile "$work/profile.yaml" --database bouncer-test/main --json
+jq_is "two profiles, --database" '[.databases[].label]' '["bouncer-test/main"]'
 
 # 6. usage and profile errors
 run 2 "unknown database" "$bin" pools --profile "$work/profile.yaml" --database nosuch

@@ -33,6 +33,9 @@ YAML
 sum_before=$(cksum <"$tui_dir/profile.yaml")
 
 tui_start 120x40 "$PGDBM_CONSOLE" --profile "$tui_dir/profile.yaml" --no-mouse
+# several databases: the console opens on the Fleet view
+expect_re "it opens on the Fleet view, down is unreachable" "^down +unreachable "
+keys 1
 expect "main is live" "main ● live"
 expect "down shows it is retrying" "down ○ retrying in"
 expect_re "hung shows it is connecting or retrying" "hung ○ (connecting|retrying in)"

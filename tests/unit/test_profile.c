@@ -488,14 +488,164 @@ test_keys_documented(void **state)
 	free(path);
 }
 
+/* Load a profile from text, named path (for the file-name prefixes). */
+static struct profile *
+load_text_profile(const char *text, const char *path)
+{
+	struct profile_diags diags = { NULL, 0, 0 };
+	struct profile *p = profile_load_string(text, strlen(text), path, "/tmp", &diags);
+
+	assert_int_equal(diags.n_errors, 0);
+	profile_diags_free(&diags);
+	assert_non_null(p);
+	return p;
+}
+
+/* Several profiles: every database, clashing labels as profile/label. */
+static void
+test_merge(void **state)
+{
+	struct profile *v[3];
+	struct profile *m;
+	char *error = NULL;
+
+	(void)state;
+	v[0] = load_text_profile("name: east\nrefresh: 2s\nread_only: true\ndatabases:\n"
+				 "  main: { conninfo: \"dbname=a\" }\n"
+				 "  reports: { conninfo: \"dbname=r\" }\n",
+				 "/tmp/east.yaml");
+	v[1] = load_text_profile("name: west\nrefresh: 5s\ndatabases:\n"
+				 "  main: { conninfo: \"dbname=b\", read_only: true }\n"
+				 "  billing: { conninfo: \"dbname=c\" }\n",
+				 "/tmp/west.yaml");
+	/* no name: its file name stands for it */
+	v[2] = load_text_profile("databases:\n  main: { conninfo: \"dbname=d\" }\n",
+				 "/tmp/conf/third.yml");
+	m = profile_merge(v, 3, &error);
+	assert_null(error);
+	assert_non_null(m);
+	assert_null(v[0]);
+	assert_null(v[1]);
+	assert_null(v[2]);
+	assert_int_equal(m->n_databases, 5);
+	assert_string_equal(m->databases[0].label, "east/main");
+	assert_string_equal(m->databases[0].conninfo, "dbname=a");
+	assert_string_equal(m->databases[1].label, "reports");
+	assert_string_equal(m->databases[2].label, "west/main");
+	assert_string_equal(m->databases[3].label, "billing");
+	assert_string_equal(m->databases[4].label, "third/main");
+	assert_string_equal(m->name, "east + west + third");
+	assert_string_equal(m->path, "/tmp/east.yaml, /tmp/west.yaml, /tmp/conf/third.yml");
+	/* the first profile's interval; read-only stays per database */
+	assert_int_equal(m->refresh_ms, 2000);
+	assert_false(m->read_only);
+	assert_true(m->databases[0].read_only);
+	assert_true(m->databases[1].read_only);
+	assert_true(m->databases[2].read_only);
+	assert_false(m->databases[3].read_only);
+	assert_non_null(profile_database(m, "west/main"));
+	assert_null(profile_database(m, "main"));
+	profile_free(&m);
+}
+
+/* One profile comes back as it is; names that clash fall back to file names. */
+static void
+test_merge_names(void **state)
+{
+	struct profile *v[2];
+	struct profile *m, *one;
+	char *error = NULL;
+
+	(void)state;
+	one = load_text_profile("name: solo\ndatabases:\n  main: { conninfo: \"\" }\n",
+				"/tmp/solo.yaml");
+	v[0] = one;
+	m = profile_merge(v, 1, &error);
+	assert_ptr_equal(m, one);
+	assert_string_equal(m->databases[0].label, "main");
+	assert_string_equal(m->name, "solo");
+	profile_free(&m);
+
+	v[0] = load_text_profile("name: same\ndatabases:\n  main: { conninfo: \"\" }\n",
+				 "/tmp/a/prod.yaml");
+	v[1] = load_text_profile("name: same\ndatabases:\n  main: { conninfo: \"\" }\n",
+				 "/tmp/b/staging.yaml");
+	m = profile_merge(v, 2, &error);
+	assert_non_null(m);
+	assert_string_equal(m->databases[0].label, "prod/main");
+	assert_string_equal(m->databases[1].label, "staging/main");
+	profile_free(&m);
+
+	/* the same file twice: still told apart */
+	v[0] = load_text_profile("name: same\ndatabases:\n  main: { conninfo: \"\" }\n",
+				 "/tmp/a/prod.yaml");
+	v[1] = load_text_profile("name: same\ndatabases:\n  main: { conninfo: \"\" }\n",
+				 "/tmp/a/prod.yaml");
+	m = profile_merge(v, 2, &error);
+	assert_non_null(m);
+	assert_string_equal(m->databases[0].label, "prod/main");
+	assert_string_equal(m->databases[1].label, "profile2/main");
+	profile_free(&m);
+}
+
+/* Labels that still clash after the renaming are an error, not a guess. */
+static void
+test_merge_clash(void **state)
+{
+	struct profile *v[2];
+	struct profile *m;
+	char *error = NULL;
+
+	(void)state;
+	v[0] = load_text_profile("name: x\ndatabases:\n  main: { conninfo: \"\" }\n"
+				 "  x-main: { conninfo: \"\" }\n",
+				 "/tmp/x.yaml");
+	v[1] = load_text_profile("name: y\ndatabases:\n  main: { conninfo: \"\" }\n",
+				 "/tmp/y.yaml");
+	m = profile_merge(v, 2, &error);
+	assert_non_null(m);
+	assert_string_equal(m->databases[0].label, "x/main");
+	assert_string_equal(m->databases[1].label, "x-main");
+	assert_string_equal(m->databases[2].label, "y/main");
+	profile_free(&m);
+
+	/* a profile named profile2, then two named alike, one of them in profile2.yaml:
+	 * the second falls back to its file name, then to its place (profile2) */
+	{
+		struct profile *w[3];
+
+		w[0] = load_text_profile("name: profile2\ndatabases:\n  main: { conninfo: \"\" }\n",
+					 "/tmp/a.yaml");
+		w[1] = load_text_profile("name: dup\ndatabases:\n  main: { conninfo: \"\" }\n",
+					 "/tmp/a/profile2.yaml");
+		w[2] = load_text_profile("name: dup\ndatabases:\n  main: { conninfo: \"\" }\n",
+					 "/tmp/b/x.yaml");
+		m = profile_merge(w, 3, &error);
+		assert_null(m);
+		assert_non_null(error);
+		assert_non_null(strstr(error, "\"profile2/main\" twice"));
+		assert_null(w[0]);
+		assert_null(w[1]);
+		assert_null(w[2]);
+	}
+	free(error);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_fixtures),	 cmocka_unit_test(test_bad_fixtures),
-		cmocka_unit_test(test_examples_load),	 cmocka_unit_test(test_password_warning),
-		cmocka_unit_test(test_empty_and_binary), cmocka_unit_test(test_all_errors_reported),
-		cmocka_unit_test(test_find_order),	 cmocka_unit_test(test_keys_documented),
+		cmocka_unit_test(test_good_fixtures),
+		cmocka_unit_test(test_bad_fixtures),
+		cmocka_unit_test(test_examples_load),
+		cmocka_unit_test(test_password_warning),
+		cmocka_unit_test(test_empty_and_binary),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_find_order),
+		cmocka_unit_test(test_keys_documented),
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_merge_names),
+		cmocka_unit_test(test_merge_clash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
