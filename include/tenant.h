@@ -64,6 +64,12 @@ struct tenant_list {
 	struct tenant_info *v;
 	size_t n;
 	size_t n_files; /* migrations in the tenant folder */
+	/*
+	 * Per migration of the folder (n_files entries each, NULL when there
+	 * are none): how many live tenants have it applied, pending, drifted
+	 * or out of order, as read (sorting and filtering leave them alone).
+	 */
+	size_t *file_applied, *file_pending, *file_drifted, *file_out_of_order;
 };
 
 void tenant_list_free(struct tenant_list *l);

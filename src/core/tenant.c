@@ -153,6 +153,10 @@ tenant_list_free(struct tenant_list *l)
 		free(l->v[i].last_at);
 	}
 	free(l->v);
+	free(l->file_applied);
+	free(l->file_pending);
+	free(l->file_drifted);
+	free(l->file_out_of_order);
 	memset(l, 0, sizeof *l);
 }
 
@@ -629,6 +633,12 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 	n = PQntuples(r);
 	job->list.v = xcalloc((size_t)n + 1, sizeof *job->list.v);
 	job->list.n_files = job->files != NULL ? job->files->n : 0;
+	if (job->list.n_files > 0) {
+		job->list.file_applied = xcalloc(job->list.n_files, sizeof(size_t));
+		job->list.file_pending = xcalloc(job->list.n_files, sizeof(size_t));
+		job->list.file_drifted = xcalloc(job->list.n_files, sizeof(size_t));
+		job->list.file_out_of_order = xcalloc(job->list.n_files, sizeof(size_t));
+	}
 	for (i = 0; i < n; i++) {
 		struct tenant_info *t = &job->list.v[job->list.n];
 		const char *schema = PQgetvalue(r, i, 0);
@@ -643,8 +653,14 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 		t->tables = atoi(PQgetvalue(r, i, 2));
 		t->size_bytes = atoll(PQgetvalue(r, i, 3));
 		t->has_ledger = PQgetvalue(r, i, 4)[0] == 't';
-		if (!archived && job->files != NULL)
+		if (!archived && job->files != NULL) {
+			size_t f;
+
 			t->pending = (int)job->files->n;
+			/* a tenant with a ledger is counted when its ledger is read */
+			for (f = 0; !t->has_ledger && f < job->files->n; f++)
+				job->list.file_pending[f]++;
+		}
 		job->list.n++;
 	}
 	job->have_list = true;
@@ -687,13 +703,17 @@ judge_tenant(struct tenant_job *job, struct tenant_info *t, const struct mig_row
 	for (i = 0; i < n; i++) {
 		const struct migfile *mf = files != NULL ? migfile_find(files, rows[i].filename)
 							 : NULL;
+		size_t k = mf != NULL ? (size_t)(mf - files->v) : 0;
 
-		if (mf == NULL)
+		if (mf == NULL) {
 			t->missing++;
-		else if (strcmp(mf->up.checksum, rows[i].checksum) == 0)
+		} else if (strcmp(mf->up.checksum, rows[i].checksum) == 0) {
 			t->applied++;
-		else
+			job->list.file_applied[k]++;
+		} else {
 			t->drifted++;
+			job->list.file_drifted[k]++;
+		}
 		if (mf != NULL && (last_applied == NULL || strcmp(mf->name, last_applied) > 0))
 			last_applied = mf->name;
 	}
@@ -710,10 +730,13 @@ judge_tenant(struct tenant_job *job, struct tenant_info *t, const struct mig_row
 			in = strcmp(rows[i].filename, files->v[f].name) == 0;
 		if (in)
 			continue;
-		if (last_applied != NULL && strcmp(files->v[f].name, last_applied) < 0)
+		if (last_applied != NULL && strcmp(files->v[f].name, last_applied) < 0) {
 			t->out_of_order++;
-		else
+			job->list.file_out_of_order[f]++;
+		} else {
 			t->pending++;
+			job->list.file_pending[f]++;
+		}
 	}
 }
 
@@ -2089,20 +2112,44 @@ start_worker(struct tenant_job *job, size_t i)
 	}
 }
 
-/* Pick the tenants a fan-out works on, from the list. */
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether id is among the n sorted ids. */
+static bool
+among(char *const *sorted, size_t n, const char *id)
+{
+	return n > 0 && bsearch(&id, sorted, n, sizeof *sorted, cmp_id) != NULL;
+}
+
+/*
+ * Pick the tenants a fan-out works on, from the list: live tenants only,
+ * those named when ids are given (sorted once, so that a console handing
+ * over 100,000 filtered ids does not cost a quadratic search).
+ */
 static void
 pick_fanout(struct tenant_job *job)
 {
-	size_t i, j;
+	char **sorted = NULL, **picked = NULL;
+	size_t i, j, n_picked = 0;
 
+	if (job->opts.n_ids > 0) {
+		sorted = xcalloc(job->opts.n_ids, sizeof *sorted);
+		memcpy(sorted, job->ids, job->opts.n_ids * sizeof *sorted);
+		qsort(sorted, job->opts.n_ids, sizeof *sorted, cmp_id);
+		picked = xcalloc(job->opts.n_ids, sizeof *picked);
+	}
 	for (i = 0; i < job->list.n; i++) {
 		const struct tenant_info *t = &job->list.v[i];
 		bool wanted = !t->archived;
 
-		if (job->opts.n_ids > 0) {
-			wanted = false;
-			for (j = 0; j < job->opts.n_ids && !wanted; j++)
-				wanted = strcmp(job->ids[j], t->id) == 0;
+		if (wanted && job->opts.n_ids > 0) {
+			wanted = among(sorted, job->opts.n_ids, t->id);
+			if (wanted && n_picked < job->opts.n_ids)
+				picked[n_picked++] = t->id;
 		}
 		if (job->filter != NULL && strstr(t->id, job->filter) == NULL)
 			wanted = false;
@@ -2120,12 +2167,12 @@ pick_fanout(struct tenant_job *job)
 			result_end(job, job->n_results - 1, TENANT_SKIPPED, "nothing applied", 0);
 		}
 	}
-	/* ids asked for that do not exist */
+	/* ids asked for that do not exist (as live tenants) */
+	if (n_picked > 1)
+		qsort(picked, n_picked, sizeof *picked, cmp_id);
 	for (j = 0; j < job->opts.n_ids; j++) {
-		bool known = false;
+		bool known = among(picked, n_picked, job->ids[j]);
 
-		for (i = 0; i < job->n_results && !known; i++)
-			known = strcmp(job->results[i].id, job->ids[j]) == 0;
 		if (!known) {
 			add_result(job, job->ids[j]);
 			job->res_list = xreallocarray(job->res_list, job->n_results,
@@ -2134,6 +2181,8 @@ pick_fanout(struct tenant_job *job)
 			result_end(job, job->n_results - 1, TENANT_FAILED, "no such tenant", 0);
 		}
 	}
+	free(sorted);
+	free(picked);
 	job->prog.total = job->n_results;
 	job->slow = xcalloc(job->n_results + 1, sizeof *job->slow);
 }
