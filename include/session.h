@@ -9,6 +9,12 @@
  * backend's locks), always asynchronously through the database's pool, with
  * their results going to the message log and to an update callback.
  *
+ * It also owns, per database, a browse handle (browse.h: schemas, module
+ * statuses, tenants, one opened schema) and, for the whole console, the
+ * job list (jobs.h: migrate runs and tenant jobs with progress), so that
+ * jobs outlive the view that started them; when a job ends, what the
+ * browse handle of its database had loaded is reloaded.
+ *
  * Nothing here draws or reads keys: the TUI renders what the session and
  * its monitors hold, and calls the functions below in answer to keys.
  *
@@ -32,7 +38,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct browse;
 struct database;
+struct jobs;
 struct loop;
 struct monitor;
 struct msglog;
@@ -125,7 +133,7 @@ int64_t session_refresh_step(struct session *s, int dir);
 bool session_paused(const struct session *s);
 void session_set_paused(struct session *s, bool paused);
 
-/* Refresh every database now (skipped where a refresh is in flight). */
+/* Refresh every database now (skipped where a refresh is in flight), and reload its catalog. */
 void session_refresh_now(struct session *s);
 
 void session_db_status(const struct session *s, size_t i, struct session_db_status *out);
@@ -135,8 +143,9 @@ const char *session_db_state_name(enum session_db_state st);
 void session_db_status_text(const struct session_db_status *st, char *buf, size_t size);
 
 /*
- * Called after every refresh of any database (db is its index) and when an
- * action's answer arrives (db is the action's database).
+ * Called after every refresh of any database (db is its index), when an
+ * action's answer arrives (db is the action's database), when a browse
+ * answer arrives, and when a job starts, progresses or ends.
  */
 void session_on_update(struct session *s, void (*cb)(void *arg, size_t db), void *arg);
 
@@ -152,6 +161,13 @@ const char *session_signal_name(enum session_signal kind);
 
 /* Actions still waiting for their answer. */
 int session_actions_running(const struct session *s);
+
+/* The catalog of database i (browse.h); its answers also reach the update callback. */
+struct browse *session_browse(const struct session *s, size_t i);
+
+/* The console's jobs (jobs.h); their progress and ends reach the update callback. */
+struct jobs *session_jobs(const struct session *s);
+int session_jobs_running(const struct session *s);
 
 /*
  * Fetch the locks of backend `pid` of database `db` (one query, async).
