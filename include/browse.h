@@ -122,6 +122,13 @@ struct browse_tenants {
 	char *error;
 	const struct tenant_list *list;	 /* NULL until read */
 	const struct migfile_set *files; /* the tenant folder, scanned for that list */
+	/*
+	 * The list shows as soon as the catalog is read; while its ledgers
+	 * are being read (`reading`), tenants not read yet have ledger_read
+	 * false, and the update callback runs at most every 200 ms.
+	 */
+	bool reading;
+	size_t ledgers_read, ledgers_total;
 	uint64_t gen;
 };
 

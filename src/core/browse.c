@@ -35,6 +35,7 @@
 
 #include "database.h"
 #include "ident.h"
+#include "loop.h"
 #include "manager.h"
 #include "msglog.h"
 #include "pool.h"
@@ -42,6 +43,7 @@
 #include "xalloc.h"
 
 #define EXACT_STATEMENT_TIMEOUT_MS 30000
+#define STREAM_NOTIFY_MS	   200
 
 enum breq_kind {
 	BREQ_SCHEMAS,
@@ -104,6 +106,7 @@ struct browse {
 	struct tensnap *tcur, *tnext, *tdead;
 	bool tenants_asked, tenants_again;
 	bool tstarting, tended; /* the list job ended inside tenant_job_start */
+	struct loop_timer *tnotify;
 	/* live tenants of the shown list by schema name (sorted indexes) */
 	size_t *tindex;
 	size_t n_tindex;
@@ -310,6 +313,9 @@ browse_free(struct browse **bp)
 		free(m->pub.error);
 	}
 	free(b->mods);
+	loop_timer_cancel(pool_loop(b->pool), &b->tnotify);
+	if (b->tcur == b->tnext)
+		b->tcur = NULL;
 	tensnap_free(&b->tnext);
 	tensnap_free(&b->tcur);
 	tensnap_free(&b->tdead);
@@ -715,6 +721,52 @@ browse_tenant_by_schema(const struct browse *b, const char *schema)
 	return NULL;
 }
 
+/* Show the list of the job in flight (its ledgers may still be read). */
+static void
+tenants_promote(struct browse *b, struct tensnap *s, struct tenant_job *job)
+{
+	if (b->tcur == s)
+		return;
+	tensnap_free(&b->tdead);
+	b->tdead = b->tcur;
+	b->tcur = s;
+	b->tenants.list = tenant_job_list(job);
+	b->tenants.files = &s->files;
+	tindex_build(b);
+}
+
+static void
+tenants_notify_cb(struct loop *loop, void *arg)
+{
+	struct browse *b = arg;
+
+	(void)loop;
+	b->tnotify = NULL; /* one-shot: dead once it runs */
+	notify(b);
+}
+
+static void
+tenants_changed(struct tenant_job *job, void *arg)
+{
+	struct browse *b = arg;
+	struct tensnap *s = b->tnext;
+	const struct tenant_progress *p = tenant_job_progress(job);
+
+	if (s == NULL || tenant_job_list(job) == NULL || p->finished)
+		return;
+	s->job = job;
+	tenants_promote(b, s, job);
+	free(b->tenants.error);
+	b->tenants.error = NULL;
+	b->tenants.reading = true;
+	b->tenants.ledgers_read = p->done;
+	b->tenants.ledgers_total = p->total;
+	b->tenants.gen++;
+	if (b->tnotify == NULL)
+		b->tnotify = loop_timer_add(pool_loop(b->pool), STREAM_NOTIFY_MS, 0,
+					    tenants_notify_cb, b);
+}
+
 static void
 tenants_finish(struct browse *b, struct tenant_job *job, bool async)
 {
@@ -722,16 +774,22 @@ tenants_finish(struct browse *b, struct tenant_job *job, bool async)
 
 	b->tnext = NULL;
 	s->job = job;
+	loop_timer_cancel(pool_loop(b->pool), &b->tnotify);
+	b->tenants.reading = false;
 	if (tenant_job_error(job) == NULL && tenant_job_list(job) != NULL) {
-		tensnap_free(&b->tdead);
-		b->tdead = b->tcur;
-		b->tcur = s;
+		tenants_promote(b, s, job);
 		free(b->tenants.error);
 		b->tenants.error = NULL;
 		b->tenants.state = BROWSE_READY;
-		b->tenants.list = tenant_job_list(job);
-		b->tenants.files = &s->files;
-		tindex_build(b);
+		b->tenants.ledgers_read = b->tenants.ledgers_total;
+	} else if (b->tcur == s) {
+		/* its list was shown while reading: keep it, say what failed */
+		free(b->tenants.error);
+		b->tenants.error = xstrdup(tenant_job_error(job) != NULL ? tenant_job_error(job)
+									 : "no answer");
+		b->tenants.state = BROWSE_FAILED;
+		msglog_add(b->log, MSG_WARNING, b->pdb->label, "cannot list the tenants: %s",
+			   b->tenants.error);
 	} else {
 		free(b->tenants.error);
 		b->tenants.error = xstrdup(tenant_job_error(job) != NULL ? tenant_job_error(job)
@@ -795,7 +853,8 @@ browse_load_tenants(struct browse *b)
 	tenant_job_opts_defaults(&o);
 	b->tstarting = true;
 	b->tended = false;
-	job = tenant_job_start(TENANT_JOB_LIST, b->db, &s->files, &o, NULL, tenants_done, b);
+	job = tenant_job_start(TENANT_JOB_LIST, b->db, &s->files, &o, tenants_changed, tenants_done,
+			       b);
 	b->tstarting = false;
 	s->job = job;
 	if (b->tended) {

@@ -6,7 +6,11 @@
  *   - LIST, MIGRATE and ROLLBACK read the catalog once (every schema with the
  *     tenant or archive prefix, with table count, size estimate and whether
  *     it has a ledger), then every ledger in chunks of CHUNK tenants, each
- *     chunk one script of COPY commands, several chunks at once over the pool;
+ *     chunk one script of COPY commands, at most `concurrency` chunks at
+ *     once over the pool (more would only wait for a connection, and time
+ *     out behind each other with 100,000 tenants); a LIST job shows its
+ *     list as soon as the catalog is read (`changed` runs) and again after
+ *     every chunk, each tenant marked `ledger_read` once its ledger is in;
  *   - PROVISION checks in one query that none of its schemas exists.
  * Then the per-tenant work runs through a small scheduler: at most
  * `concurrency` tenants at a time, canaries first and one at a time, a
@@ -300,7 +304,9 @@ struct tenant_job {
 	char *error;
 	struct tenant_list list;
 	bool have_list;
-	size_t *ledger_of; /* list index per chunk row source */
+	size_t *ledger_of;     /* list index per chunk row source */
+	struct chunk **chunks; /* ledger chunks not sent yet, sent from `next_chunk` */
+	size_t n_chunks, next_chunk;
 
 	struct tenant_result *results;
 	size_t n_results;
@@ -590,22 +596,39 @@ rows_free(struct mig_row *rows, size_t n)
 }
 
 static void
-send_chunk(struct tenant_job *job, size_t *members, size_t n)
+send_chunk(struct tenant_job *job, struct chunk *ch)
 {
 	struct strbuf sql = STRBUF_INIT;
-	struct chunk *ch = xcalloc(1, sizeof *ch);
 	size_t i;
 
-	ch->job = job;
-	ch->members = members;
-	ch->n = n;
 	strbuf_adds(&sql, "BEGIN READ ONLY;\n");
-	for (i = 0; i < n; i++)
-		copy_ledger(&sql, job->list.v[members[i]].schema, job->cfg->table);
+	for (i = 0; i < ch->n; i++)
+		copy_ledger(&sql, job->list.v[ch->members[i]].schema, job->cfg->table);
 	strbuf_adds(&sql, "COMMIT;\n");
 	job->outstanding++;
 	pool_query(job->pool, strbuf_str(&sql), -1, NULL, list_ledgers_done, ch);
 	strbuf_free(&sql);
+}
+
+/* Keep `concurrency` chunks in flight while some are left. */
+static void
+send_chunks(struct tenant_job *job)
+{
+	while (job->error == NULL && job->next_chunk < job->n_chunks &&
+	       job->outstanding < job->concurrency)
+		send_chunk(job, job->chunks[job->next_chunk++]);
+}
+
+static void
+queue_chunk(struct tenant_job *job, size_t *members, size_t n)
+{
+	struct chunk *ch = xcalloc(1, sizeof *ch);
+
+	ch->job = job;
+	ch->members = members;
+	ch->n = n;
+	job->chunks = xreallocarray(job->chunks, job->n_chunks + 1, sizeof *job->chunks);
+	job->chunks[job->n_chunks++] = ch;
 }
 
 static void
@@ -653,6 +676,7 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 		t->tables = atoi(PQgetvalue(r, i, 2));
 		t->size_bytes = atoll(PQgetvalue(r, i, 3));
 		t->has_ledger = PQgetvalue(r, i, 4)[0] == 't';
+		t->ledger_read = archived || !t->has_ledger;
 		if (!archived && job->files != NULL) {
 			size_t f;
 
@@ -678,17 +702,23 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 			members = xcalloc(CHUNK, sizeof *members);
 		members[n_members++] = (size_t)i;
 		if (n_members == CHUNK) {
-			send_chunk(job, members, n_members);
+			queue_chunk(job, members, n_members);
 			members = NULL;
 			n_members = 0;
 		}
+		job->prog.total++;
 	}
 	if (n_members > 0)
-		send_chunk(job, members, n_members);
-	if (job->outstanding == 0) {
+		queue_chunk(job, members, n_members);
+	else
 		free(members);
+	send_chunks(job);
+	if (job->outstanding == 0) {
 		schedule(job);
+		return;
 	}
+	if (job->kind == TENANT_JOB_LIST)
+		notify(job); /* the list, before its ledgers */
 }
 
 /* Compare one tenant's ledger rows (id order) with the folder. */
@@ -700,6 +730,7 @@ judge_tenant(struct tenant_job *job, struct tenant_info *t, const struct mig_row
 	size_t f, i;
 
 	t->applied = t->pending = t->drifted = t->out_of_order = t->missing = 0;
+	t->ledger_read = true;
 	for (i = 0; i < n; i++) {
 		const struct migfile *mf = files != NULL ? migfile_find(files, rows[i].filename)
 							 : NULL;
@@ -773,6 +804,8 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 			 want);
 		return;
 	}
+	if (job->kind == TENANT_JOB_LIST)
+		job->prog.done += ch->n;
 	for (k = 0; k < ch->n; k++) {
 		struct tenant_info *t = &job->list.v[ch->members[k]];
 		size_t from = k == 0 ? 0 : reply->copy_ends[k - 1], nr = 0;
@@ -784,8 +817,13 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 	}
 	free(ch->members);
 	free(ch);
-	if (job->outstanding == 0)
+	send_chunks(job);
+	if (job->outstanding == 0) {
 		schedule(job);
+		return;
+	}
+	if (job->kind == TENANT_JOB_LIST)
+		notify(job);
 }
 
 /* ---- provisioning one tenant ---- */
@@ -2591,6 +2629,11 @@ job_really_free(struct tenant_job *job)
 	free(job->error);
 	free(job->res_list);
 	free(job->slow);
+	for (i = job->next_chunk; i < job->n_chunks; i++) {
+		free(job->chunks[i]->members);
+		free(job->chunks[i]);
+	}
+	free(job->chunks);
 	tenant_list_free(&job->list);
 	strbuf_free(&job->scratch);
 	free(job);
