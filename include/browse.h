@@ -123,9 +123,10 @@ struct browse_tenants {
 	const struct tenant_list *list;	 /* NULL until read */
 	const struct migfile_set *files; /* the tenant folder, scanned for that list */
 	/*
-	 * The list shows as soon as the catalog is read; while its ledgers
-	 * are being read (`reading`), tenants not read yet have ledger_read
-	 * false, and the update callback runs at most every 200 ms.
+	 * The first list shows as soon as the catalog is read; while its
+	 * ledgers are being read (`reading`), tenants not read yet have
+	 * ledger_read false, and the update callback runs at most every
+	 * 200 ms. A reload keeps the last list until the new one is complete.
 	 */
 	bool reading;
 	size_t ledgers_read, ledgers_total;

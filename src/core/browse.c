@@ -755,7 +755,9 @@ tenants_changed(struct tenant_job *job, void *arg)
 	if (s == NULL || tenant_job_list(job) == NULL || p->finished)
 		return;
 	s->job = job;
-	tenants_promote(b, s, job);
+	/* the first list shows at once; a reload replaces the list when complete */
+	if (b->tcur == NULL || b->tcur == s)
+		tenants_promote(b, s, job);
 	free(b->tenants.error);
 	b->tenants.error = NULL;
 	b->tenants.reading = true;

@@ -38,6 +38,7 @@ struct widget_table {
 	bool sort_desc;
 	bool sortable;
 	char *filter;
+	bool (*match)(void *arg, size_t row, const char *text);
 
 	/* last drawn box, for clicks */
 	int box_y, box_x, box_h, box_w;
@@ -98,6 +99,8 @@ row_matches(const struct widget_table *t, size_t row)
 	}
 	if (needle[0] == '\0')
 		return true;
+	if (t->match != NULL)
+		return t->match(t->arg, row, needle) != invert;
 	for (c = 0; c < t->n_cols && !hit; c++) {
 		const char *text = t->src->cell(t->arg, row, c, buf, sizeof buf);
 
@@ -228,12 +231,56 @@ widget_table_set_sortable(struct widget_table *t, bool sortable)
 	widget_table_rebuild(t);
 }
 
+/* The filter grew: keep the shown rows that still match, in their order. */
+static void
+narrow(struct widget_table *t)
+{
+	bool had = t->has_cur;
+	int64_t want = t->cur_id;
+	size_t i, k = 0;
+
+	for (i = 0; i < t->n_order; i++) {
+		if (row_matches(t, t->order[i]))
+			t->order[k++] = t->order[i];
+	}
+	t->n_order = k;
+	if (had && t->src->id != NULL) {
+		for (i = 0; i < t->n_order; i++) {
+			if (t->src->id(t->arg, t->order[i]) == want) {
+				t->cur = i;
+				break;
+			}
+		}
+	}
+	clamp(t);
+	remember_cursor(t);
+}
+
 void
 widget_table_set_filter(struct widget_table *t, const char *text)
 {
+	const char *old = t->filter;
+	size_t olen = strlen(old);
+	bool narrower;
+
+	if (text == NULL)
+		text = "";
+	/* rows containing "abc" are among those containing "ab" */
+	narrower = olen > 0 && old[0] != '!' && text[0] != '!' && strlen(text) > olen &&
+		   strncmp(text, old, olen) == 0 && t->total == t->src->count(t->arg);
 	free(t->filter);
-	t->filter = xstrdup(text != NULL ? text : "");
-	widget_table_rebuild(t);
+	t->filter = xstrdup(text);
+	if (narrower)
+		narrow(t);
+	else
+		widget_table_rebuild(t);
+}
+
+void
+widget_table_set_match(struct widget_table *t,
+		       bool (*match)(void *arg, size_t row, const char *text))
+{
+	t->match = match;
 }
 
 const char *
