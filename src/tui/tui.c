@@ -1041,8 +1041,13 @@ draw_header(struct tui *t)
 		} else if (form <= 3) {
 			const char *name = t->cur == TUI_VIEW_LOG ? "Log"
 								  : view_classes[t->cur]->name;
+			int k;
 
 			snprintf(buf, sizeof buf, " %s ", name);
+			for (k = 0; k < 6; k++) {
+				if (numbered_ids[k] == (int)t->cur)
+					snprintf(buf, sizeof buf, " %d %s ", k + 1, name);
+			}
 			x = put(t, 0, x, rx, TUI_S_HEADER_SEL, buf);
 			ok = x >= 0;
 		}

@@ -102,14 +102,14 @@ check_help() {
 keys 1 '?'
 expect "? opens the help of the Pools view" "Help: Pools view"
 check_help Pools
-keys Escape 2 '?'
-expect "? opens the help of the Activity view" "Help: Activity view"
-check_help Activity
 for v in 3:Schemas 4:Tenants 5:Migrations; do
 	keys Escape "${v%%:*}" '?'
 	expect "? opens the help of the ${v#*:} view" "Help: ${v#*:} view"
 	check_help "${v#*:}"
 done
+keys Escape 2 '?'
+expect "? opens the help of the Activity view" "Help: Activity view"
+check_help Activity
 keys q
 expect "q closes the help" " main │ live │ "
 
