@@ -751,22 +751,29 @@ tenants_changed(struct tenant_job *job, void *arg)
 	struct browse *b = arg;
 	struct tensnap *s = b->tnext;
 	const struct tenant_progress *p = tenant_job_progress(job);
+	bool first = false;
 
 	if (s == NULL || tenant_job_list(job) == NULL || p->finished)
 		return;
 	s->job = job;
 	/* the first list shows at once; a reload replaces the list when complete */
-	if (b->tcur == NULL || b->tcur == s)
+	if (b->tcur == NULL) {
 		tenants_promote(b, s, job);
+		first = true;
+	}
 	free(b->tenants.error);
 	b->tenants.error = NULL;
 	b->tenants.reading = true;
 	b->tenants.ledgers_read = p->done;
 	b->tenants.ledgers_total = p->total;
 	b->tenants.gen++;
-	if (b->tnotify == NULL)
+	if (first) {
+		loop_timer_cancel(pool_loop(b->pool), &b->tnotify);
+		notify(b);
+	} else if (b->tnotify == NULL) {
 		b->tnotify = loop_timer_add(pool_loop(b->pool), STREAM_NOTIFY_MS, 0,
 					    tenants_notify_cb, b);
+	}
 }
 
 static void
