@@ -61,8 +61,8 @@ enum job_state {
 	JOB_CANCELLED,
 };
 
-const char *job_kind_name(enum job_kind k);
-const char *job_state_name(enum job_state s);
+const char *jobs_kind_name(enum job_kind k);
+const char *jobs_state_name(enum job_state s);
 
 struct job_impl;
 

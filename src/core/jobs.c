@@ -58,7 +58,7 @@ struct jobs {
 };
 
 const char *
-job_kind_name(enum job_kind k)
+jobs_kind_name(enum job_kind k)
 {
 	switch (k) {
 	case JOB_APPLY:
@@ -84,7 +84,7 @@ job_kind_name(enum job_kind k)
 }
 
 const char *
-job_state_name(enum job_state s)
+jobs_state_name(enum job_state s)
 {
 	switch (s) {
 	case JOB_RUNNING:
@@ -318,7 +318,7 @@ mig_ended(struct job *job, struct mig_run *r)
 			set_text(&job->result, with);
 		}
 		msglog_add(j->log, job->state == JOB_CANCELLED ? MSG_WARNING : MSG_ERROR,
-			   job->db_label, "%s %s: %s", job_kind_name(job->kind), job->target,
+			   job->db_label, "%s %s: %s", jobs_kind_name(job->kind), job->target,
 			   job->error);
 	}
 	note_now(job);
@@ -610,7 +610,7 @@ jobs_tenant(struct jobs *j, size_t db_index, struct database *db, enum tenant_jo
 	case TENANT_JOB_ARCHIVE:
 	case TENANT_JOB_DROP:
 	case TENANT_JOB_RESTORE:
-		job->title = xasprintf("%s tenant %s", job_kind_name(jk), target);
+		job->title = xasprintf("%s tenant %s", jobs_kind_name(jk), target);
 		break;
 	default:
 		job->title = o->n_ids > 0 ? xasprintf("%s %zu tenant%s",

@@ -660,11 +660,11 @@ migrations_draw(void *view, int y, int x, int h, int w)
 			snprintf(buf, sizeof buf, " job: %s: %s  (c cancels)", job->title,
 				 job->progress);
 		else if (job->state == JOB_FAILED && job->error != NULL)
-			snprintf(buf, sizeof buf, " %s failed: %s", job_kind_name(job->kind),
+			snprintf(buf, sizeof buf, " %s failed: %s", jobs_kind_name(job->kind),
 				 job->error);
 		else
-			snprintf(buf, sizeof buf, " %s %s: %s", job_kind_name(job->kind),
-				 job_state_name(job->state),
+			snprintf(buf, sizeof buf, " %s %s: %s", jobs_kind_name(job->kind),
+				 jobs_state_name(job->state),
 				 job->result != NULL ? job->result : "");
 		buf[strcspn(buf, "\n")] = '\0';
 		tui_draw_text(d, y, x, w,

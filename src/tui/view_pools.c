@@ -653,7 +653,7 @@ draw_block(struct view_pools *v, struct block *b, const struct block_plan *p, in
 
 		for (i = 0; i < n; i++, y++) {
 			snprintf(text, sizeof text, "  job %s: %s%s%s",
-				 job_kind_name(jobs[i]->kind), jobs[i]->title,
+				 jobs_kind_name(jobs[i]->kind), jobs[i]->title,
 				 jobs[i]->progress[0] ? ": " : "", jobs[i]->progress);
 			tui_draw_text(d, y, x, w, TUI_S_WARN, TUI_LEFT, true, text);
 		}

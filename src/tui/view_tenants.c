@@ -443,8 +443,8 @@ draw_job(struct view_tenants *v, const struct job *job, int y, int x, int w)
 
 	tui_draw_fill(d, y, x, w, TUI_S_NORMAL);
 	if (job->state != JOB_RUNNING) {
-		snprintf(buf, sizeof buf, " %s %s: %s%s", job_kind_name(job->kind),
-			 job_state_name(job->state), job->result != NULL ? job->result : "",
+		snprintf(buf, sizeof buf, " %s %s: %s%s", jobs_kind_name(job->kind),
+			 jobs_state_name(job->state), job->result != NULL ? job->result : "",
 			 v->n_fails > 0 || (job->state == JOB_FAILED && p->total > 1)
 				 ? "  (F: the failures)"
 				 : "");
@@ -455,7 +455,7 @@ draw_job(struct view_tenants *v, const struct job *job, int y, int x, int w)
 			      TUI_LEFT, false, buf);
 		return;
 	}
-	snprintf(buf, sizeof buf, " %s ", job_kind_name(job->kind));
+	snprintf(buf, sizeof buf, " %s ", jobs_kind_name(job->kind));
 	cx += tui_draw_text(d, y, cx, w, TUI_S_TITLE, TUI_LEFT, false, buf);
 	if (p->total == 0) {
 		tui_draw_text(d, y, cx, x + w - cx, TUI_S_NORMAL, TUI_LEFT, false,
@@ -599,7 +599,7 @@ job_lines(struct view_tenants *v, uint64_t id, struct dialog_line *l, int max)
 		l[n++].style = TUI_S_DIALOG;
 		return n;
 	}
-	snprintf(l[n].text, sizeof l[n].text, "%s: %s", job_state_name(job->state),
+	snprintf(l[n].text, sizeof l[n].text, "%s: %s", jobs_state_name(job->state),
 		 job->result != NULL ? job->result : "");
 	l[n++].style = job->state == JOB_OK ? TUI_S_OK : TUI_S_CRIT;
 	if (job->state == JOB_FAILED && job->error != NULL && n < max) {
