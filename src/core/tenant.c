@@ -2005,7 +2005,12 @@ bulk_schedule(struct tenant_job *job)
 			b->next = job->bulks;
 			job->bulks = b;
 			job->bulk_active++;
-			b->req = pool_acquire(job->pool, bulk_acquired, b);
+			/* a connection handed over at once may end the worker (nothing
+			 * left to take): keep the handle only while the request waits */
+			struct pool_request *req = pool_acquire(job->pool, bulk_acquired, b);
+
+			if (req != NULL)
+				b->req = req;
 		}
 		return true;
 	}
@@ -2089,6 +2094,19 @@ worker_done(struct worker *w, enum tenant_result_state st, const char *error)
 		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
 }
 
+/*
+ * Ask for a connection for w. When one is idle the callback runs at once
+ * and may end (free) the worker: keep the handle only while it waits.
+ */
+static void
+acquire_for(struct worker *w, pool_acquire_cb cb)
+{
+	struct pool_request *req = pool_acquire(w->job->pool, cb, w);
+
+	if (req != NULL)
+		w->req = req;
+}
+
 static void
 start_worker(struct tenant_job *job, size_t i)
 {
@@ -2119,12 +2137,12 @@ start_worker(struct tenant_job *job, size_t i)
 		if (job->no_tx)
 			prov_step_start(w);
 		else
-			w->req = pool_acquire(job->pool, prov_acquired, w);
+			acquire_for(w, prov_acquired);
 		return;
 	case TENANT_JOB_ARCHIVE:
 	case TENANT_JOB_DROP:
 	case TENANT_JOB_RESTORE:
-		w->req = pool_acquire(job->pool, admin_acquired, w);
+		acquire_for(w, admin_acquired);
 		return;
 	case TENANT_JOB_MIGRATE:
 	case TENANT_JOB_ROLLBACK: {
