@@ -61,7 +61,7 @@ enum {
 
 static const struct widget_table_column columns[N_COLS] = {
 	[COL_MODULE] = { "MODULE", 0, 8, 14, false, false },
-	[COL_FILE] = { "MIGRATION", 0, 14, 36, false, false },
+	[COL_FILE] = { "MIGRATION", 0, 14, 30, false, false },
 	[COL_STATE] = { "STATE", 0, 8, 12, false, false },
 	[COL_AT] = { "APPLIED AT", 2, 19, 19, false, false },
 	[COL_BY] = { "BY", 4, 6, 12, false, false },
@@ -314,12 +314,19 @@ build_rows(struct view_migrations *v)
 
 			r->file = k;
 			r->mf = &bt->files->v[k];
-			if (l != NULL && l->file_applied != NULL && k < l->n_files)
-				snprintf(r->note, sizeof r->note,
-					 "tenants: %zu applied, %zu pending, %zu modified%s",
-					 l->file_applied[k],
-					 l->file_pending[k] + l->file_out_of_order[k],
-					 l->file_drifted[k], bt->reading ? " (reading)" : "");
+			if (l != NULL && l->file_applied != NULL && k < l->n_files) {
+				size_t pending = l->file_pending[k] + l->file_out_of_order[k];
+
+				snprintf(r->note, sizeof r->note, "%zu applied, %zu pending",
+					 l->file_applied[k], pending);
+				if (l->file_drifted[k] > 0)
+					snprintf(r->note + strlen(r->note),
+						 sizeof r->note - strlen(r->note), ", %zu modified",
+						 l->file_drifted[k]);
+				if (bt->reading)
+					snprintf(r->note + strlen(r->note),
+						 sizeof r->note - strlen(r->note), " (reading)");
+			}
 		}
 	}
 }
@@ -614,12 +621,13 @@ migrations_draw(void *view, int y, int x, int h, int w)
 	}
 	snprintf(buf, sizeof buf,
 		 " %s %s %zu module%s%s %s %zu applied, %zu pending, %zu modified, %zu out of "
-		 "order, %zu missing, %zu failed%s",
+		 "order, %zu missing, %zu failed%s%s",
 		 pdb->label, d->vline, pdb->n_modules, pdb->n_modules == 1 ? "" : "s",
 		 pdb->tenants.present ? " + the tenant set" : "", d->vline, counts[MIG_APPLIED],
 		 counts[MIG_PENDING], counts[MIG_MODIFIED], counts[MIG_OUT_OF_ORDER],
 		 counts[MIG_MISSING], counts[MIG_FAILED],
-		 session_read_only(sess(v), v->db) ? " │ read-only: no actions" : "");
+		 session_read_only(sess(v), v->db) ? " " : "",
+		 session_read_only(sess(v), v->db) ? "(read-only: no actions)" : "");
 	tui_draw_text(d, y, x, w, TUI_S_TITLE, TUI_LEFT, true, buf);
 	y++;
 	h--;
@@ -630,10 +638,10 @@ migrations_draw(void *view, int y, int x, int h, int w)
 			const struct browse_tenants *bt = browse_tenants(b);
 
 			snprintf(buf, sizeof buf,
-				 " tenants: %s<id>, folder %s, %zu tenants %s lock: %s",
-				 pdb->tenants.prefix, pdb->tenants.migrations,
-				 bt->list != NULL ? bt->list->n : 0, d->vline,
-				 held ? lock : "none held");
+				 " tenants %s lock: %s %s %zu tenants %s<id>, folder %s", d->vline,
+				 held ? lock : "none held", d->vline,
+				 bt->list != NULL ? bt->list->n : 0, pdb->tenants.prefix,
+				 pdb->tenants.migrations);
 		} else {
 			const struct browse_module *m = browse_module(b, (size_t)r->module);
 			const struct profile_module *pm = &pdb->modules[r->module];
@@ -642,12 +650,12 @@ migrations_draw(void *view, int y, int x, int h, int w)
 				snprintf(lock, sizeof lock, "held by %s", m->status->lock_holder);
 				held = true;
 			}
-			snprintf(buf, sizeof buf, " %s: schema %s, ledger %s.%s%s %s lock: %s",
-				 pm->name, pm->schema, pm->schema, pm->table,
+			snprintf(buf, sizeof buf, " %s %s lock: %s %s schema %s, ledger %s.%s%s",
+				 pm->name, d->vline, held ? lock : "free", d->vline, pm->schema,
+				 pm->schema, pm->table,
 				 m->status != NULL && !m->status->ledger_exists
 					 ? " (not created yet)"
-					 : "",
-				 d->vline, held ? lock : "free");
+					 : "");
 		}
 		tui_draw_text(d, y, x, w, strstr(buf, "lock: held") ? TUI_S_WARN : TUI_S_NORMAL,
 			      TUI_LEFT, true, buf);

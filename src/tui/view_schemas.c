@@ -42,10 +42,10 @@ enum {
 };
 
 static const struct widget_table_column columns[N_COLS] = {
-	[COL_NAME] = { "SCHEMA", 0, 12, 30, false, false },
+	[COL_NAME] = { "SCHEMA", 0, 12, 20, false, false },
 	[COL_KIND] = { "KIND", 1, 8, 8, false, false },
-	[COL_OWNER] = { "OWNER", 3, 8, 16, false, false },
-	[COL_SIZE] = { "SIZE", 1, 9, 10, true, false },
+	[COL_OWNER] = { "OWNER", 3, 8, 10, false, false },
+	[COL_SIZE] = { "SIZE", 1, 9, 9, true, false },
 	[COL_TABLES] = { "TABLES", 2, 6, 6, true, false },
 	[COL_MIGRATIONS] = { "MIGRATIONS", 1, 12, 30, false, true },
 };

@@ -41,7 +41,7 @@ expect "main is live" "main ● live"
 keys 5
 expect "5 shows the Migrations view" " main │ 1 module │ 0 applied, 2 pending"
 expect_re "the queue lists the first migration pending" "users +001_accounts.sql +pending"
-expect "the ledger is not there yet" "ledger users.schema_migrations (not created yet) │ lock: free"
+expect "the ledger is not there yet" "users │ lock: free │ schema users, ledger users.schema_migrations (not created yet)"
 
 # preview
 keys Enter
@@ -101,7 +101,7 @@ wait_sql "SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'advisory' AND gran
 holder=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'tui_lock_holder'")
 expect "the lock holder is named" "lock: held by pid $holder (tui_lock_holder"
 sql "SELECT pg_terminate_backend($holder)" >/dev/null
-expect "the lock is free again" "│ lock: free"
+expect "the lock is free again" "users │ lock: free │"
 
 # drift, then repair
 printf -- '-- reviewed\nCREATE TABLE {{tables.accounts}} (id bigint PRIMARY KEY, email text NOT NULL);\n' >"$mig/001_accounts.sql"
