@@ -509,7 +509,7 @@ tenant_ended(struct job *job, struct tenant_job *tj)
 	} else if (p->cancelled) {
 		job->state = JOB_CANCELLED;
 		set_text(&job->result,
-			 xasprintf("cancelled: %zu %s, %zu skipped of %zu tenants in %s", p->done,
+			 xasprintf("%zu %s, %zu skipped of %zu tenants in %s (cancelled)", p->done,
 				   verb, p->skipped, p->total, took));
 	} else {
 		job->state = JOB_OK;

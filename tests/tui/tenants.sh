@@ -12,7 +12,8 @@
 #     ledgers) shows a live progress bar, can be watched from the Pools
 #     view, makes q ask before quitting, and ends with the right counts:
 #     297 migrated and 3 failed, the failures list (F) naming them and the
-#     error, and the ledgers in the database agreeing;
+#     error, and the ledgers in the database agreeing; a slow fan-out over
+#     the tenants a filter shows is cancelled with c (no new tenant starts);
 #   - a read-only profile offers none of the actions.
 . "$(dirname "$0")/lib.sh"
 
@@ -175,6 +176,22 @@ n_rows=$(sql "SELECT format('SELECT count(*) FROM %I.schema_migrations WHERE fil
 keys / z f a i l Enter
 expect "the filter narrows to the failed tenants" "filter \"zfail\": 3 shown"
 expect_re "the failed tenants are still pending" "zfail1 +pending"
+
+# cancel: a slow migration over the tenants a filter shows, cancelled while it runs
+printf 'SELECT pg_sleep(0.3);\n' >"$mig/005_slow.sql"
+keys Escape r
+expect "the slow migration is in the folder" " main │ 300 tenants │ 5 migrations in the folder"
+keys / t 0 Enter
+expect "the filter shows 99 tenants" 'filter "t0": 99 shown'
+keys A
+expect "A names the filtered tenants" "Apply pending migrations to the 99 tenants the filter"
+keys y
+expect_re "the slow fan-out runs" "fan-out \[.*\] [1-9][0-9]*/99 done"
+keys c
+expect "c cancels it: the tenants in flight finish, no new one starts" "fan-out cancelled: " 20
+n5=$(sql "SELECT format('SELECT count(*) FROM %I.schema_migrations WHERE filename = %L;', nspname, '005_slow.sql') FROM pg_namespace WHERE nspname LIKE 'tenant\_%'" |
+	psql -X -Atq | awk '{ s += $1 } END { print s + 0 }')
+[ "$n5" -gt 0 ] && [ "$n5" -lt 99 ] && ok "the cancelled run applied $n5 of 99" || fail "the cancelled run applied $n5 of 99"
 quit_and_check_terminal
 
 # read-only: no action is offered
