@@ -12,6 +12,12 @@
  * backend's locks), always asynchronously through the database's pool, with
  * their results going to the message log and to an update callback.
  *
+ * It also owns, per database, a browse handle (browse.h: schemas, module
+ * statuses, tenants, one opened schema) and, for the whole console, the
+ * job list (jobs.h: migrate runs and tenant jobs with progress), so that
+ * jobs outlive the view that started them; when a job ends, what the
+ * browse handle of its database had loaded is reloaded.
+ *
  * Nothing here draws or reads keys: the TUI renders what the session and
  * its monitors hold, and calls the functions below in answer to keys.
  *
@@ -36,8 +42,10 @@
 #include <stdint.h>
 
 struct bouncer;
+struct browse;
 struct database;
 struct inventory;
+struct jobs;
 struct loop;
 struct monitor;
 struct msglog;
@@ -130,7 +138,8 @@ int64_t session_refresh_step(struct session *s, int dir);
 bool session_paused(const struct session *s);
 void session_set_paused(struct session *s, bool paused);
 
-/* Refresh every database and PgBouncer now (skipped where a refresh is in flight). */
+/* Refresh every database and PgBouncer now (skipped where a refresh is in flight), and
+ * reload its catalog. */
 void session_refresh_now(struct session *s);
 
 /* The PgBouncer sampler of database i, or NULL when its profile names none. */
@@ -150,8 +159,9 @@ void session_db_status_text(const struct session_db_status *st, char *buf, size_
 
 /*
  * Called after every refresh of any database (db is its index), of its
- * PgBouncer and of its inventory, and when an action's answer arrives (db
- * is the action's database).
+ * PgBouncer and of its inventory, when an action's answer arrives (db is
+ * the action's database), when a browse answer arrives, and when a job
+ * starts, progresses or ends.
  */
 void session_on_update(struct session *s, void (*cb)(void *arg, size_t db), void *arg);
 
@@ -167,6 +177,13 @@ const char *session_signal_name(enum session_signal kind);
 
 /* Actions still waiting for their answer. */
 int session_actions_running(const struct session *s);
+
+/* The catalog of database i (browse.h); its answers also reach the update callback. */
+struct browse *session_browse(const struct session *s, size_t i);
+
+/* The console's jobs (jobs.h); their progress and ends reach the update callback. */
+struct jobs *session_jobs(const struct session *s);
+int session_jobs_running(const struct session *s);
 
 /*
  * Fetch the locks of backend `pid` of database `db` (one query, async).

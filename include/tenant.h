@@ -55,6 +55,7 @@ struct tenant_info {
 	int64_t size_bytes; /* estimate from pg_class.relpages */
 	int tables;
 	bool has_ledger;
+	bool ledger_read; /* the counts below are final (a list job still reading: not yet) */
 	int applied, pending, drifted, out_of_order, missing;
 	char *last_file; /* last applied migration (ledger order), NULL when none */
 	char *last_at;
@@ -64,6 +65,12 @@ struct tenant_list {
 	struct tenant_info *v;
 	size_t n;
 	size_t n_files; /* migrations in the tenant folder */
+	/*
+	 * Per migration of the folder (n_files entries each, NULL when there
+	 * are none): how many live tenants have it applied, pending, drifted
+	 * or out of order, as read (sorting and filtering leave them alone).
+	 */
+	size_t *file_applied, *file_pending, *file_drifted, *file_out_of_order;
 };
 
 void tenant_list_free(struct tenant_list *l);
@@ -152,7 +159,11 @@ const struct tenant_result *tenant_job_results(const struct tenant_job *job, siz
 /* The job's own failure (not one tenant's): NULL when none. */
 const char *tenant_job_error(const struct tenant_job *job);
 
-/* The tenant list a LIST job read (or NULL). */
+/*
+ * The tenant list a LIST job read (or NULL). A LIST job that is still
+ * reading ledgers already has its list (tenants not read yet have
+ * ledger_read false); its progress counts the ledgers (total, done).
+ */
 struct tenant_list *tenant_job_list(struct tenant_job *job);
 
 enum tenant_job_kind tenant_job_kind(const struct tenant_job *job);

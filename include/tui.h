@@ -4,8 +4,8 @@
  * The screen is a header line (view, profile, databases with their state,
  * refresh interval, clock), the view area, a status line (the prompt, a
  * short-lived message or the newest message of the log) and a key bar.
- * Views (Fleet, Pools, Activity, Wizard, the Advisor panel, and the Help
- * and Message log screens) draw into
+ * Views (Fleet, Pools, Activity, Schemas, Tenants, Migrations, Wizard, the
+ * Advisor panel, and the Help and Message log screens) draw into
  * the view area from the session's model; they never talk to libpq.
  *
  * Input: the terminal is a watch on the session's event loop; keys are read
@@ -120,10 +120,21 @@ void tui_status(struct tui *t, const char *fmt, ...) __attribute__((format(print
 void tui_confirm(struct tui *t, const char *text, void (*cb)(struct tui *t, void *arg, int64_t id),
 		 void *arg, int64_t id);
 
+struct dialog;
+
+/*
+ * Open a dialog (dialog.h) that takes every key until it closes; the TUI
+ * owns it from here and frees it when it closes.
+ */
+void tui_open_dialog(struct tui *t, struct dialog *d);
+
 /* The views, in the order of their slots. */
 enum tui_view_id {
 	TUI_VIEW_POOLS,
 	TUI_VIEW_ACTIVITY,
+	TUI_VIEW_SCHEMAS,
+	TUI_VIEW_TENANTS,
+	TUI_VIEW_MIGRATIONS,
 	TUI_VIEW_HELP,
 	TUI_VIEW_LOG,
 	TUI_VIEW_WIZARD,
@@ -131,6 +142,9 @@ enum tui_view_id {
 	TUI_VIEW_FLEET,
 	TUI_N_VIEWS
 };
+
+/* The view on screen. */
+enum tui_view_id tui_current_view(const struct tui *t);
 
 /* Switch to a view (help, log and the advisor return to the previous view on Esc). */
 void tui_switch_view(struct tui *t, enum tui_view_id id);

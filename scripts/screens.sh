@@ -8,7 +8,7 @@
 #
 # Runs scripts/demo.sh --no-build (its own throwaway cluster and load) in a
 # detached tmux of 100x30, waits for live data, then presses each view's
-# key from the tab bar and captures the screen. In the README each view has
+# key (the list below) and captures the screen. In the README each view has
 # a block between "<!-- screen: NAME -->" and "<!-- /screen -->".
 #
 # Live data differs from run to run (pids, times, counts), so --check
@@ -71,9 +71,15 @@ wait_for "waiting for a lock" 30
 wait_for "idle in transaction for" 30 # the alert shows after 10 s
 sleep 2 # a few more refreshes for the sparklines
 
-# the views, from the tab bar: " 1 Pools  2 Activity ..."
-views=$(screen | head -n 1 | grep -oE '(^| )[0-9] [A-Z][a-z]+' | sed 's/^ //')
-[ -n "$views" ] || { echo "screens.sh: no views in the tab bar" >&2; screen >&2; exit 1; }
+# the views: key, name (the README block), text that says the view is ready
+views="0|Fleet|databases:
+1|Pools|POOL
+2|Activity|sessions
+3|Schemas|
+4|Tenants|
+5|Migrations|
+6|Wizard|Question
+A|Advisor|done at"
 
 # the frame of a capture: tab bar, table headings, key bar; digits masked
 frame() {
@@ -92,11 +98,14 @@ frame() {
 }
 
 declare -A shot
-while read -r key name; do
+while IFS='|' read -r key name ready; do
 	tmx send-keys -t screens "$key"
 	sleep 1.5
+	[ -z "$ready" ] || wait_for "$ready" 30
 	# trailing blanks cut, runs of empty rows shown as one
 	shot[$name]=$(screen | sed -e 's/[[:space:]]*$//' | cat -s)
+	# the advisor is a panel: back to the view it came from
+	[ "$key" = A ] && tmx send-keys -t screens Escape
 done <<<"$views"
 
 # the README's block of a view
@@ -110,7 +119,7 @@ block() {
 
 status=0
 if [ "$mode" = --check ]; then
-	while read -r key name; do
+	while IFS='|' read -r key name _; do
 		want=$(block "$name" | frame)
 		got=$(printf '%s\n' "${shot[$name]}" | frame)
 		if [ -z "$(block "$name")" ]; then
@@ -130,7 +139,7 @@ fi
 
 # --update: replace each block's content (the block must exist)
 cp "$readme" "$work/readme"
-while read -r key name; do
+while IFS='|' read -r key name _; do
 	if ! grep -qxF "<!-- screen: $name -->" "$work/readme"; then
 		echo "screens.sh: add a block for the $name view to the README:" >&2
 		printf '  <!-- screen: %s -->\n  <!-- /screen -->\n' "$name" >&2

@@ -1475,7 +1475,14 @@ migrate_start(enum mig_kind kind, const struct mig_target *t, const struct mig_o
 		finish(r, false);
 		return r;
 	}
-	r->req = pool_acquire(r->pool, acquired, r);
+	{
+		/* an idle connection runs `acquired` at once, which may finish the
+		 * run and let its owner free it: keep the handle only while it waits */
+		struct pool_request *req = pool_acquire(r->pool, acquired, r);
+
+		if (req != NULL)
+			r->req = req;
+	}
 	return r;
 }
 

@@ -2,6 +2,14 @@
  * session: databases, monitors, selection, refresh and backend actions.
  * See include/session.h.
  *
+ * Catalog and jobs. Each database also has a browse handle (schemas,
+ * module statuses, tenants, the opened schema: loaded when a view asks),
+ * and the session owns the job list (jobs.h) shared by every database.
+ * When a job ends, the session reloads what the browse handle of its
+ * database had loaded, so that every view shows the result; browse answers
+ * and job progress reach the front end through the same update callback
+ * as monitor refreshes.
+ *
  * Requests in flight. An action (cancel, terminate, lock fetch) is a
  * `struct request` on the session's list; its reply callback runs from the
  * loop and finds its session through the request. session_free() detaches
@@ -26,8 +34,10 @@
 #include <string.h>
 
 #include "bouncer.h"
+#include "browse.h"
 #include "database.h"
 #include "inventory.h"
+#include "jobs.h"
 #include "loop.h"
 #include "monitor.h"
 #include "msglog.h"
@@ -59,6 +69,8 @@ struct session {
 	struct monitor **mons;
 	struct bouncer **bouncers; /* NULL where the profile names no pgbouncer */
 	struct inventory **invs;
+	struct browse **browse;
+	struct jobs *jobs;
 	size_t n;
 	size_t selected;
 	int64_t refresh_ms;
@@ -83,6 +95,8 @@ enum extras_op {
 	EXTRAS_REFRESH
 };
 static void extras(struct session *s, enum extras_op op);
+static void browse_updated(struct browse *b, void *arg);
+static void job_changed(void *arg, const struct job *job);
 
 static const int64_t refresh_steps[] = { 250, 500, 1000, 2000, 5000, 10000, 30000, 60000 };
 #define N_STEPS (sizeof refresh_steps / sizeof refresh_steps[0])
@@ -129,11 +143,16 @@ session_new(struct loop *loop, struct msglog *log, struct profile *profile, cons
 	s->refresh_ms = profile->refresh_ms;
 	s->dbs = database_open_all(loop, profile, log, false);
 	s->mons = xcalloc(s->n, sizeof *s->mons);
+	s->browse = xcalloc(s->n, sizeof *s->browse);
 	for (i = 0; i < s->n; i++) {
 		s->mons[i] = monitor_new(loop, s->dbs[i], log);
 		monitor_on_update(s->mons[i], monitor_updated, s);
+		s->browse[i] = browse_new(s->dbs[i], log);
+		browse_on_update(s->browse[i], browse_updated, s);
 	}
 	extras_new(s);
+	s->jobs = jobs_new(loop, log);
+	jobs_on_change(s->jobs, job_changed, s);
 	return s;
 }
 
@@ -167,6 +186,10 @@ session_free(struct session **sp)
 	for (i = 0; i < s->n; i++)
 		monitor_free(&s->mons[i]);
 	free(s->mons);
+	jobs_free(&s->jobs); /* running jobs are abandoned: they stop */
+	for (i = 0; i < s->n; i++)
+		browse_free(&s->browse[i]);
+	free(s->browse);
 	database_close_all(&s->dbs, s->n);
 	locks_reset(&s->locks);
 	profile_free(&s->profile);
@@ -337,9 +360,57 @@ session_refresh_now(struct session *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		monitor_refresh(s->mons[i]);
+		browse_reload(s->browse[i]);
+	}
 	extras(s, EXTRAS_REFRESH);
+}
+
+/* ------------------------------------------------------------------------
+ * Catalog and jobs
+ * ------------------------------------------------------------------------ */
+
+static void
+browse_updated(struct browse *b, void *arg)
+{
+	struct session *s = arg;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->browse[i] == b && s->on_update != NULL)
+			s->on_update(s->on_update_arg, i);
+	}
+}
+
+static void
+job_changed(void *arg, const struct job *job)
+{
+	struct session *s = arg;
+
+	/* a job that ended changed the database: reload what is shown */
+	if (job->state != JOB_RUNNING && job->db < s->n)
+		browse_reload(s->browse[job->db]);
+	if (s->on_update != NULL)
+		s->on_update(s->on_update_arg, job->db);
+}
+
+struct browse *
+session_browse(const struct session *s, size_t i)
+{
+	return i < s->n ? s->browse[i] : NULL;
+}
+
+struct jobs *
+session_jobs(const struct session *s)
+{
+	return s->jobs;
+}
+
+int
+session_jobs_running(const struct session *s)
+{
+	return jobs_running(s->jobs);
 }
 
 void

@@ -6,7 +6,11 @@
  *   - LIST, MIGRATE and ROLLBACK read the catalog once (every schema with the
  *     tenant or archive prefix, with table count, size estimate and whether
  *     it has a ledger), then every ledger in chunks of CHUNK tenants, each
- *     chunk one script of COPY commands, several chunks at once over the pool;
+ *     chunk one script of COPY commands, at most `concurrency` chunks at
+ *     once over the pool (more would only wait for a connection, and time
+ *     out behind each other with 100,000 tenants); a LIST job shows its
+ *     list as soon as the catalog is read (`changed` runs) and again after
+ *     every chunk, each tenant marked `ledger_read` once its ledger is in;
  *   - PROVISION checks in one query that none of its schemas exists.
  * Then the per-tenant work runs through a small scheduler: at most
  * `concurrency` tenants at a time, canaries first and one at a time, a
@@ -158,6 +162,10 @@ tenant_list_free(struct tenant_list *l)
 		free(l->v[i].last_at);
 	}
 	free(l->v);
+	free(l->file_applied);
+	free(l->file_pending);
+	free(l->file_drifted);
+	free(l->file_out_of_order);
 	memset(l, 0, sizeof *l);
 }
 
@@ -301,7 +309,9 @@ struct tenant_job {
 	char *error;
 	struct tenant_list list;
 	bool have_list;
-	size_t *ledger_of; /* list index per chunk row source */
+	size_t *ledger_of;     /* list index per chunk row source */
+	struct chunk **chunks; /* ledger chunks not sent yet, sent from `next_chunk` */
+	size_t n_chunks, next_chunk;
 
 	struct tenant_result *results;
 	size_t n_results;
@@ -591,22 +601,39 @@ rows_free(struct mig_row *rows, size_t n)
 }
 
 static void
-send_chunk(struct tenant_job *job, size_t *members, size_t n)
+send_chunk(struct tenant_job *job, struct chunk *ch)
 {
 	struct strbuf sql = STRBUF_INIT;
-	struct chunk *ch = xcalloc(1, sizeof *ch);
 	size_t i;
 
-	ch->job = job;
-	ch->members = members;
-	ch->n = n;
 	strbuf_adds(&sql, "BEGIN READ ONLY;\n");
-	for (i = 0; i < n; i++)
-		copy_ledger(&sql, job->list.v[members[i]].schema, job->cfg->table);
+	for (i = 0; i < ch->n; i++)
+		copy_ledger(&sql, job->list.v[ch->members[i]].schema, job->cfg->table);
 	strbuf_adds(&sql, "COMMIT;\n");
 	job->outstanding++;
 	pool_query(job->pool, strbuf_str(&sql), -1, NULL, list_ledgers_done, ch);
 	strbuf_free(&sql);
+}
+
+/* Keep `concurrency` chunks in flight while some are left. */
+static void
+send_chunks(struct tenant_job *job)
+{
+	while (job->error == NULL && job->next_chunk < job->n_chunks &&
+	       job->outstanding < job->concurrency)
+		send_chunk(job, job->chunks[job->next_chunk++]);
+}
+
+static void
+queue_chunk(struct tenant_job *job, size_t *members, size_t n)
+{
+	struct chunk *ch = xcalloc(1, sizeof *ch);
+
+	ch->job = job;
+	ch->members = members;
+	ch->n = n;
+	job->chunks = xreallocarray(job->chunks, job->n_chunks + 1, sizeof *job->chunks);
+	job->chunks[job->n_chunks++] = ch;
 }
 
 static void
@@ -634,6 +661,12 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 	n = PQntuples(r);
 	job->list.v = xcalloc((size_t)n + 1, sizeof *job->list.v);
 	job->list.n_files = job->files != NULL ? job->files->n : 0;
+	if (job->list.n_files > 0) {
+		job->list.file_applied = xcalloc(job->list.n_files, sizeof(size_t));
+		job->list.file_pending = xcalloc(job->list.n_files, sizeof(size_t));
+		job->list.file_drifted = xcalloc(job->list.n_files, sizeof(size_t));
+		job->list.file_out_of_order = xcalloc(job->list.n_files, sizeof(size_t));
+	}
 	for (i = 0; i < n; i++) {
 		struct tenant_info *t = &job->list.v[job->list.n];
 		const char *schema = PQgetvalue(r, i, 0);
@@ -648,8 +681,15 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 		t->tables = atoi(PQgetvalue(r, i, 2));
 		t->size_bytes = atoll(PQgetvalue(r, i, 3));
 		t->has_ledger = PQgetvalue(r, i, 4)[0] == 't';
-		if (!archived && job->files != NULL)
+		t->ledger_read = archived || !t->has_ledger;
+		if (!archived && job->files != NULL) {
+			size_t f;
+
 			t->pending = (int)job->files->n;
+			/* a tenant with a ledger is counted when its ledger is read */
+			for (f = 0; !t->has_ledger && f < job->files->n; f++)
+				job->list.file_pending[f]++;
+		}
 		job->list.n++;
 	}
 	job->have_list = true;
@@ -667,17 +707,23 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 			members = xcalloc(CHUNK, sizeof *members);
 		members[n_members++] = (size_t)i;
 		if (n_members == CHUNK) {
-			send_chunk(job, members, n_members);
+			queue_chunk(job, members, n_members);
 			members = NULL;
 			n_members = 0;
 		}
+		job->prog.total++;
 	}
 	if (n_members > 0)
-		send_chunk(job, members, n_members);
-	if (job->outstanding == 0) {
+		queue_chunk(job, members, n_members);
+	else
 		free(members);
+	send_chunks(job);
+	if (job->outstanding == 0) {
 		schedule(job);
+		return;
 	}
+	if (job->kind == TENANT_JOB_LIST)
+		notify(job); /* the list, before its ledgers */
 }
 
 /* Compare one tenant's ledger rows (id order) with the folder. */
@@ -689,16 +735,21 @@ judge_tenant(struct tenant_job *job, struct tenant_info *t, const struct mig_row
 	size_t f, i;
 
 	t->applied = t->pending = t->drifted = t->out_of_order = t->missing = 0;
+	t->ledger_read = true;
 	for (i = 0; i < n; i++) {
 		const struct migfile *mf = files != NULL ? migfile_find(files, rows[i].filename)
 							 : NULL;
+		size_t k = mf != NULL ? (size_t)(mf - files->v) : 0;
 
-		if (mf == NULL)
+		if (mf == NULL) {
 			t->missing++;
-		else if (strcmp(mf->up.checksum, rows[i].checksum) == 0)
+		} else if (strcmp(mf->up.checksum, rows[i].checksum) == 0) {
 			t->applied++;
-		else
+			job->list.file_applied[k]++;
+		} else {
 			t->drifted++;
+			job->list.file_drifted[k]++;
+		}
 		if (mf != NULL && (last_applied == NULL || strcmp(mf->name, last_applied) > 0))
 			last_applied = mf->name;
 	}
@@ -715,10 +766,13 @@ judge_tenant(struct tenant_job *job, struct tenant_info *t, const struct mig_row
 			in = strcmp(rows[i].filename, files->v[f].name) == 0;
 		if (in)
 			continue;
-		if (last_applied != NULL && strcmp(files->v[f].name, last_applied) < 0)
+		if (last_applied != NULL && strcmp(files->v[f].name, last_applied) < 0) {
 			t->out_of_order++;
-		else
+			job->list.file_out_of_order[f]++;
+		} else {
 			t->pending++;
+			job->list.file_pending[f]++;
+		}
 	}
 }
 
@@ -755,6 +809,8 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 			 want);
 		return;
 	}
+	if (job->kind == TENANT_JOB_LIST)
+		job->prog.done += ch->n;
 	for (k = 0; k < ch->n; k++) {
 		struct tenant_info *t = &job->list.v[ch->members[k]];
 		size_t from = k == 0 ? 0 : reply->copy_ends[k - 1], nr = 0;
@@ -766,8 +822,13 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 	}
 	free(ch->members);
 	free(ch);
-	if (job->outstanding == 0)
+	send_chunks(job);
+	if (job->outstanding == 0) {
 		schedule(job);
+		return;
+	}
+	if (job->kind == TENANT_JOB_LIST)
+		notify(job);
 }
 
 /* ---- provisioning one tenant ---- */
@@ -1949,7 +2010,12 @@ bulk_schedule(struct tenant_job *job)
 			b->next = job->bulks;
 			job->bulks = b;
 			job->bulk_active++;
-			b->req = pool_acquire(job->pool, bulk_acquired, b);
+			/* a connection handed over at once may end the worker (nothing
+			 * left to take): keep the handle only while the request waits */
+			struct pool_request *req = pool_acquire(job->pool, bulk_acquired, b);
+
+			if (req != NULL)
+				b->req = req;
 		}
 		return true;
 	}
@@ -2033,6 +2099,19 @@ worker_done(struct worker *w, enum tenant_result_state st, const char *error)
 		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
 }
 
+/*
+ * Ask for a connection for w. When one is idle the callback runs at once
+ * and may end (free) the worker: keep the handle only while it waits.
+ */
+static void
+acquire_for(struct worker *w, pool_acquire_cb cb)
+{
+	struct pool_request *req = pool_acquire(w->job->pool, cb, w);
+
+	if (req != NULL)
+		w->req = req;
+}
+
 static void
 start_worker(struct tenant_job *job, size_t i)
 {
@@ -2063,12 +2142,12 @@ start_worker(struct tenant_job *job, size_t i)
 		if (job->no_tx)
 			prov_step_start(w);
 		else
-			w->req = pool_acquire(job->pool, prov_acquired, w);
+			acquire_for(w, prov_acquired);
 		return;
 	case TENANT_JOB_ARCHIVE:
 	case TENANT_JOB_DROP:
 	case TENANT_JOB_RESTORE:
-		w->req = pool_acquire(job->pool, admin_acquired, w);
+		acquire_for(w, admin_acquired);
 		return;
 	case TENANT_JOB_MIGRATE:
 	case TENANT_JOB_ROLLBACK: {
@@ -2094,20 +2173,44 @@ start_worker(struct tenant_job *job, size_t i)
 	}
 }
 
-/* Pick the tenants a fan-out works on, from the list. */
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether id is among the n sorted ids. */
+static bool
+among(char *const *sorted, size_t n, const char *id)
+{
+	return n > 0 && bsearch(&id, sorted, n, sizeof *sorted, cmp_id) != NULL;
+}
+
+/*
+ * Pick the tenants a fan-out works on, from the list: live tenants only,
+ * those named when ids are given (sorted once, so that a console handing
+ * over 100,000 filtered ids does not cost a quadratic search).
+ */
 static void
 pick_fanout(struct tenant_job *job)
 {
-	size_t i, j;
+	char **sorted = NULL, **picked = NULL;
+	size_t i, j, n_picked = 0;
 
+	if (job->opts.n_ids > 0) {
+		sorted = xcalloc(job->opts.n_ids, sizeof *sorted);
+		memcpy(sorted, job->ids, job->opts.n_ids * sizeof *sorted);
+		qsort(sorted, job->opts.n_ids, sizeof *sorted, cmp_id);
+		picked = xcalloc(job->opts.n_ids, sizeof *picked);
+	}
 	for (i = 0; i < job->list.n; i++) {
 		const struct tenant_info *t = &job->list.v[i];
 		bool wanted = !t->archived;
 
-		if (job->opts.n_ids > 0) {
-			wanted = false;
-			for (j = 0; j < job->opts.n_ids && !wanted; j++)
-				wanted = strcmp(job->ids[j], t->id) == 0;
+		if (wanted && job->opts.n_ids > 0) {
+			wanted = among(sorted, job->opts.n_ids, t->id);
+			if (wanted && n_picked < job->opts.n_ids)
+				picked[n_picked++] = t->id;
 		}
 		if (job->filter != NULL && strstr(t->id, job->filter) == NULL)
 			wanted = false;
@@ -2125,12 +2228,12 @@ pick_fanout(struct tenant_job *job)
 			result_end(job, job->n_results - 1, TENANT_SKIPPED, "nothing applied", 0);
 		}
 	}
-	/* ids asked for that do not exist */
+	/* ids asked for that do not exist (as live tenants) */
+	if (n_picked > 1)
+		qsort(picked, n_picked, sizeof *picked, cmp_id);
 	for (j = 0; j < job->opts.n_ids; j++) {
-		bool known = false;
+		bool known = among(picked, n_picked, job->ids[j]);
 
-		for (i = 0; i < job->n_results && !known; i++)
-			known = strcmp(job->results[i].id, job->ids[j]) == 0;
 		if (!known) {
 			add_result(job, job->ids[j]);
 			job->res_list = xreallocarray(job->res_list, job->n_results,
@@ -2139,6 +2242,8 @@ pick_fanout(struct tenant_job *job)
 			result_end(job, job->n_results - 1, TENANT_FAILED, "no such tenant", 0);
 		}
 	}
+	free(sorted);
+	free(picked);
 	job->prog.total = job->n_results;
 	job->slow = xcalloc(job->n_results + 1, sizeof *job->slow);
 }
@@ -2547,6 +2652,11 @@ job_really_free(struct tenant_job *job)
 	free(job->error);
 	free(job->res_list);
 	free(job->slow);
+	for (i = job->next_chunk; i < job->n_chunks; i++) {
+		free(job->chunks[i]->members);
+		free(job->chunks[i]);
+	}
+	free(job->chunks);
 	tenant_list_free(&job->list);
 	strbuf_free(&job->scratch);
 	free(job);

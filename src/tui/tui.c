@@ -40,6 +40,8 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "dialog.h"
+#include "jobs.h"
 #include "loop.h"
 #include "msglog.h"
 #include "profile.h"
@@ -52,7 +54,10 @@
 #include "view_fleet.h"
 #include "view_help.h"
 #include "view_log.h"
+#include "view_migrations.h"
 #include "view_pools.h"
+#include "view_schemas.h"
+#include "view_tenants.h"
 #include "view_wizard.h"
 #include "widget_table.h"
 #include "xalloc.h"
@@ -70,6 +75,9 @@
 static const struct tui_view_class *const view_classes[TUI_N_VIEWS] = {
 	[TUI_VIEW_POOLS] = &view_pools_class,
 	[TUI_VIEW_ACTIVITY] = &view_activity_class,
+	[TUI_VIEW_SCHEMAS] = &view_schemas_class,
+	[TUI_VIEW_TENANTS] = &view_tenants_class,
+	[TUI_VIEW_MIGRATIONS] = &view_migrations_class,
 	[TUI_VIEW_HELP] = &view_help_class,
 	[TUI_VIEW_LOG] = &view_log_class,
 	[TUI_VIEW_WIZARD] = &view_wizard_class,
@@ -78,9 +86,24 @@ static const struct tui_view_class *const view_classes[TUI_N_VIEWS] = {
 };
 /* clang-format on */
 
-/* The views the number keys name; 3-5 come later. */
+/* The views the number keys name. */
 static const char *const numbered_views[6] = { "Pools",	  "Activity",	"Schemas",
 					       "Tenants", "Migrations", "Wizard" };
+static const int numbered_ids[6] = { TUI_VIEW_POOLS,   TUI_VIEW_ACTIVITY,   TUI_VIEW_SCHEMAS,
+				     TUI_VIEW_TENANTS, TUI_VIEW_MIGRATIONS, TUI_VIEW_WIZARD };
+
+/* A view with a tab of its own in the header (the numbered ones and Fleet). */
+static bool
+has_tab(enum tui_view_id id)
+{
+	int k;
+
+	for (k = 0; k < 6; k++) {
+		if (numbered_ids[k] == (int)id)
+			return true;
+	}
+	return id == TUI_VIEW_FLEET;
+}
 
 /* A screen area that acts as a key when clicked (header tabs, key bar). */
 struct hit {
@@ -92,6 +115,7 @@ enum modal {
 	MODAL_NONE,
 	MODAL_CONFIRM,
 	MODAL_MENU,
+	MODAL_DIALOG,
 };
 
 struct tui {
@@ -132,6 +156,7 @@ struct tui {
 	int64_t confirm_id;
 	bool confirm_quit; /* the dialog asks whether to quit */
 	int menu_sel;
+	struct dialog *dialog;
 
 	struct hit hits[MAX_HITS];
 	int n_hits;
@@ -196,6 +221,15 @@ tui_confirm(struct tui *t, const char *text, void (*cb)(struct tui *t, void *arg
 	t->modal = MODAL_CONFIRM;
 }
 
+void
+tui_open_dialog(struct tui *t, struct dialog *d)
+{
+	dialog_free(&t->dialog);
+	t->dialog = d;
+	t->modal = MODAL_DIALOG;
+	t->prompting = false;
+}
+
 void *
 tui_view_state(struct tui *t, enum tui_view_id id)
 {
@@ -214,6 +248,12 @@ tui_switch_view(struct tui *t, enum tui_view_id id)
 	t->cur = id;
 	if (view_classes[id]->update != NULL)
 		view_classes[id]->update(t->views[id], SIZE_MAX);
+}
+
+enum tui_view_id
+tui_current_view(const struct tui *t)
+{
+	return t->cur;
 }
 
 void
@@ -328,20 +368,32 @@ quit_confirmed(struct tui *t, void *arg, int64_t id)
 	do_quit(t);
 }
 
-/* q: quit, asking first when an action is still waiting for its answer. */
+/* q: quit, asking first when an action or a job is still running. */
 static void
 ask_quit(struct tui *t)
 {
-	int n = session_actions_running(t->s);
-	char text[160];
+	int n = session_actions_running(t->s), jobs = session_jobs_running(t->s);
+	char text[320];
 
-	if (n == 0) {
+	if (n == 0 && jobs == 0) {
 		do_quit(t);
 		return;
 	}
-	snprintf(text, sizeof text,
-		 "%d action%s still waiting for the server's answer. Quit anyway?", n,
-		 n == 1 ? " is" : "s are");
+	if (jobs > 0) {
+		const struct job *j = jobs_running_on(session_jobs(t->s), session_selected(t->s));
+		size_t i;
+
+		for (i = 0; j == NULL && i < session_n_databases(t->s); i++)
+			j = jobs_running_on(session_jobs(t->s), i);
+		snprintf(text, sizeof text,
+			 "%d job%s still running (%s: %s). Quitting stops %s: no new migration "
+			 "or tenant starts, the one in flight is abandoned. Quit anyway?",
+			 jobs, jobs == 1 ? " is" : "s are", j != NULL ? j->title : "?",
+			 j != NULL ? j->progress : "", jobs == 1 ? "it" : "them");
+	} else
+		snprintf(text, sizeof text,
+			 "%d action%s still waiting for the server's answer. Quit anyway?", n,
+			 n == 1 ? " is" : "s are");
 	tui_confirm(t, text, quit_confirmed, NULL, 0);
 	t->confirm_quit = true;
 }
@@ -356,16 +408,8 @@ act_view(struct tui *t, void *view, int key)
 	int n = key - '0';
 
 	(void)view;
-	if (n == 1 || n == 2) {
-		tui_switch_view(t, n == 1 ? TUI_VIEW_POOLS : TUI_VIEW_ACTIVITY);
-		return TUI_R_REDRAW;
-	}
-	if (n == 6) {
-		tui_switch_view(t, TUI_VIEW_WIZARD);
-		return TUI_R_REDRAW;
-	}
-	if (n >= 3 && n <= 5)
-		tui_status(t, "%d %s: not available yet in this version", n, numbered_views[n - 1]);
+	if (n >= 1 && n <= 6)
+		tui_switch_view(t, (enum tui_view_id)numbered_ids[n - 1]);
 	return TUI_R_REDRAW;
 }
 
@@ -605,20 +649,15 @@ act_enter(struct tui *t, void *view, int key)
 
 const struct tui_binding tui_global_bindings[] = {
 	{ { '0', 0 }, "0", NULL, "switch to the Fleet view (one row per database)", act_fleet },
-	{ { '1', '2', 0 },
-	  "1 2",
+	{ { '1', '2', '3', 0 },
+	  "1 2 3",
 	  "View",
-	  "switch to the Pools (1) or Activity (2) view",
+	  "switch to the Pools (1), Activity (2) or Schemas (3) view",
 	  act_view },
-	{ { '3', '4', '5', 0 },
-	  "3-5",
+	{ { '4', '5', '6', 0 },
+	  "4 5 6",
 	  NULL,
-	  "Schemas, Tenants, Migrations (not available yet)",
-	  act_view },
-	{ { '6', 0 },
-	  "6",
-	  NULL,
-	  "switch to the Wizard view (the architecture decision tree)",
+	  "switch to the Tenants (4), Migrations (5) or Wizard (6) view",
 	  act_view },
 	{ { 'A', 0 },
 	  "A",
@@ -768,17 +807,10 @@ static const struct {
 	int key;
 	const char *text;
 } menu_items[] = {
-	{ '0', "0  Fleet" },
-	{ '1', "1  Pools" },
-	{ '2', "2  Activity" },
-	{ '3', "3  Schemas (later)" },
-	{ '4', "4  Tenants (later)" },
-	{ '5', "5  Migrations (later)" },
-	{ '6', "6  Wizard" },
-	{ 'A', "A  Advisor" },
-	{ '?', "?  Help" },
-	{ 'L', "L  Message log" },
-	{ 'q', "q  Quit" },
+	{ '0', "0  Fleet" },	   { '1', "1  Pools" },	  { '2', "2  Activity" },
+	{ '3', "3  Schemas" },	   { '4', "4  Tenants" }, { '5', "5  Migrations" },
+	{ '6', "6  Wizard" },	   { 'A', "A  Advisor" }, { '?', "?  Help" },
+	{ 'L', "L  Message log" }, { 'q', "q  Quit" },
 };
 #define N_MENU ((int)(sizeof menu_items / sizeof menu_items[0]))
 
@@ -787,6 +819,14 @@ static unsigned dispatch(struct tui *t, int key);
 static unsigned
 modal_key(struct tui *t, int key)
 {
+	if (t->modal == MODAL_DIALOG) {
+		if (dialog_key(t->dialog, t, key)) {
+			t->modal = MODAL_NONE;
+			dialog_free(&t->dialog);
+			rebuild_views(t, SIZE_MAX);
+		}
+		return TUI_R_REDRAW;
+	}
 	if (t->modal == MODAL_CONFIRM) {
 		if (key == 'y' || key == 'Y') {
 			void (*cb)(struct tui *, void *, int64_t) = t->confirm_cb;
@@ -1045,55 +1085,64 @@ draw_header(struct tui *t)
 	tui_draw_text(&t->d, 0, rx, w - rx, session_paused(t->s) ? TUI_S_HEADER_SEL : TUI_S_HEADER,
 		      TUI_LEFT, false, right);
 
-	for (form = 0; form < 5; form++) {
+	/*
+	 * The richest form that fits: 0 every tab named, the profile, every
+	 * database; 1 the tabs by number (the current one named); 2 the same
+	 * without the profile; 3 only the current view; 4 only the selected
+	 * database; 5 whatever fits of it.
+	 */
+	for (form = 0; form < 6; form++) {
 		bool ok = true;
 
 		t->n_hits = 0;
 		tui_draw_fill(&t->d, 0, 0, rx, TUI_S_HEADER);
 		x = 0;
-		/* views: every tab (forms 0-1) or the current one (2-3) */
-		if (form <= 1) {
-			/* the Fleet tab: in the richest form, or while it is shown */
-			if (form == 0 || t->cur == TUI_VIEW_FLEET) {
-				x = put(t, 0, x, rx,
-					t->cur == TUI_VIEW_FLEET ? TUI_S_HEADER_SEL : TUI_S_HEADER,
-					" 0 Fleet ");
-				ok = x >= 0;
-				if (ok)
-					add_hit(t, 0, 0, x, '0');
-			}
-			for (i = 0; i < 2 && ok; i++) {
-				int x0 = x;
+		if (form <= 2) {
+			/* 0 Fleet, then 1-6 */
+			for (i = 0; i < 7 && ok; i++) {
+				int x0 = x, id = i == 0 ? TUI_VIEW_FLEET : numbered_ids[i - 1];
+				const char *name = i == 0 ? "Fleet" : numbered_views[i - 1];
 
-				snprintf(buf, sizeof buf, " %zu %s ", i + 1, numbered_views[i]);
+				if (form == 0 || id == (int)t->cur)
+					snprintf(buf, sizeof buf, " %zu %s ", i, name);
+				else
+					snprintf(buf, sizeof buf, " %zu ", i);
 				x = put(t, 0, x, rx,
-					(enum tui_view_id)i == t->cur ? TUI_S_HEADER_SEL
-								      : TUI_S_HEADER,
-					buf);
+					id == (int)t->cur ? TUI_S_HEADER_SEL : TUI_S_HEADER, buf);
 				ok = x >= 0;
 				if (ok)
-					add_hit(t, 0, x0, x, (int)('1' + i));
+					add_hit(t, 0, x0, x, (int)('0' + i));
 			}
 			/* another view than the tabs: its name after them */
-			if (ok && t->cur > TUI_VIEW_ACTIVITY && t->cur != TUI_VIEW_FLEET) {
+			if (ok && !has_tab(t->cur)) {
 				snprintf(buf, sizeof buf, " %s ", view_classes[t->cur]->name);
 				x = put(t, 0, x, rx, TUI_S_HEADER_SEL, buf);
 				ok = x >= 0;
 			}
-		} else if (form <= 3) {
-			snprintf(buf, sizeof buf, " %s ", view_classes[t->cur]->name);
+		} else if (form <= 4) {
+			const char *name = t->cur == TUI_VIEW_LOG ? "Log"
+								  : view_classes[t->cur]->name;
+			int k;
+
+			snprintf(buf, sizeof buf, " %s ", name);
+			for (k = 0; k < 6; k++) {
+				if (numbered_ids[k] == (int)t->cur)
+					snprintf(buf, sizeof buf, " %d %s ", k + 1, name);
+			}
+			if (t->cur == TUI_VIEW_FLEET)
+				snprintf(buf, sizeof buf, " 0 %s ", name);
 			x = put(t, 0, x, rx, TUI_S_HEADER_SEL, buf);
 			ok = x >= 0;
 		}
-		/* the profile's name (form 0) */
-		if (ok && form == 0) {
+		/* the profile's name (forms 0-1) */
+		if (ok && form <= 1) {
 			snprintf(buf, sizeof buf, " %s %s", p->name != NULL ? p->name : "profile",
 				 t->d.vline);
 			x = put(t, 0, x, rx, TUI_S_HEADER, buf);
 			ok = x >= 0;
 		}
-		/* databases: all (forms 0-2) or the selected one */
-		if (ok && form <= 2) {
+		/* databases: all (forms 0-3) or the selected one */
+		if (ok && form <= 3) {
 			for (i = 0; i < n && ok; i++) {
 				int x0 = x;
 
@@ -1114,7 +1163,7 @@ draw_header(struct tui *t)
 					 db_mark(t, sel));
 			x = put(t, 0, x, rx, TUI_S_HEADER_SEL, buf);
 			ok = x >= 0;
-			if (!ok && form == 4) {
+			if (!ok && form == 5) {
 				tui_draw_text(&t->d, 0, 0, rx, TUI_S_HEADER_SEL, TUI_LEFT, false,
 					      buf);
 				ok = true;
@@ -1205,6 +1254,11 @@ draw_keybar(struct tui *t, int y)
 			      " y yes   n no   Esc no");
 		return;
 	}
+	if (t->modal == MODAL_DIALOG) {
+		tui_draw_text(&t->d, y, 0, t->cols, TUI_S_KEYBAR, TUI_LEFT, false,
+			      dialog_keys(t->dialog));
+		return;
+	}
 	if (t->prompting) {
 		tui_draw_text(&t->d, y, 0, t->cols, TUI_S_KEYBAR, TUI_LEFT, false,
 			      " type to filter   Enter keep   Esc clear   C-u erase");
@@ -1223,7 +1277,7 @@ draw_keybar(struct tui *t, int y)
 			if (b->bar == NULL || (k == 1 && b->keys[0] == 'q'))
 				continue;
 			snprintf(key, sizeof key, "%.*s", (int)strcspn(b->label, " "), b->label);
-			if (strcmp(b->label, "1 2") == 0)
+			if (strcmp(b->label, "1 2 3") == 0)
 				snprintf(key, sizeof key, "1-6");
 			kw = tui_draw_width(&t->d, key);
 			bw = tui_draw_width(&t->d, b->bar);
@@ -1291,9 +1345,10 @@ draw_box(struct tui *t, int y, int x, int h, int w)
 static void
 draw_confirm(struct tui *t)
 {
-	char lines[8][256];
-	int w = t->cols - 4 < 64 ? t->cols - 4 : 64;
-	int n = wrap_text(&t->d, t->confirm_text, w - 4, lines, 6);
+	char lines[14][256];
+	int w = t->cols - 4 < 76 ? t->cols - 4 : 76;
+	int n = wrap_text(&t->d, t->confirm_text, w - 4, lines,
+			  t->rows - 8 < 12 ? t->rows - 8 : 12);
 	int h = n + 4, y = (t->rows - h) / 2, x = (t->cols - w) / 2, i;
 
 	draw_box(t, y, x, h, w);
@@ -1363,6 +1418,11 @@ draw_all(struct tui *t)
 	else if (t->modal == MODAL_MENU)
 		draw_menu(t);
 	draw_status(t, t->rows - 2); /* last: it may place the cursor */
+	if (t->modal == MODAL_DIALOG) {
+		dialog_draw(t->dialog, &t->d, t->rows, t->cols);
+		if (!dialog_submitted(t->dialog))
+			curs_set(1);
+	}
 	if (t->prompting)
 		curs_set(1);
 	attrset(A_NORMAL);
@@ -1537,6 +1597,7 @@ tui_run(struct session *s, const struct tui_options *opt)
 	for (i = 0; i < sizeof quit_signals / sizeof quit_signals[0]; i++)
 		loop_signal_unwatch(t->loop, quit_signals[i]);
 	loop_signal_unwatch(t->loop, SIGWINCH);
+	dialog_free(&t->dialog);
 	for (i = 0; i < TUI_N_VIEWS; i++)
 		view_classes[i]->destroy(t->views[i]);
 	free(t->confirm_text);

@@ -9,6 +9,7 @@
  *   users_pool           12    3    8    1    0   20 [████  ] 60% ▁▂▂▃▃▄▅
  *   ▲ pool users_pool is at its max (20 of 20)
  *   console pool 1/4 open · 1 busy · 0 waiting · 37 acquired · 0 errors
+ *   job fan-out: apply pending migrations to every tenant: 120/300 done, ...
  *
  * The connections meter counts client backends of the whole server against
  * max_connections minus the reserved slots, split by state; the pool table
@@ -46,6 +47,7 @@
 #include "bouncer.h"
 #include "conninfo.h"
 #include "database.h"
+#include "jobs.h"
 #include "monitor.h"
 #include "pool.h"
 #include "profile.h"
@@ -57,6 +59,7 @@
 #include "xalloc.h"
 
 #define MAX_ALERT_LINES 3
+#define MAX_JOB_LINES	2
 #define HISTORY_MS	(5 * 60 * 1000)
 
 enum {
@@ -594,7 +597,7 @@ pools_table(void *view)
  * ------------------------------------------------------------------------ */
 
 struct block_plan {
-	int header, meter, table, alerts, hint, console, state;
+	int header, meter, table, alerts, hint, console, state, jobs;
 	int pgb_header, pgb_table, pgb_alarms, pgb_stats; /* the PgBouncer block */
 };
 
@@ -602,7 +605,7 @@ static int
 plan_height(const struct block_plan *p)
 {
 	return p->header + p->meter + p->table + p->alerts + p->hint + p->console + p->state +
-	       p->pgb_header + p->pgb_table + p->pgb_alarms + p->pgb_stats;
+	       p->jobs + p->pgb_header + p->pgb_table + p->pgb_alarms + p->pgb_stats;
 }
 
 /* The PgBouncer lines of a block with unlimited room. */
@@ -623,6 +626,23 @@ plan_pgb(struct view_pools *v, const struct block *b, struct block_plan *p)
 	p->pgb_stats = s->n_dbs > 0 ? 1 : 0;
 }
 
+/* Jobs running on database db (the session's: migrate runs, tenant jobs). */
+static int
+running_jobs(struct view_pools *v, size_t db, const struct job **out, int max)
+{
+	const struct jobs *jobs = session_jobs(tui_session(v->t));
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < jobs_count(jobs) && n < max; i++) {
+		const struct job *j = jobs_get(jobs, i);
+
+		if (j->db == db && j->state == JOB_RUNNING)
+			out[n++] = j;
+	}
+	return n;
+}
+
 /* What a block would show with unlimited room. */
 static void
 plan_natural(struct view_pools *v, const struct block *b, struct block_plan *p)
@@ -630,9 +650,12 @@ plan_natural(struct view_pools *v, const struct block *b, struct block_plan *p)
 	const struct mon_snapshot *snap = monitor_snapshot(
 		session_monitor(tui_session(v->t), b->db));
 
+	const struct job *jobs[MAX_JOB_LINES];
+
 	memset(p, 0, sizeof *p);
 	p->header = 1;
 	plan_pgb(v, b, p);
+	p->jobs = running_jobs(v, b->db, jobs, MAX_JOB_LINES);
 	if (snap == NULL) {
 		p->state = 1;
 		return;
@@ -665,12 +688,16 @@ plan_fit(struct block_plan *p, int h)
 			p->pgb_alarms--;
 		else if (p->console > 0)
 			p->console = 0;
+		else if (p->jobs > 1)
+			p->jobs = 1;
 		else if (p->table > 2)
 			p->table--;
 		else if (p->pgb_table > 2)
 			p->pgb_table--;
 		else if (p->alerts > 0)
 			p->alerts = 0;
+		else if (p->jobs > 0)
+			p->jobs = 0;
 		else if (p->pgb_alarms > 0)
 			p->pgb_alarms = 0;
 		else if (p->pgb_table > 0)
@@ -995,6 +1022,17 @@ draw_block(struct view_pools *v, struct block *b, const struct block_plan *p, in
 	if (p->header) {
 		draw_block_header(v, b, y, x, w, selected);
 		y++;
+	}
+	if (p->jobs > 0) {
+		const struct job *jobs[MAX_JOB_LINES];
+		int n = running_jobs(v, b->db, jobs, p->jobs);
+
+		for (i = 0; i < n; i++, y++) {
+			snprintf(text, sizeof text, "  job %s: %s%s%s",
+				 jobs_kind_name(jobs[i]->kind), jobs[i]->title,
+				 jobs[i]->progress[0] ? ": " : "", jobs[i]->progress);
+			tui_draw_text(d, y, x, w, TUI_S_WARN, TUI_LEFT, true, text);
+		}
 	}
 	if (p->state) {
 		session_db_status(s, b->db, &st);

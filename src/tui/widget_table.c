@@ -2,9 +2,11 @@
  * widget_table: rows through callbacks, a cursor, sort, filter, layout.
  * See include/widget_table.h.
  *
- * State: `order` holds the source rows that pass the filter, sorted; the
- * cursor is an index into it (`cur`) plus the id of that row (`cur_id`),
- * and `top` is the first index shown. After a rebuild the cursor goes back
+ * State: `all` holds every source row, sorted (again only when the source
+ * or the sort changes); `order` the rows of `all` that pass the filter, so
+ * a new filter costs one pass and no sort. The cursor is an index into
+ * `order` (`cur`) plus the id of that row (`cur_id`), and `top` is the
+ * first index shown. After a rebuild the cursor goes back
  * to the row with cur_id when it is still shown, else it stays at the same
  * index (clamped). The last drawn box and column positions are kept for
  * mouse clicks.
@@ -27,6 +29,7 @@ struct widget_table {
 	const struct widget_table_source *src;
 	void *arg;
 
+	size_t *all; /* every source row, sorted (cap_order of them allocated) */
 	size_t *order;
 	size_t n_order, cap_order;
 	size_t total;
@@ -38,6 +41,7 @@ struct widget_table {
 	bool sort_desc;
 	bool sortable;
 	char *filter;
+	bool (*match)(void *arg, size_t row, const char *text);
 
 	/* last drawn box, for clicks */
 	int box_y, box_x, box_h, box_w;
@@ -72,6 +76,7 @@ widget_table_free(struct widget_table **tp)
 	if (t == NULL)
 		return;
 	free(t->order);
+	free(t->all);
 	free(t->filter);
 	free(t->col_x);
 	free(t->col_w);
@@ -98,6 +103,8 @@ row_matches(const struct widget_table *t, size_t row)
 	}
 	if (needle[0] == '\0')
 		return true;
+	if (t->match != NULL)
+		return t->match(t->arg, row, needle) != invert;
 	for (c = 0; c < t->n_cols && !hit; c++) {
 		const char *text = t->src->cell(t->arg, row, c, buf, sizeof buf);
 
@@ -152,25 +159,37 @@ remember_cursor(struct widget_table *t)
 		t->cur_id = t->src->id(t->arg, t->order[t->cur]);
 }
 
-void
-widget_table_rebuild(struct widget_table *t)
+/* Every row of the source, sorted (the source or the sort changed). */
+static void
+sort_all(struct widget_table *t)
 {
 	size_t n = t->src->count(t->arg), i;
-	bool had = t->has_cur;
-	int64_t want = t->cur_id;
 
 	t->total = n;
 	if (n > t->cap_order) {
 		t->order = xreallocarray(t->order, n, sizeof *t->order);
+		t->all = xreallocarray(t->all, n, sizeof *t->all);
 		t->cap_order = n;
 	}
+	for (i = 0; i < n; i++)
+		t->all[i] = i;
+	if (t->sortable && t->sort_col >= 0 && t->sort_col < t->n_cols && n > 1)
+		qsort_r(t->all, n, sizeof *t->all, compare_rows, t);
+}
+
+/* The sorted rows that pass the filter; the cursor back on its row. */
+static void
+filter_all(struct widget_table *t)
+{
+	bool had = t->has_cur;
+	int64_t want = t->cur_id;
+	size_t i;
+
 	t->n_order = 0;
-	for (i = 0; i < n; i++) {
-		if (row_matches(t, i))
-			t->order[t->n_order++] = i;
+	for (i = 0; i < t->total; i++) {
+		if (row_matches(t, t->all[i]))
+			t->order[t->n_order++] = t->all[i];
 	}
-	if (t->sortable && t->sort_col >= 0 && t->sort_col < t->n_cols && t->n_order > 1)
-		qsort_r(t->order, t->n_order, sizeof *t->order, compare_rows, t);
 	if (had && t->src->id != NULL) {
 		for (i = 0; i < t->n_order; i++) {
 			if (t->src->id(t->arg, t->order[i]) == want) {
@@ -181,6 +200,13 @@ widget_table_rebuild(struct widget_table *t)
 	}
 	clamp(t);
 	remember_cursor(t);
+}
+
+void
+widget_table_rebuild(struct widget_table *t)
+{
+	sort_all(t);
+	filter_all(t);
 }
 
 void
@@ -228,12 +254,58 @@ widget_table_set_sortable(struct widget_table *t, bool sortable)
 	widget_table_rebuild(t);
 }
 
+/* The filter grew: keep the shown rows that still match, in their order. */
+static void
+narrow(struct widget_table *t)
+{
+	bool had = t->has_cur;
+	int64_t want = t->cur_id;
+	size_t i, k = 0;
+
+	for (i = 0; i < t->n_order; i++) {
+		if (row_matches(t, t->order[i]))
+			t->order[k++] = t->order[i];
+	}
+	t->n_order = k;
+	if (had && t->src->id != NULL) {
+		for (i = 0; i < t->n_order; i++) {
+			if (t->src->id(t->arg, t->order[i]) == want) {
+				t->cur = i;
+				break;
+			}
+		}
+	}
+	clamp(t);
+	remember_cursor(t);
+}
+
 void
 widget_table_set_filter(struct widget_table *t, const char *text)
 {
+	const char *old = t->filter;
+	size_t olen = strlen(old);
+	bool narrower;
+
+	if (text == NULL)
+		text = "";
+	/* rows containing "abc" are among those containing "ab" */
+	narrower = olen > 0 && old[0] != '!' && text[0] != '!' && strlen(text) > olen &&
+		   strncmp(text, old, olen) == 0 && t->total == t->src->count(t->arg);
 	free(t->filter);
-	t->filter = xstrdup(text != NULL ? text : "");
-	widget_table_rebuild(t);
+	t->filter = xstrdup(text);
+	if (narrower)
+		narrow(t);
+	else if (t->total == t->src->count(t->arg))
+		filter_all(t); /* the rows are sorted already */
+	else
+		widget_table_rebuild(t);
+}
+
+void
+widget_table_set_match(struct widget_table *t,
+		       bool (*match)(void *arg, size_t row, const char *text))
+{
+	t->match = match;
 }
 
 const char *

@@ -58,6 +58,7 @@ while IFS=$'\t' read -r scope keyspec action; do
 	for k in $keyspec; do
 		case $k in
 		BS) k=Backspace ;;
+		Del) k=Delete ;;
 		S-*) k="Shift-${k#S-}" ;;
 		C-?) k="Ctrl-$(tr '[:lower:]' '[:upper:]' <<<"${k#C-}")" ;;
 		esac

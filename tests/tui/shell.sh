@@ -6,7 +6,7 @@
 # (connection refused) and `hung` (a listener that accepts and never
 # answers). The screen shows all three; main updates (a new application
 # pool appears) while the others show their state; number keys switch
-# views and 3-5 say "not available yet" (6 is the Wizard); Tab selects another database;
+# views (1-6); Tab selects another database;
 # the window is resized to 60x15, 200x60 and below the minimum; the help
 # screen lists every binding of --list-keys; q restores the terminal.
 . "$(dirname "$0")/lib.sh"
@@ -52,7 +52,11 @@ keys 2
 expect "2 shows the Activity view" " main │ live │ "
 expect "Activity lists the new sessions" "tui_shell_pool"
 keys 3
-expect "3 says Schemas is not available yet" "3 Schemas: not available yet"
+expect "3 shows the Schemas view" "schemas: 0 module"
+keys 4
+expect "4 shows the Tenants view" "no tenants section in the profile"
+keys 5
+expect "5 shows the Migrations view" "no modules and no tenants section in the profile"
 keys 6
 expect "6 shows the Wizard view" "How many services?"
 keys 1
@@ -101,6 +105,11 @@ check_help() {
 keys 1 '?'
 expect "? opens the help of the Pools view" "Help: Pools view"
 check_help Pools
+for v in 3:Schemas 4:Tenants 5:Migrations; do
+	keys Escape "${v%%:*}" '?'
+	expect "? opens the help of the ${v#*:} view" "Help: ${v#*:} view"
+	check_help "${v#*:}"
+done
 keys Escape 2 '?'
 expect "? opens the help of the Activity view" "Help: Activity view"
 check_help Activity

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "widget_table.h"
@@ -242,6 +243,98 @@ test_sort_filter_cursor(void **state)
 	assert_null(t);
 }
 
+/* A list of 20,000 rows "r00000".."r19999" filtered through a match callback. */
+struct many {
+	char (*names)[8];
+	size_t n;
+	size_t matched; /* match calls */
+};
+
+static size_t
+m_count(void *arg)
+{
+	return ((struct many *)arg)->n;
+}
+
+static const char *
+m_cell(void *arg, size_t row, int col, char *buf, size_t size)
+{
+	(void)col;
+	snprintf(buf, size, "%s", ((struct many *)arg)->names[row]);
+	return buf;
+}
+
+static int64_t
+m_id(void *arg, size_t row)
+{
+	(void)arg;
+	return (int64_t)row;
+}
+
+static bool
+m_match(void *arg, size_t row, const char *text)
+{
+	struct many *m = arg;
+
+	m->matched++;
+	return strstr(m->names[row], text) != NULL;
+}
+
+static const struct widget_table_source msrc = { m_count, m_cell, NULL, m_id, NULL, NULL };
+
+static void
+test_filter_narrows_as_typed(void **state)
+{
+	struct many m = { NULL, 20000, 0 };
+	struct widget_table *t;
+	size_t i;
+
+	(void)state;
+	m.names = calloc(m.n, sizeof *m.names);
+	for (i = 0; i < m.n; i++)
+		snprintf(m.names[i], sizeof m.names[i], "r%05u", (unsigned)(i % 100000));
+	t = widget_table_new(cols, N, &msrc, &m);
+	widget_table_set_match(t, m_match);
+	widget_table_set_sort(t, 0, true); /* the reverse of the source order */
+	widget_table_rebuild(t);
+	assert_int_equal(widget_table_shown(t), 20000);
+
+	/* the first character looks at every row, through the callback */
+	m.matched = 0;
+	widget_table_set_filter(t, "1");
+	assert_int_equal(m.matched, 20000);
+	/* typing more looks only at the rows still shown, and keeps their order */
+	m.matched = 0;
+	widget_table_set_filter(t, "19");
+	assert_true(m.matched < 20000);
+	m.matched = 0;
+	widget_table_set_filter(t, "199");
+	assert_int_equal(widget_table_shown(t), 140); /* r199xx, rx199x, rxx199 */
+	{
+		size_t prev = widget_table_row_at(t, 0);
+
+		for (i = 1; i < widget_table_shown(t); i++) {
+			assert_true(widget_table_row_at(t, i) < prev);
+			prev = widget_table_row_at(t, i);
+		}
+	}
+	widget_table_set_filter(t, "19999");
+	assert_int_equal(widget_table_shown(t), 1);
+	assert_string_equal(m.names[widget_table_row_at(t, 0)], "r19999");
+	/* erasing widens: every row is looked at again */
+	m.matched = 0;
+	widget_table_set_filter(t, "1999");
+	assert_int_equal(m.matched, 20000);
+	assert_int_equal(widget_table_shown(t), 12); /* r1999x, rx1999 */
+	/* an inverted filter is never narrowed from the last one */
+	widget_table_set_filter(t, "!1999");
+	assert_int_equal(widget_table_shown(t), 20000 - 12);
+	widget_table_set_filter(t, "");
+	assert_int_equal(widget_table_shown(t), 20000);
+	widget_table_free(&t);
+	free(m.names);
+}
+
 int
 main(void)
 {
@@ -250,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_layout_narrow_keeps_query),
 		cmocka_unit_test(test_layout_hidden),
 		cmocka_unit_test(test_sort_filter_cursor),
+		cmocka_unit_test(test_filter_narrows_as_typed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
