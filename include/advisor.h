@@ -340,4 +340,11 @@ const char *advisor_error(const struct advisor *a);
 struct database *advisor_database(const struct advisor *a);
 const struct adv_opts *advisor_opts(const struct advisor *a);
 
+/*
+ * The observed window as people say it: tenths of a second under a minute
+ * ("2.9s": the first to the last sample of a 3 s window), else as
+ * units_format_duration does.
+ */
+const char *advisor_window_text(int64_t window_ms, char *buf, size_t size);
+
 #endif

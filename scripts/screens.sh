@@ -72,7 +72,7 @@ wait_for "idle in transaction for" 30 # the alert shows after 10 s
 sleep 2 # a few more refreshes for the sparklines
 
 # the views: key, name (the README block), text that says the view is ready
-views="0|Fleet|databases:
+views="0|Fleet|conns │
 1|Pools|POOL
 2|Activity|sessions
 3|Schemas|

@@ -127,7 +127,7 @@ print_text(struct cli *cli, const struct advisor *a)
 	}
 	fprintf(f, "%s: database %s on PostgreSQL %s, watched %s (%d samples)\n", label,
 		r->database, version_text(r->server_version, v, sizeof v),
-		units_format_duration(r->window_ms, d, sizeof d), r->samples);
+		advisor_window_text(r->window_ms, d, sizeof d), r->samples);
 	fprintf(f, "  pattern: %s", r->pattern.name);
 	if (r->pattern.local_name != NULL)
 		fprintf(f, " (this database: %s)", r->pattern.local_name);

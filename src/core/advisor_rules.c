@@ -1912,3 +1912,13 @@ adv_report_free(struct adv_report *r)
 	free(r->database);
 	memset(r, 0, sizeof *r);
 }
+
+const char *
+advisor_window_text(int64_t window_ms, char *buf, size_t size)
+{
+	if (window_ms >= 1000 && window_ms < 60000)
+		snprintf(buf, size, "%.1fs", (double)window_ms / 1000.0);
+	else
+		units_format_duration(window_ms, buf, size);
+	return buf;
+}

@@ -1276,6 +1276,9 @@ draw_keybar(struct tui *t, int y)
 
 			if (b->bar == NULL || (k == 1 && b->keys[0] == 'q'))
 				continue;
+			/* a global key the view binds itself is the view's here */
+			if (k == 1 && find_binding(tables[0], b->keys[0]) != NULL)
+				continue;
 			snprintf(key, sizeof key, "%.*s", (int)strcspn(b->label, " "), b->label);
 			if (strcmp(b->label, "1 2 3") == 0)
 				snprintf(key, sizeof key, "1-6");

@@ -209,7 +209,7 @@ build_report(struct run *r)
 	if (rep == NULL)
 		return;
 	version_text(rep->server_version, ver, sizeof ver);
-	units_format_duration(rep->window_ms, dur, sizeof dur);
+	advisor_window_text(rep->window_ms, dur, sizeof dur);
 	textpane_addf(p, TUI_S_DIM, 0, 2,
 		      "database %s on PostgreSQL %s, watched %s (%d samples); max_connections %d "
 		      "(%d usable), at most %d client backends on the server",

@@ -58,7 +58,7 @@ wait_sql "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'us
 	fail "no session idle in a transaction"
 idle_pid=$(psql -X -Atqc "SELECT pid FROM pg_stat_activity WHERE application_name = 'users_pool' AND state = 'idle in transaction'")
 
-tui_start 100x30 "$PGDBM_CONSOLE" --profile "$tui_dir/profile.yaml" --no-mouse
+tui_start 100x30 "$PGDBM_CONSOLE" --profile "$tui_dir/profile.yaml" --view pools --no-mouse
 expect "main is live" "main ● live"
 keys A
 expect "A opens the advisor panel on the selected database" "Advisor: main"

@@ -146,12 +146,12 @@ echo "# kept" >>"$out"
 keys w
 expect "w opens the dialog again" "Write the generated profile"
 keys Enter
-expect "an existing file is not replaced without asking" "Replace it with the generated profile?"
+expect "an existing file is not replaced without asking" "already exists. Replace it"
 keys n
 wait_gone "Replace it with" 5
 tail -n 1 "$out" | grep -q "# kept" && ok "no keeps the file as it was" || fail "the file was replaced without a yes"
 keys w Enter
-expect "asked again" "Replace it with the generated profile?"
+expect "asked again" "already exists. Replace it"
 keys y
 expect "yes replaces it" "created no folder"
 grep -q "# kept" "$out" && fail "the file was not replaced" || ok "yes replaced the file"

@@ -1035,6 +1035,19 @@ test_rules_documented(void **state)
 	free(path);
 }
 
+/* The observed window: tenths of a second under a minute, not truncated. */
+static void
+test_window_text(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(advisor_window_text(2940, buf, sizeof buf), "2.9s");
+	assert_string_equal(advisor_window_text(3000, buf, sizeof buf), "3.0s");
+	assert_string_equal(advisor_window_text(299, buf, sizeof buf), "299ms");
+	assert_string_equal(advisor_window_text(90000, buf, sizeof buf), "1m30s");
+}
+
 int
 main(void)
 {
@@ -1066,6 +1079,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_report_order_and_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notes, setup, teardown),
 		cmocka_unit_test(test_rules_documented),
+		cmocka_unit_test(test_window_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
