@@ -3,8 +3,9 @@
 #
 # Runs scripts/demo.sh --no-build (the binary under test, its own throwaway
 # cluster, its own load) with a private TMPDIR, waits for the console to
-# show the demo (within 60 s), visits every view and checks each shows the
-# demo's live data, quits with q, and checks that nothing is left: no
+# show the demo (within 60 s), visits every view (Fleet, Pools, Activity,
+# Schemas, Tenants, Migrations, Wizard, the Advisor panel) and checks each
+# shows the demo's live data, quits with q, and checks that nothing is left: no
 # process that was started with the private TMPDIR in its command line or
 # environment (the server, pgbench, psql), and no file in that TMPDIR.
 . "$(dirname "$0")/../tui/lib.sh"
@@ -54,6 +55,35 @@ keys 2
 expect_re "Activity lists the sessions" "[0-9]+ of [0-9]+ sessions"
 expect "Activity shows the lock wait" "Lock:transactionid"
 expect "Activity shows the orders load" "pg_sleep"
+
+# 0 Fleet: the database with its pending migrations and tenants
+keys 0
+expect_re "Fleet shows demo live with 200 tenants and pending migrations" "demo +live .* 2 +200 +200 " 40
+
+# 3 Schemas: the services and the tenants
+keys 3
+expect "Schemas lists 3 service and 200 tenant schemas" "3 module, 200 tenant"
+expect_re "Schemas shows billing's pending migration" "billing +module .*1 applied, 1 pending"
+
+# 4 Tenants: 200, each with the third migration pending
+keys 4
+expect "Tenants lists the 200 tenants" "200 tenants"
+expect_re "a tenant has 2 applied, 1 pending" "c001 +pending .* 2 +1 +0 "
+
+# 5 Migrations: the queue with the pending service and tenant migrations
+keys 5
+expect_re "Migrations shows users' pending migration" "users +003_index_users_name.sql +pending"
+expect_re "Migrations shows the tenant migration pending on 200" "tenants +003_tasks_due_date.sql +pending .*0 applied"
+
+# 6 Wizard: the first question of the decision tree
+keys 6
+expect "Wizard asks the first question" "How many services?"
+
+# A Advisor: the idle transaction found with its evidence
+keys A
+expect "the advisor finishes on the demo" "done at" 30
+expect_re "the advisor reports billing_pool's idle transaction" "idle-in-transaction billing_pool"
+keys Escape
 
 quit_and_check_terminal
 
