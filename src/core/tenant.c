@@ -1423,7 +1423,8 @@ fan_done(struct mig_run *r, void *arg)
  *   READ    one read-only script COPYs the ledgers of those it locked
  *   then, file by file, two round trips each:
  *   BODY    "[COMMIT;] BEGIN; <rendered file>" (the COMMIT closes the file before)
- *   RECORD  the ledger row and the event, with parameters
+ *   RECORD  the ledger row, with parameters (the apply events of the batch's
+ *           committed files go in one statement at its end: EVENTS)
  *   END     "[COMMIT;] SELECT pg_advisory_unlock_all()"
  * The ledger of a tenant is read only after its lock is held, and each file
  * commits with its ledger row, as in the migrate engine. A tenant is ok once
@@ -1444,6 +1445,13 @@ enum bulk_phase {
 	BK_ROLLBACK,
 	BK_FAIL_EVENT,
 	BK_END,
+	BK_EVENTS,
+};
+
+/* The apply event of one file, written with its batch's (see bulk_events). */
+struct bulk_event {
+	char *module, *schema, *filename, *checksum;
+	int ms;
 };
 
 struct bulk_item {
@@ -1471,6 +1479,9 @@ struct bulk {
 	int64_t sent_us;
 	int exec_ms;
 	char *fail_msg;
+	struct bulk_event pending; /* the file whose COMMIT is not answered yet */
+	struct bulk_event *events; /* committed files of this batch */
+	size_t n_events;
 	struct bulk *next;
 };
 
@@ -1503,6 +1514,92 @@ bulk_items_free(struct bulk *b)
 	free(b->items);
 	b->items = NULL;
 	b->n = 0;
+}
+
+static void
+bulk_event_clear(struct bulk_event *e)
+{
+	free(e->module);
+	free(e->schema);
+	free(e->filename);
+	free(e->checksum);
+	memset(e, 0, sizeof *e);
+}
+
+/* The pending file's COMMIT: ok keeps its event for the batch's insert. */
+static void
+bulk_event_committed(struct bulk *b, bool ok)
+{
+	if (b->pending.filename == NULL)
+		return;
+	if (!ok) {
+		bulk_event_clear(&b->pending);
+		return;
+	}
+	b->events = xreallocarray(b->events, b->n_events + 1, sizeof *b->events);
+	b->events[b->n_events++] = b->pending;
+	memset(&b->pending, 0, sizeof b->pending);
+}
+
+static void
+bulk_events_free(struct bulk *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_events; i++)
+		bulk_event_clear(&b->events[i]);
+	free(b->events);
+	b->events = NULL;
+	b->n_events = 0;
+	bulk_event_clear(&b->pending);
+}
+
+/*
+ * The apply events of a batch's committed files, in one statement after the
+ * batch: an event row per file costs as much as the ledger row, and the
+ * ledger is what says a file is applied. Returns false when there is none.
+ */
+static bool
+bulk_send_events(struct bulk *b)
+{
+	struct strbuf arr[5] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+	const char **col;
+	const char *params[6];
+	char(*ms)[16];
+	size_t i;
+	int k;
+
+	if (b->n_events == 0)
+		return false;
+	col = xcalloc(b->n_events, sizeof *col);
+	ms = xcalloc(b->n_events, sizeof *ms);
+	for (k = 0; k < 5; k++) {
+		for (i = 0; i < b->n_events; i++) {
+			const struct bulk_event *e = &b->events[i];
+
+			snprintf(ms[i], sizeof ms[i], "%d", e->ms);
+			col[i] = k == 0	  ? e->module
+				 : k == 1 ? e->schema
+				 : k == 2 ? e->filename
+				 : k == 3 ? e->checksum
+					  : ms[i];
+		}
+		pg_array(&arr[k], col, b->n_events);
+		params[k] = strbuf_str(&arr[k]);
+	}
+	params[5] = TOOL_NAME;
+	bulk_send(b, BK_EVENTS,
+		  "INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
+		  "new_checksum, duration_ms, tool)\n"
+		  "SELECT 'apply', m, s, f, c, d::int, $6\n"
+		  "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
+		  "AS u(m, s, f, c, d)",
+		  6, params);
+	for (k = 0; k < 5; k++)
+		strbuf_free(&arr[k]);
+	free(col);
+	free(ms);
+	return true;
 }
 
 /* Hand a tenant back to the per-tenant path. */
@@ -1570,6 +1667,12 @@ bulk_worker_end(struct bulk *b, const char *error)
 			break;
 		}
 	}
+	if (b->n_events > 0)
+		msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label,
+			   "%zu apply events of a broken batch were not recorded in "
+			   "pgdbm_console.events (the ledgers have the files)",
+			   b->n_events);
+	bulk_events_free(b);
 	free(b->body);
 	free(b->fail_msg);
 	free(b);
@@ -1805,6 +1908,7 @@ bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 
 		if (had_commit) {
 			b->open_tx = false;
+			bulk_event_committed(b, !commit_failed);
 			if (commit_failed) {
 				char *m = error_text(reply);
 
@@ -1829,7 +1933,7 @@ bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 			const struct mig_entry *e = it->plan.steps[b->step];
 			int64_t ms = (loop_clock_us() - b->sent_us) / 1000;
 			char exec[24];
-			const char *params[6];
+			const char *params[4];
 			char *sql;
 
 			b->exec_ms = ms < 1 ? 1 : (int)ms;
@@ -1838,22 +1942,24 @@ bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 			params[1] = e->file->up.checksum;
 			params[2] = it->mgr->module;
 			params[3] = exec;
-			params[4] = it->mgr->schema;
-			params[5] = TOOL_NAME;
-			sql = xasprintf(
-				"WITH l AS (INSERT INTO %s (filename, checksum, module_name, "
-				"execution_time_ms) VALUES ($1, $2, $3, $4) RETURNING id)\n"
-				"INSERT INTO pgdbm_console.events (action, module, schema_name, "
-				"filename, new_checksum, duration_ms, tool)\n"
-				"SELECT 'apply', $3, $5, $1, $2, $4::int, $6 FROM l",
-				it->mgr->ledger);
-			bulk_send(b, BK_RECORD, sql, 6, params);
+			/* its apply event goes with the batch's, once this commits */
+			bulk_event_clear(&b->pending);
+			b->pending.module = xstrdup(it->mgr->module);
+			b->pending.schema = xstrdup(it->mgr->schema);
+			b->pending.filename = xstrdup(e->filename);
+			b->pending.checksum = xstrdup(e->file->up.checksum);
+			b->pending.ms = b->exec_ms;
+			sql = xasprintf("INSERT INTO %s (filename, checksum, module_name, "
+					"execution_time_ms) VALUES ($1, $2, $3, $4)",
+					it->mgr->ledger);
+			bulk_send(b, BK_RECORD, sql, 4, params);
 			free(sql);
 		}
 		return;
 	}
 	case BK_RECORD:
 		if (failed) {
+			bulk_event_clear(&b->pending);
 			bulk_file_failed(b, reply);
 			return;
 		}
@@ -1901,14 +2007,30 @@ bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 				char *m = error_text(reply);
 
 				bulk_finish_item(b, b->committing, TENANT_FAILED, m);
+				bulk_event_committed(b, false);
 				free(m);
 			} else {
 				bulk_finish_item(b, b->committing, TENANT_OK, NULL);
+				bulk_event_committed(b, true);
 			}
 			b->committing = SIZE_MAX;
 		}
 		b->open_tx = false;
 		bulk_items_free(b);
+		if (bulk_send_events(b))
+			return;
+		bulk_take(b);
+		return;
+	case BK_EVENTS:
+		if (failed) {
+			char *m = error_text(reply);
+
+			msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label,
+				   "%zu apply events were not recorded in pgdbm_console.events: %s",
+				   b->n_events, m);
+			free(m);
+		}
+		bulk_events_free(b);
 		bulk_take(b);
 		return;
 	}
