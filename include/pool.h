@@ -101,7 +101,11 @@ void pool_set_transport(struct pool *p, const struct conn_transport *tr);
 struct pool_request *pool_acquire(struct pool *p, pool_acquire_cb cb, void *arg);
 void pool_request_cancel(struct pool *p, struct pool_request **req);
 
-/* Give a connection back (any state: broken ones are discarded). */
+/*
+ * Give a connection back (any state: broken ones are discarded). One the
+ * pool closed meanwhile (pool_free answers the queries in flight with an
+ * error) needs nothing more.
+ */
 void pool_release(struct pool *p, struct conn *c);
 
 /*

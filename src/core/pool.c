@@ -638,6 +638,9 @@ pool_release(struct pool *p, struct conn *c)
 {
 	struct slot *s = conn_owner_data(c);
 
+	/* closed by the pool meanwhile (pool_free answers what is in flight) */
+	if (s != NULL && s->pool == p && s->st == SLOT_DEAD)
+		return;
 	assert(s != NULL && s->pool == p && s->st == SLOT_IN_USE);
 	switch (conn_state(c)) {
 	case CONN_READY:
@@ -675,6 +678,8 @@ pool_discard(struct pool *p, struct conn *c)
 {
 	struct slot *s = conn_owner_data(c);
 
+	if (s != NULL && s->pool == p && s->st == SLOT_DEAD)
+		return;
 	assert(s != NULL && s->pool == p && s->st == SLOT_IN_USE);
 	kill_slot(p, s, "discarded by its user");
 	grow(p);

@@ -284,6 +284,46 @@ test_release_in_transaction_rolls_back(void **state)
 	it_cmd(e->check, "DROP TABLE it_rollback");
 }
 
+struct closing {
+	bool answered;
+	bool error;
+};
+
+static void
+closing_cb(struct pool *p, struct conn_reply *reply, void *arg)
+{
+	struct closing *x = arg;
+
+	(void)p;
+	x->answered = true;
+	x->error = reply->conn_error != NULL || reply->error != NULL;
+}
+
+/*
+ * A pool closed while a one-shot query runs (the console quitting while a
+ * view's query is in flight): the query is answered with an error, and
+ * giving its connection back to the closing pool is not an error.
+ */
+static void
+test_free_with_query_in_flight(void **state)
+{
+	struct env *e = *state;
+	struct pool_config cfg;
+	struct closing x = { false, false };
+	struct pool *pool;
+	bool sent = false;
+
+	config(&cfg, "it_pool_closing", 1, 2);
+	pool = pool_new(e->loop, &cfg, &e->log);
+	pool_query(pool, "SELECT pg_sleep(30)", -1, NULL, closing_cb, &x);
+	/* until the query is on the server */
+	loop_run_until(e->loop, &sent, 300);
+	assert_false(x.answered);
+	pool_free(&pool);
+	assert_true(x.answered);
+	assert_true(x.error);
+}
+
 static void
 test_session_settings_and_read_only(void **state)
 {
@@ -777,6 +817,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_notices_go_to_the_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_with_query_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hung_database_does_not_delay_healthy_one,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_connection_killed_is_replaced, setup,

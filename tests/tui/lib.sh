@@ -71,8 +71,23 @@ tui_start() {
 	local w=${size%x*} h=${size#*x}
 	local cmd
 	cmd=$(printf '%q ' "$@")
-	tmx new-session -d -s tui -x "$w" -y "$h" \
-		"env LANG=$TUI_LOCALE LC_ALL=$TUI_LOCALE $cmd; echo \"exit=\$?\"; stty -a; sleep 600"
+	# a server whose last session was just killed is exiting: a client that
+	# reaches it then fails ("server exited unexpectedly"); wait until it is
+	# gone, and try again if the start still races with it
+	local try
+	tmx kill-server >/dev/null 2>&1
+	for try in $(seq 1 40); do
+		tmx list-sessions >/dev/null 2>&1 || break
+		sleep 0.05
+	done
+	for try in 1 2 3 4 5; do
+		tmx new-session -d -s tui -x "$w" -y "$h" \
+			"env LANG=$TUI_LOCALE LC_ALL=$TUI_LOCALE $cmd; echo \"exit=\$?\"; stty -a; sleep 600" &&
+			return 0
+		sleep 0.2
+	done
+	echo "tmux would not start a session" >&2
+	return 1
 }
 
 # Wait until the screen shows TEXT (fixed string); TIMEOUT in seconds (10).
