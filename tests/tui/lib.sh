@@ -129,6 +129,19 @@ wait_gone() {
 	return 1
 }
 
+# Wait until no line of the screen matches an extended regular expression.
+wait_re_gone() {
+	local re=$1 timeout=${2:-10}
+	local deadline=$(($(now_ms) + timeout * 1000))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		if ! screen | grep -qE -- "$re"; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
 expect() {
 	local what=$1 text=$2 timeout=${3:-10}
 	if wait_for "$text" "$timeout"; then ok "$what"; else fail "$what: no \"$text\" on screen"; fi
