@@ -659,8 +659,8 @@ const struct tui_binding tui_global_bindings[] = {
 	  NULL,
 	  "switch to the Tenants (4), Migrations (5) or Wizard (6) view",
 	  act_view },
-	{ { 'A', 0 },
-	  "A",
+	{ { 'A', TUI_KEYCODE(KEY_F(8)), 0 },
+	  "A F8",
 	  "Advisor",
 	  "audit the selected database against the architecture guide (advisor panel)",
 	  act_advisor },
@@ -814,7 +814,7 @@ static const struct {
 };
 #define N_MENU ((int)(sizeof menu_items / sizeof menu_items[0]))
 
-static unsigned dispatch(struct tui *t, int key);
+static unsigned dispatch_global(struct tui *t, int key);
 
 static unsigned
 modal_key(struct tui *t, int key)
@@ -850,7 +850,7 @@ modal_key(struct tui *t, int key)
 		t->menu_sel = (t->menu_sel + 1) % N_MENU;
 	} else if (key == '\n' || key == '\r' || key == TUI_KEYCODE(KEY_ENTER)) {
 		t->modal = MODAL_NONE;
-		return dispatch(t, menu_items[t->menu_sel].key);
+		return dispatch_global(t, menu_items[t->menu_sel].key);
 	} else if (key == TUI_ESC || key == 'm' || key == TUI_KEYCODE(KEY_F(2))) {
 		t->modal = MODAL_NONE;
 	} else {
@@ -859,7 +859,7 @@ modal_key(struct tui *t, int key)
 		for (i = 0; i < N_MENU; i++) {
 			if (menu_items[i].key == key) {
 				t->modal = MODAL_NONE;
-				return dispatch(t, key);
+				return dispatch_global(t, key);
 			}
 		}
 		return TUI_R_NONE;
@@ -901,10 +901,21 @@ dispatch(struct tui *t, int key)
 	}
 	b = find_binding(view_classes[t->cur]->bindings, key);
 	if (b == NULL)
-		b = find_binding(tui_global_bindings, key);
+		return dispatch_global(t, key);
+	return b->fn(t, view, key);
+}
+
+/* The global action of KEY, even where the current view binds KEY itself
+ * (the menu's entries: "A  Advisor" in the Tenants view is not its
+ * apply-all). */
+static unsigned
+dispatch_global(struct tui *t, int key)
+{
+	const struct tui_binding *b = find_binding(tui_global_bindings, key);
+
 	if (b == NULL)
 		return TUI_R_NONE;
-	return b->fn(t, view, key);
+	return b->fn(t, t->views[t->cur], key);
 }
 
 /* ------------------------------------------------------------------------
@@ -1270,16 +1281,24 @@ draw_keybar(struct tui *t, int y)
 	}
 	for (k = 0; k < 2; k++) {
 		for (b = tables[k]; b != NULL && b->fn != NULL; b++) {
-			/* the first word of the label is enough in the bar */
+			/* one key of the label is enough in the bar: the first one,
+			 * or for a global binding the first the view does not bind
+			 * itself ("F8 Advisor" where the view's A applies) */
 			char key[16];
-			int kw, bw, x0 = x;
+			const char *word = b->label;
+			int kw, bw, x0 = x, i = 0;
 
 			if (b->bar == NULL || (k == 1 && b->keys[0] == 'q'))
 				continue;
-			/* a global key the view binds itself is the view's here */
-			if (k == 1 && find_binding(tables[0], b->keys[0]) != NULL)
-				continue;
-			snprintf(key, sizeof key, "%.*s", (int)strcspn(b->label, " "), b->label);
+			while (k == 1 && i < 4 && b->keys[i] != 0 &&
+			       find_binding(tables[0], b->keys[i]) != NULL) {
+				word += strcspn(word, " ");
+				word += strspn(word, " ");
+				i++;
+			}
+			if (i == 4 || b->keys[i] == 0 || *word == '\0')
+				continue; /* every key of it is the view's here */
+			snprintf(key, sizeof key, "%.*s", (int)strcspn(word, " "), word);
 			if (strcmp(b->label, "1 2 3") == 0)
 				snprintf(key, sizeof key, "1-6");
 			kw = tui_draw_width(&t->d, key);
@@ -1290,7 +1309,7 @@ draw_keybar(struct tui *t, int y)
 			x += 1;
 			x += tui_draw_text(&t->d, y, x, bw, TUI_S_KEYBAR, TUI_LEFT, false, b->bar);
 			x += 2;
-			add_hit(t, y, x0, x, b->keys[0]);
+			add_hit(t, y, x0, x, b->keys[i]);
 		}
 	}
 	if (quit != NULL && x + quit_w <= t->cols) {

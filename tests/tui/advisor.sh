@@ -12,7 +12,8 @@
 # keeps answering keys during a run (another view, then back). Esc returns
 # to the view the panel came from and the report is kept; r runs again;
 # Tab runs it on the clean database, shown clean; the unreachable one
-# fails with the reason. The panel opens from the Wizard view too.
+# fails with the reason. The panel opens from the Wizard view too, and from
+# the Tenants view (whose A is its own) with F8 and with the menu.
 . "$(dirname "$0")/lib.sh"
 
 psql -X -q -c "CREATE DATABASE tui_adv_clean" || { echo "cannot create the clean database"; exit 1; }
@@ -114,5 +115,21 @@ keys A
 expect "A opens the panel from the Wizard" "Advisor: main"
 keys q
 expect "q goes back to the Wizard" "How many services?"
+
+# the Tenants view binds A itself (apply to every tenant): F8 and the menu
+# still open the panel, and the key bar says F8
+keys 4
+expect "the Tenants view" "4 Tenants"
+expect "its key bar offers F8 for the advisor" "F8 Advisor"
+keys F8
+expect "F8 opens the panel from the Tenants view" "Advisor: main"
+keys q
+wait_gone "Advisor: main" 5
+keys m
+expect "the menu is open" "A  Advisor"
+keys A
+expect "the menu's A opens the panel, not the view's apply" "Advisor: main"
+if screen | grep -q "y yes"; then fail "the menu's A asked to apply"; else ok "nothing asks to apply"; fi
+keys q
 quit_and_check_terminal
 finish
