@@ -148,6 +148,13 @@ struct bouncer *session_bouncer(const struct session *s, size_t i);
 /* The inventory (tenants, pending migrations) of database i. */
 struct inventory *session_inventory(const struct session *s, size_t i);
 
+/*
+ * Someone shows the inventories (the Fleet view): from now on they are read
+ * on their cadence, starting at once. Until then none is read (a round over
+ * 100,000 tenant ledgers costs the server seconds that nobody would see).
+ */
+void session_want_inventory(struct session *s);
+
 /* Read every database's inventory again now (skipped where a round is in flight). */
 void session_inventory_refresh(struct session *s);
 

@@ -76,6 +76,7 @@ struct session {
 	int64_t refresh_ms;
 	bool paused;
 	bool started;
+	bool inventory_wanted; /* a front end shows the inventories (session_want_inventory) */
 
 	struct request *requests;
 	int actions_running;
@@ -875,7 +876,8 @@ extras(struct session *s, enum extras_op op)
 		case EXTRAS_START:
 			if (b != NULL)
 				bouncer_start(b, s->refresh_ms);
-			inventory_start(s->invs[i], 0);
+			if (s->inventory_wanted)
+				inventory_start(s->invs[i], 0);
 			break;
 		case EXTRAS_STOP:
 			if (b != NULL)
@@ -904,6 +906,20 @@ struct inventory *
 session_inventory(const struct session *s, size_t i)
 {
 	return i < s->n ? s->invs[i] : NULL;
+}
+
+void
+session_want_inventory(struct session *s)
+{
+	size_t i;
+
+	if (s->inventory_wanted)
+		return;
+	s->inventory_wanted = true;
+	if (!s->started || s->paused)
+		return;
+	for (i = 0; i < s->n; i++)
+		inventory_start(s->invs[i], 0);
 }
 
 void

@@ -246,6 +246,8 @@ tui_switch_view(struct tui *t, enum tui_view_id id)
 		t->prev = t->cur;
 	t->prompting = false;
 	t->cur = id;
+	if (id == TUI_VIEW_FLEET)
+		session_want_inventory(t->s);
 	if (view_classes[id]->update != NULL)
 		view_classes[id]->update(t->views[id], SIZE_MAX);
 }
@@ -1571,6 +1573,8 @@ tui_run(struct session *s, const struct tui_options *opt)
 		t->cur = (enum tui_view_id)opt->start_view;
 	else if (session_n_databases(s) > 1)
 		t->cur = TUI_VIEW_FLEET; /* the home of several databases */
+	if (t->cur == TUI_VIEW_FLEET)
+		session_want_inventory(s);
 	t->prev = t->cur == TUI_VIEW_ACTIVITY ? TUI_VIEW_ACTIVITY
 		  : t->cur == TUI_VIEW_FLEET  ? TUI_VIEW_FLEET
 					      : TUI_VIEW_POOLS;
