@@ -1043,6 +1043,38 @@ detail_failed(struct browse *b, char *err)
 	d->state = BROWSE_FAILED;
 }
 
+/*
+ * The answer to one query of the detail in flight: false when the detail
+ * it was for is gone or replaced (the answer is dropped); else its result,
+ * or NULL with *err set.
+ */
+static bool
+detail_answer(struct breq *r, struct conn_reply *reply, const PGresult **res, char **err)
+{
+	struct browse *b = r->b;
+	bool current = b != NULL && r->ticket == b->detail_ticket && b->detail.schema != NULL;
+
+	breq_done(r);
+	if (!current)
+		return false;
+	b->detail_waiting--;
+	*err = reply_error(reply);
+	*res = *err == NULL ? last_result(reply) : NULL;
+	if (*res == NULL && *err == NULL)
+		*err = xstrdup("no answer");
+	return true;
+}
+
+/* One query of the detail answered: complete when it was the last one. */
+static void
+detail_answered(struct browse *b)
+{
+	if (b->detail_waiting == 0)
+		detail_complete(b);
+	b->detail.gen = ++b->detail_gen;
+	notify(b);
+}
+
 static void
 tables_done(struct pool *p, struct conn_reply *reply, void *arg)
 {
@@ -1054,17 +1086,11 @@ tables_done(struct pool *p, struct conn_reply *reply, void *arg)
 	int i, n;
 
 	(void)p;
-	if (b == NULL || r->ticket != b->detail_ticket || b->detail.schema == NULL) {
-		breq_done(r);
+	if (!detail_answer(r, reply, &res, &err))
 		return;
-	}
-	breq_done(r);
 	d = &b->detail;
-	b->detail_waiting--;
-	err = reply_error(reply);
-	res = err == NULL ? last_result(reply) : NULL;
 	if (res == NULL) {
-		detail_failed(b, err != NULL ? err : xstrdup("no answer"));
+		detail_failed(b, err);
 	} else {
 		n = PQntuples(res);
 		d->tables = xcalloc((size_t)n + 1, sizeof *d->tables);
@@ -1078,10 +1104,7 @@ tables_done(struct pool *p, struct conn_reply *reply, void *arg)
 			t->exact_bytes = -1;
 		}
 	}
-	if (b->detail_waiting == 0)
-		detail_complete(b);
-	d->gen = ++b->detail_gen;
-	notify(b);
+	detail_answered(b);
 }
 
 static void
@@ -1089,27 +1112,16 @@ ledger_done(struct pool *p, struct conn_reply *reply, void *arg)
 {
 	struct breq *r = arg;
 	struct browse *b = r->b;
-	struct browse_detail *d;
 	const PGresult *res;
 	char *err;
 	int i, n;
 
 	(void)p;
-	if (b == NULL || r->ticket != b->detail_ticket || b->detail.schema == NULL) {
-		breq_done(r);
+	if (!detail_answer(r, reply, &res, &err))
 		return;
-	}
-	breq_done(r);
-	d = &b->detail;
-	b->detail_waiting--;
-	err = reply_error(reply);
-	res = err == NULL ? last_result(reply) : NULL;
 	if (res == NULL) {
-		char *msg = xasprintf("cannot read the ledger: %s",
-				      err != NULL ? err : "no answer");
-
+		detail_failed(b, xasprintf("cannot read the ledger: %s", err));
 		free(err);
-		detail_failed(b, msg);
 	} else {
 		n = PQntuples(res);
 		b->detail_rows = xcalloc((size_t)n + 1, sizeof *b->detail_rows);
@@ -1125,10 +1137,7 @@ ledger_done(struct pool *p, struct conn_reply *reply, void *arg)
 			row->exec_ms = atoi(PQgetvalue(res, i, 6));
 		}
 	}
-	if (b->detail_waiting == 0)
-		detail_complete(b);
-	d->gen = ++b->detail_gen;
-	notify(b);
+	detail_answered(b);
 }
 
 /* ------------------------------------------------------------------------

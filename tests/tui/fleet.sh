@@ -59,15 +59,8 @@ count_rows() {
 }
 
 # wait_rows RE N [TIMEOUT]: until exactly N rows match RE
-wait_rows() {
-	local re=$1 n=$2 timeout=${3:-20}
-	local deadline=$(($(now_ms) + timeout * 1000))
-	while [ "$(now_ms)" -lt "$deadline" ]; do
-		[ "$(count_rows "$re")" = "$n" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+rows_are() { [ "$(count_rows "$1")" = "$2" ]; }
+wait_rows() { wait_until "${3:-20}" rows_are "$1" "$2"; }
 
 tui_start 160x40 "$PGDBM_CONSOLE" --profile "$tui_dir/east.yaml" --profile "$tui_dir/west.yaml" --no-mouse
 expect "it opens on the Fleet view" "TOP POOLS"

@@ -90,57 +90,34 @@ tui_start() {
 	return 1
 }
 
-# Wait until the screen shows TEXT (fixed string); TIMEOUT in seconds (10).
-wait_for() {
-	local text=$1 timeout=${2:-10}
-	local deadline=$(($(now_ms) + timeout * 1000))
+# wait_until TIMEOUT COMMAND...: run COMMAND every 50 ms until it succeeds
+# (0) or TIMEOUT seconds have passed (1). Every wait below is one of these.
+wait_until() {
+	local deadline=$(($(now_ms) + $1 * 1000))
+	shift
 	while [ "$(now_ms)" -lt "$deadline" ]; do
-		if screen | grep -qF -- "$text"; then
-			return 0
-		fi
+		"$@" && return 0
 		sleep 0.05
 	done
 	return 1
 }
+
+screen_has() { screen | grep -qF -- "$1"; }
+screen_matches() { screen | grep -qE -- "$1"; }
+screen_lacks() { ! screen | grep -qF -- "$1"; }
+screen_unmatched() { ! screen | grep -qE -- "$1"; }
+
+# Wait until the screen shows TEXT (fixed string); TIMEOUT in seconds (10).
+wait_for() { wait_until "${2:-10}" screen_has "$1"; }
 
 # Wait until the screen matches an extended regular expression.
-wait_re() {
-	local re=$1 timeout=${2:-10}
-	local deadline=$(($(now_ms) + timeout * 1000))
-	while [ "$(now_ms)" -lt "$deadline" ]; do
-		if screen | grep -qE -- "$re"; then
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
-}
+wait_re() { wait_until "${2:-10}" screen_matches "$1"; }
 
 # Wait until TEXT is gone from the screen.
-wait_gone() {
-	local text=$1 timeout=${2:-10}
-	local deadline=$(($(now_ms) + timeout * 1000))
-	while [ "$(now_ms)" -lt "$deadline" ]; do
-		if ! screen | grep -qF -- "$text"; then
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
-}
+wait_gone() { wait_until "${2:-10}" screen_lacks "$1"; }
 
 # Wait until no line of the screen matches an extended regular expression.
-wait_re_gone() {
-	local re=$1 timeout=${2:-10}
-	local deadline=$(($(now_ms) + timeout * 1000))
-	while [ "$(now_ms)" -lt "$deadline" ]; do
-		if ! screen | grep -qE -- "$re"; then
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
-}
+wait_re_gone() { wait_until "${2:-10}" screen_unmatched "$1"; }
 
 expect() {
 	local what=$1 text=$2 timeout=${3:-10}
@@ -169,15 +146,7 @@ helper() {
 }
 
 # Wait until FILE has a line (the helper's "ready" or port).
-wait_file_line() {
-	local file=$1 timeout=${2:-30}
-	local deadline=$(($(now_ms) + timeout * 1000))
-	while [ "$(now_ms)" -lt "$deadline" ]; do
-		[ -s "$file" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+wait_file_line() { wait_until "${2:-30}" test -s "$1"; }
 
 # A run of psql in the background (locks and sessions for a scenario).
 psql_bg() {
@@ -188,15 +157,8 @@ psql_bg() {
 }
 
 # Wait until a query over the server returns "t".
-wait_sql() {
-	local sql=$1 timeout=${2:-10}
-	local deadline=$(($(now_ms) + timeout * 1000))
-	while [ "$(now_ms)" -lt "$deadline" ]; do
-		[ "$(psql -X -Atqc "$sql" 2>/dev/null)" = t ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+sql_true() { [ "$(psql -X -Atqc "$1" 2>/dev/null)" = t ]; }
+wait_sql() { wait_until "${2:-10}" sql_true "$1"; }
 
 # Quit with q and check the terminal came back: exit status 0, canonical
 # mode and echo on again, the alternate screen left.

@@ -78,15 +78,8 @@ keys S
 expect_re "S reverses the sort" "ID▼"
 keys Home
 # the first row (line 4) is the last id once Home's frame is drawn
-first_row_is_last() {
-	local deadline=$(($(now_ms) + 5000))
-	while [ "$(now_ms)" -lt "$deadline" ]; do
-		screen | sed -n 4p | grep -qE "^$last +$(state_of "$n")" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-if first_row_is_last; then
+first_row_is_last() { screen | sed -n 4p | grep -qE "^$last +$(state_of "$n")"; }
+if wait_until 5 first_row_is_last; then
 	ok "the reversed sort puts the last id first"
 else
 	fail "the last id is not first after the reversed sort"
