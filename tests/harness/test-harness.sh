@@ -53,7 +53,10 @@ grep -q "did not start" "$work/out" || fail "bad setting: no message: $(cat "$wo
 # (job control on, so the background harness does not start with SIGINT ignored)
 for sig in INT TERM HUP; do
 	set -m
-	"$harness" --quiet -- bash -c 'echo "$PGDBM_HARNESS_DIR" > "$1"; sleep 60' _ "$work/dir" &
+	# perl resets SIGINT first: a suite started from a non-interactive
+	# shell's background job inherits it ignored, and bash cannot trap it then
+	perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV' \
+		"$harness" --quiet -- bash -c 'echo "$PGDBM_HARNESS_DIR" > "$1"; sleep 60' _ "$work/dir" &
 	hpid=$!
 	set +m
 	for _ in $(seq 1 100); do [ -s "$work/dir" ] && break; sleep 0.1; done
