@@ -93,10 +93,11 @@ void pool_free(struct pool **p);
 void pool_set_transport(struct pool *p, const struct conn_transport *tr);
 
 /*
- * Ask for a connection. When one is idle, cb runs before pool_acquire
- * returns and the result is NULL. Otherwise the request waits (FIFO, until
- * the acquire timeout) and a handle is returned that
- * pool_request_cancel() can withdraw.
+ * Ask for a connection. When one is idle, or when the connection attempt
+ * it starts ends at once (a fail_fast pool whose attempt fails before
+ * pool_acquire returns), cb runs before pool_acquire returns and the result
+ * is NULL. Otherwise the request waits (FIFO, until the acquire timeout)
+ * and a handle is returned that pool_request_cancel() can withdraw.
  */
 struct pool_request *pool_acquire(struct pool *p, pool_acquire_cb cb, void *arg);
 void pool_request_cancel(struct pool *p, struct pool_request **req);

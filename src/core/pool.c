@@ -62,6 +62,7 @@ struct pool_request {
 	int64_t enqueued_us;
 	struct loop_timer *timer;
 	struct pool_request *prev, *next;
+	bool *answered; /* set while pool_acquire() runs: the request ended inside it */
 };
 
 struct slot_list {
@@ -214,6 +215,15 @@ waiter_unlink(struct pool *p, struct pool_request *r)
 	p->n_waiting--;
 }
 
+/* A request's end: its handle dies here. */
+static void
+request_free(struct pool_request *r)
+{
+	if (r->answered != NULL)
+		*r->answered = true;
+	free(r);
+}
+
 static void
 note_wait(struct pool *p, int64_t waited_us)
 {
@@ -233,7 +243,7 @@ hand_over(struct pool *p, struct slot *s, struct pool_request *r)
 	s->st = SLOT_IN_USE;
 	note_wait(p, loop_clock_us() - r->enqueued_us);
 	loop_timer_cancel(p->loop, &r->timer);
-	free(r);
+	request_free(r);
 	cb(p, s->conn, NULL, arg);
 }
 
@@ -278,7 +288,7 @@ acquire_timeout_cb(struct loop *loop, void *arg)
 			 "%s: no free connection within %s (pool max %d, %d in use, %d waiting)",
 			 p->label, units_format_duration(p->cfg.acquire_timeout_ms, t, sizeof t),
 			 p->cfg.max, in_use, p->n_waiting);
-	free(r);
+	request_free(r);
 	cb(p, NULL, msg, cbarg);
 }
 
@@ -357,7 +367,7 @@ fail_waiters(struct pool *p, const char *msg)
 
 		waiter_unlink(p, r);
 		loop_timer_cancel(p->loop, &r->timer);
-		free(r);
+		request_free(r);
 		cb(p, NULL, msg, arg);
 	}
 }
@@ -577,6 +587,7 @@ struct pool_request *
 pool_acquire(struct pool *p, pool_acquire_cb cb, void *arg)
 {
 	struct pool_request *r;
+	bool answered = false;
 
 	if (p->idle.n > 0 && p->wait_head == NULL) {
 		struct slot *s = p->idle.v[--p->idle.n];
@@ -599,7 +610,13 @@ pool_acquire(struct pool *p, pool_acquire_cb cb, void *arg)
 	p->wait_tail = r;
 	p->n_waiting++;
 	r->timer = loop_timer_add(p->loop, p->cfg.acquire_timeout_ms, 0, acquire_timeout_cb, r);
+	/* the connection it opens may fail (fail_fast) or come up at once: then
+	 * cb has run and r is gone, as with an idle connection */
+	r->answered = &answered;
 	grow(p);
+	if (answered)
+		return NULL;
+	r->answered = NULL;
 	return r;
 }
 
@@ -615,7 +632,7 @@ pool_request_cancel(struct pool *p, struct pool_request **rp)
 	loop_timer_cancel(p->loop, &r->timer);
 	if (r->on_cancel != NULL)
 		r->on_cancel(r->arg);
-	free(r);
+	request_free(r);
 }
 
 static void
