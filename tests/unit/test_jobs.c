@@ -7,7 +7,8 @@
  * with a pool that keeps retrying (a job on it waits for a connection until
  * its minute-long acquire timeout, so it stays running for the whole
  * test), and `fast` with a fail-fast pool (a job on it fails as soon as
- * the connection attempt does). A read-only database and one without a
+ * the connection attempt does). `brief` is one whose retrying pool gives
+ * up on a request after 300 ms; a read-only database and one without a
  * tenant section complete it.
  *
  * What needs a server (a migrate run's progress lines, results of runs
