@@ -985,8 +985,7 @@ test_leads_to(void **state)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		q = wizard_question_find(cases[i].key);
 		assert_non_null(q);
-		for (c = q->choices; c->value != NULL && strcmp(c->value, cases[i].value) != 0;
-		     c++)
+		for (c = q->choices; c->value != NULL && strcmp(c->value, cases[i].value) != 0; c++)
 			;
 		assert_non_null(c->value);
 		assert_string_equal(wizard_choice_leads_to(c, buf, sizeof buf), cases[i].leads);
@@ -1008,7 +1007,8 @@ test_verdict(void **state)
 	(void)state;
 	assert_non_null(dir);
 	file = xasprintf("%s/p.yaml", dir);
-	r = eval("service_count=multiple", "tenant_isolation=yes", "services=accounts,billing", NULL);
+	r = eval("service_count=multiple", "tenant_isolation=yes", "services=accounts,billing",
+		 NULL);
 	assert_int_equal(wizard_write(r, file, false, &created, &n_created, &err), 0);
 	for (i = 0; i < n_created; i++)
 		free(created[i]);
