@@ -519,6 +519,7 @@ get_line(struct session *s, char **line)
 
 	*line = NULL;
 	fflush(s->out);
+	loop_run_once(s->loop, 0); /* a signal or input that is there already */
 	for (;;) {
 		if (s->interrupted)
 			return GOT_INTERRUPT;
