@@ -186,6 +186,14 @@ const char *wizard_pattern_when(enum wizard_pattern p);
 const char *wizard_anti_name(enum wizard_anti a);
 const char *wizard_anti_guide(enum wizard_anti a);
 
+/*
+ * What a choice leads to, in a few words, for people: the flowchart node it
+ * reaches, the pool of a load band, the patterns a growth stage fits, the
+ * next flowchart question, or the end of the guide's rule ("" when none).
+ * Written into buf (size bytes), which is returned.
+ */
+const char *wizard_choice_leads_to(const struct wizard_choice *c, char *buf, size_t size);
+
 /* A fresh state at the first question. */
 struct wizard *wizard_new(void);
 void wizard_free(struct wizard **w);
@@ -230,5 +238,14 @@ void wizard_result_free(struct wizard_result **r);
  */
 int wizard_write(const struct wizard_result *r, const char *path, bool force, char ***created,
 		 size_t *n_created, char **err);
+
+/*
+ * Load the profile at path back (profile_load) and say what `profile check`
+ * says of it: "profile check passed: profile NAME, N databases (LABELS), M
+ * modules[, tenants]" or "profile check FAILED: the written profile does not
+ * load", then each diagnostic on a line of its own. *loads gets whether it
+ * loaded. Returns malloc'd text; the caller frees it.
+ */
+char *wizard_verdict(const char *path, bool *loads);
 
 #endif

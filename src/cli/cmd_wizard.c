@@ -2,24 +2,33 @@
  * cmd_wizard: `pgdbm-console wizard [--answer KEY=VALUE ...] [--write FILE]
  * [--force] [--json]`.
  *
- * The non-interactive face of the architecture wizard (src/core/wizard.c):
- * answers come as KEY=VALUE (through --answer or as arguments), the rest
- * take the guide's defaults, and the result is printed as text or JSON.
- * --write FILE also writes the generated profile, creates the migration
- * folders it names, and loads it back to prove it valid. `wizard --help`
- * prints every question with its values and default, from the same table.
+ * Typed on a terminal (standard input and output both terminals) without
+ * an answer, --json or --write, the wizard asks its questions one at a
+ * time (wizard_prompt.c) and offers to write the profile at the end.
+ *
+ * Otherwise it is the non-interactive face of the architecture wizard
+ * (src/core/wizard.c): answers come as KEY=VALUE (through --answer or as
+ * arguments), the rest take the guide's defaults, and the result is printed
+ * as text or JSON. --write FILE also writes the generated profile, creates
+ * the migration folders it names, and loads it back to prove it valid.
+ * `wizard --help` prints every question with its values and default, from
+ * the same table.
  */
 #include "config.h"
 
 #include <getopt.h>
+#include <langinfo.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
 #include "profile.h"
 #include "strbuf.h"
 #include "wizard.h"
+#include "wizard_prompt.h"
 
 struct wizard_opts {
 	const char **answers;
@@ -153,6 +162,11 @@ print_help(FILE *f, const struct cli_command *cmd)
 	fprintf(f,
 		"usage: pgdbm-console wizard %s\n%s\n"
 		"\n"
+		"On a terminal, without an answer, --json or --write, the wizard asks the\n"
+		"questions one at a time: type a number or a name, Enter for the default, b to\n"
+		"go back, ? for help; at the end it offers to write the profile (Ctrl-C or\n"
+		"Ctrl-D leaves without writing).\n"
+		"\n"
 		"Answers are KEY=VALUE, given with --answer or as arguments. A question the\n"
 		"path reaches that was not answered takes the guide's default and is listed as\n"
 		"assumed; answers to questions the path never reaches are listed as ignored.\n"
@@ -205,7 +219,9 @@ print_help(FILE *f, const struct cli_command *cmd)
 		   "The pool is sized from the load band: min_connections is the low end of\n"
 		   "the band, max_connections the high end (pool_max of the profile's apps).\n"
 		   "\n"
-		   "Exit status: 0 success, 1 writing the profile failed, 2 a bad key or value.\n");
+		   "Exit status: 0 success, 1 writing the profile failed (or, asked on a\n"
+		   "terminal, the input ended first), 2 a bad key or value; asked on a terminal,\n"
+		   "Ctrl-C ends it as interrupted (130 in the shell).\n");
 	strbuf_free(&sb);
 }
 
@@ -417,6 +433,35 @@ load_back(struct written *wr)
 	return rc;
 }
 
+/* Ask the questions on the terminal (see wizard_prompt.h). */
+static int
+run_prompt(struct cli *cli)
+{
+	const char *codeset = nl_langinfo(CODESET);
+	struct wizard_prompt p = { STDIN_FILENO, cli->out, 0,
+				   codeset != NULL && strcmp(codeset, "UTF-8") == 0 };
+
+	switch (wizard_prompt_run(&p)) {
+	case WIZARD_PROMPT_WRITTEN:
+	case WIZARD_PROMPT_DECLINED:
+		return CLI_OK;
+	case WIZARD_PROMPT_BAD_WRITE:
+		return CLI_FAIL;
+	case WIZARD_PROMPT_EOF:
+		cli_error(cli, "wizard: end of input: nothing written");
+		return CLI_FAIL;
+	case WIZARD_PROMPT_INTERRUPTED:
+		break;
+	}
+	/* end as interrupted, so that a calling shell script stops too */
+	cli_error(cli, "wizard: interrupted: nothing written");
+	fflush(cli->out);
+	fflush(cli->err);
+	signal(SIGINT, SIG_DFL);
+	raise(SIGINT);
+	return 128 + SIGINT; /* SIGINT was ignored by whoever started us */
+}
+
 int
 cmd_wizard(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
@@ -446,6 +491,11 @@ cmd_wizard(struct cli *cli, const struct cli_command *cmd, int argc, char **argv
 			return CLI_USAGE;
 		}
 		add_answer(&opts, argv[i]);
+	}
+	if (opts.n_answers == 0 && opts.write == NULL && !cli->json && isatty(STDIN_FILENO) &&
+	    isatty(fileno(cli->out))) {
+		free(opts.answers);
+		return run_prompt(cli);
 	}
 
 	r = wizard_evaluate(opts.answers, opts.n_answers, &err);

@@ -61,6 +61,7 @@
 #include <unistd.h>
 
 #include "ident.h"
+#include "profile.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -702,6 +703,51 @@ const char *
 wizard_anti_guide(enum wizard_anti a)
 {
 	return a > WIZARD_ANTI_NONE && a < WIZARD_N_ANTI ? antis[a].guide : "?";
+}
+
+const char *
+wizard_choice_leads_to(const struct wizard_choice *c, char *buf, size_t size)
+{
+	const struct wizard_question *next;
+	const char *arrow;
+	int p;
+
+	if (c->node != WIZARD_NODE_NONE) {
+		snprintf(buf, size, "%s", wizard_node_name(c->node));
+		return buf;
+	}
+	if (c->pool_max > 0) {
+		snprintf(buf, size, "pool %d-%d connections", c->pool_min, c->pool_max);
+		return buf;
+	}
+	if (c->stage_fits != 0) {
+		size_t len = 0;
+
+		buf[0] = '\0';
+		for (p = 0; p < WIZARD_N_PATTERNS && len + 1 < size; p++) {
+			if (c->stage_fits & WIZARD_PATTERN_BIT(p))
+				len += (size_t)snprintf(
+					buf + len, size - len, "%s%s", len ? " or " : "fits ",
+					wizard_pattern_name((enum wizard_pattern)p));
+		}
+		return buf;
+	}
+	if (c->next != NULL && (next = wizard_question_find(c->next)) != NULL &&
+	    next->source != NULL && strncmp(next->source, "flowchart", 9) == 0) {
+		snprintf(buf, size, "%s", next->prompt);
+		return buf;
+	}
+	arrow = c->rule != NULL ? strstr(c->rule, "-> ") : NULL;
+	if (arrow != NULL) {
+		const char *last;
+
+		while ((last = strstr(arrow + 3, "-> ")) != NULL)
+			arrow = last;
+		snprintf(buf, size, "%s", arrow + 3);
+		return buf;
+	}
+	buf[0] = '\0';
+	return buf;
 }
 
 /* ------------------------------------------------------------------------
@@ -1680,4 +1726,37 @@ wizard_write(const struct wizard_result *r, const char *path, bool force, char *
 		return -1;
 	}
 	return 0;
+}
+
+char *
+wizard_verdict(const char *path, bool *loads)
+{
+	struct profile_diags diags = { NULL, 0, 0 };
+	struct profile *p = profile_load(path, &diags);
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, modules = 0, tenants = 0;
+
+	*loads = p != NULL;
+	if (p != NULL) {
+		for (i = 0; i < p->n_databases; i++) {
+			modules += p->databases[i].n_modules;
+			tenants += p->databases[i].tenants.present;
+		}
+		strbuf_addf(&sb, "profile check passed: profile %s, %zu database%s (",
+			    p->name != NULL ? p->name : "?", p->n_databases,
+			    p->n_databases == 1 ? "" : "s");
+		for (i = 0; i < p->n_databases; i++)
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", p->databases[i].label);
+		strbuf_addf(&sb, "), %zu module%s%s", modules, modules == 1 ? "" : "s",
+			    tenants > 0 ? ", tenants" : "");
+	} else {
+		strbuf_adds(&sb, "profile check FAILED: the written profile does not load");
+	}
+	for (i = 0; i < diags.n; i++) {
+		strbuf_adds(&sb, "\n");
+		profile_diag_format(&diags.v[i], &sb);
+	}
+	profile_free(&p);
+	profile_diags_free(&diags);
+	return strbuf_detach(&sb);
 }

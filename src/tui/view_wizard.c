@@ -29,7 +29,7 @@
  *    ./pgdbm-profile.yaml, then the last one written), writes the profile
  *    with wizard_write() (which creates the migration folders), asks before
  *    replacing an existing file, then loads the file back with
- *    profile_load() and shows the verdict on the page.
+ *    profile_load() (wizard_verdict()) and shows the verdict on the page.
  *
  * Back (b) and restart (R) go through the core, which replays the path;
  * the view only remembers a generation number so that it rebuilds its
@@ -46,7 +46,6 @@
 #include <string.h>
 
 #include "input.h"
-#include "profile.h"
 #include "session.h"
 #include "strbuf.h"
 #include "textpane.h"
@@ -130,52 +129,6 @@ n_choices(const struct wizard_question *q)
 	return n;
 }
 
-/* What an answer leads to, in a few words. */
-static const char *
-leads_to(const struct wizard_choice *c, char *buf, size_t size)
-{
-	const struct wizard_question *next;
-	const char *arrow;
-	int p;
-
-	if (c->node != WIZARD_NODE_NONE) {
-		snprintf(buf, size, "%s", wizard_node_name(c->node));
-		return buf;
-	}
-	if (c->pool_max > 0) {
-		snprintf(buf, size, "pool %d-%d connections", c->pool_min, c->pool_max);
-		return buf;
-	}
-	if (c->stage_fits != 0) {
-		size_t len = 0;
-
-		buf[0] = '\0';
-		for (p = 0; p < WIZARD_N_PATTERNS && len + 1 < size; p++) {
-			if (c->stage_fits & WIZARD_PATTERN_BIT(p))
-				len += (size_t)snprintf(
-					buf + len, size - len, "%s%s", len ? " or " : "fits ",
-					wizard_pattern_name((enum wizard_pattern)p));
-		}
-		return buf;
-	}
-	if (c->next != NULL && (next = wizard_question_find(c->next)) != NULL &&
-	    next->source != NULL && strncmp(next->source, "flowchart", 9) == 0) {
-		snprintf(buf, size, "%s", next->prompt);
-		return buf;
-	}
-	arrow = c->rule != NULL ? strstr(c->rule, "-> ") : NULL;
-	if (arrow != NULL) {
-		const char *last;
-
-		while ((last = strstr(arrow + 3, "-> ")) != NULL)
-			arrow = last;
-		snprintf(buf, size, "%s", arrow + 3);
-		return buf;
-	}
-	buf[0] = '\0';
-	return buf;
-}
-
 static size_t
 rows_count(void *arg)
 {
@@ -197,7 +150,7 @@ rows_cell(void *arg, size_t row, int col, char *buf, size_t size)
 	case COL_VALUE:
 		return c->value;
 	default:
-		return leads_to(c, buf, size);
+		return wizard_choice_leads_to(c, buf, size);
 	}
 }
 
@@ -304,35 +257,7 @@ answer(struct view_wizard *v, const char *value)
 static void
 check_written(struct written *wr)
 {
-	struct profile_diags diags = { NULL, 0, 0 };
-	struct profile *p = profile_load(wr->file, &diags);
-	struct strbuf sb = STRBUF_INIT;
-	size_t i, modules = 0, tenants = 0;
-
-	if (p != NULL) {
-		wr->loads = true;
-		for (i = 0; i < p->n_databases; i++) {
-			modules += p->databases[i].n_modules;
-			tenants += p->databases[i].tenants.present;
-		}
-		strbuf_addf(&sb, "profile check passed: profile %s, %zu database%s (",
-			    p->name != NULL ? p->name : "?", p->n_databases,
-			    p->n_databases == 1 ? "" : "s");
-		for (i = 0; i < p->n_databases; i++)
-			strbuf_addf(&sb, "%s%s", i ? ", " : "", p->databases[i].label);
-		strbuf_addf(&sb, "), %zu module%s%s", modules, modules == 1 ? "" : "s",
-			    tenants > 0 ? ", tenants" : "");
-	} else {
-		wr->loads = false;
-		strbuf_adds(&sb, "profile check FAILED: the written profile does not load");
-	}
-	for (i = 0; i < diags.n; i++) {
-		strbuf_adds(&sb, "\n");
-		profile_diag_format(&diags.v[i], &sb);
-	}
-	wr->check = strbuf_detach(&sb);
-	profile_free(&p);
-	profile_diags_free(&diags);
+	wr->check = wizard_verdict(wr->file, &wr->loads);
 }
 
 static void overwrite_confirmed(struct tui *t, void *arg, int64_t id);

@@ -4,10 +4,13 @@
 # For every pattern of the guide's selection matrix, `wizard --answer ...
 # --write FILE` writes a profile that `profile check FILE` accepts. Also:
 # answers as arguments, --json, --help listing every question, refusing to
-# overwrite without --force, and the exit status of bad answers (2) and of
-# a failed write (1).
+# overwrite without --force, the exit status of bad answers (2) and of a
+# failed write (1), and the output of a set of cases byte for byte against
+# tests/data/wizard (the non-interactive command, as it was before the
+# interactive prompt: see tests/tui/wizard-prompt.sh for that).
 set -u
 bin=${PGDBM_CONSOLE:-./pgdbm-console}
+srcdir=${srcdir:-.}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -103,6 +106,43 @@ grep -q 'value "lots" for load (expected one of under-100, 100-1000, over-1000)'
 run 2 "not KEY=VALUE" "$bin" wizard growth
 run 2 "unknown option" "$bin" wizard --frobnicate
 run 1 "write into a missing folder" "$bin" wizard --write "$work/missing/sub/p.yaml"
+
+# 7. the non-interactive output is byte for byte what it was before the
+# interactive prompt existed (tests/data/wizard/*.out were written by that
+# binary): standard output, standard error and the exit status of each case.
+# WIZARD_GOLDEN=write rewrites them from $bin (after a deliberate change).
+golden=$srcdir/tests/data/wizard
+cases=(
+	"defaults|"
+	"defaults-json|--json"
+	"positional|service_count=multiple share_data=no services=auth,users,billing"
+	"tenants-json|--answer tenant_isolation=yes --answer services=accounts --answer tenant_prefix=org_ --json"
+	"multiple-dbs|--answer service_count=multiple --answer same_database=no --answer load=over-1000"
+	"write|--answer dual_mode=yes --answer library=docs --write p.yaml"
+	"write-json|--answer growth=stay-simple --answer service_count=one --write p.yaml --json"
+	"write-exists|--write p.yaml"
+	"bad-value|--answer load=lots"
+	"unknown-key|colour=blue"
+)
+for entry in "${cases[@]}"; do
+	name=${entry%%|*}
+	read -r -a args <<<"${entry#*|}"
+	dir="$work/golden-$name"
+	mkdir -p "$dir"
+	[ "$name" = write-exists ] && echo "kept" >"$dir/p.yaml"
+	(cd "$dir" && "$bin" wizard "${args[@]}" </dev/null >"$dir/stdout" 2>"$dir/stderr"
+	echo "exit $?" >>"$dir/stderr")
+	if [ "${WIZARD_GOLDEN:-}" = write ]; then
+		mkdir -p "$golden"
+		cp "$dir/stdout" "$golden/$name.out"
+		cp "$dir/stderr" "$golden/$name.err"
+		continue
+	fi
+	cmp -s "$dir/stdout" "$golden/$name.out" ||
+		fail "golden $name: standard output differs: $(diff "$golden/$name.out" "$dir/stdout" | head -20)"
+	cmp -s "$dir/stderr" "$golden/$name.err" ||
+		fail "golden $name: standard error or exit status differs: $(diff "$golden/$name.err" "$dir/stderr" | head -20)"
+done
 
 if [ "$failures" -gt 0 ]; then
 	echo "$failures failure(s)"

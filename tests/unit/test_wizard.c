@@ -960,6 +960,78 @@ test_write(void **state)
 	free(file);
 }
 
+/* What each choice leads to, as both front ends show it beside the answer. */
+static void
+test_leads_to(void **state)
+{
+	static const struct {
+		const char *key, *value, *leads;
+	} cases[] = {
+		{ "service_count", "one", "Future growth?" },
+		{ "service_count", "multiple", "Services share data?" },
+		{ "same_database", "no", "Multiple Databases" },
+		{ "growth", "might-grow", "Use Shared Pool Anyway" },
+		{ "load", "100-1000", "pool 20-50 connections" },
+		{ "stage", "scale", "fits Shared Pool or Shared Pool + Schemas" },
+		{ "tenant_isolation", "yes", "Use Schema per Tenant" },
+		{ "shared_tables", "no", "Use different schemas" },
+	};
+	const struct wizard_question *q;
+	const struct wizard_choice *c;
+	char buf[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		q = wizard_question_find(cases[i].key);
+		assert_non_null(q);
+		for (c = q->choices; c->value != NULL && strcmp(c->value, cases[i].value) != 0; c++)
+			;
+		assert_non_null(c->value);
+		assert_string_equal(wizard_choice_leads_to(c, buf, sizeof buf), cases[i].leads);
+	}
+	/* a small buffer is cut, never overrun */
+	q = wizard_question_find("stage");
+	assert_string_equal(wizard_choice_leads_to(&q->choices[3], buf, 12), "fits Shared");
+}
+
+/* The verdict on a written profile: what `profile check` says, with every diagnostic. */
+static void
+test_verdict(void **state)
+{
+	struct wizard_result *r;
+	char *dir = tu_mkdtemp(), *file, *err = NULL, **created = NULL, *v;
+	size_t n_created = 0, i;
+	bool loads = false;
+
+	(void)state;
+	assert_non_null(dir);
+	file = xasprintf("%s/p.yaml", dir);
+	r = eval("service_count=multiple", "tenant_isolation=yes", "services=accounts,billing",
+		 NULL);
+	assert_int_equal(wizard_write(r, file, false, &created, &n_created, &err), 0);
+	for (i = 0; i < n_created; i++)
+		free(created[i]);
+	free(created);
+	v = wizard_verdict(file, &loads);
+	assert_true(loads);
+	assert_string_equal(v, "profile check passed: profile schema-per-tenant, 1 database "
+			       "(app), 2 modules, tenants");
+	free(v);
+
+	assert_int_equal(tu_write_file(file, "name: x\ncolour: blue\n"), 0);
+	v = wizard_verdict(file, &loads);
+	assert_false(loads);
+	assert_non_null(strstr(v, "profile check FAILED: the written profile does not load\n"));
+	assert_non_null(strstr(v, "p.yaml:2:1: error: "));
+	free(v);
+
+	wizard_result_free(&r);
+	tu_rm_rf(dir);
+	free(dir);
+	free(file);
+}
+
 int
 main(void)
 {
@@ -977,6 +1049,8 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_back_and_restart),
 		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_leads_to),
+		cmocka_unit_test(test_verdict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
