@@ -65,6 +65,9 @@ struct session_db_status {
 	int64_t age_ms;	     /* age of the data shown (0 without data) */
 	int64_t retry_in_ms; /* until the next connection attempt (0: none scheduled) */
 	const char *error;   /* why the last refresh or connection failed ("" when none) */
+	bool auth_failed;    /* the last connection attempt failed authentication: the
+				retries back off up to auth_backoff_max_ms */
+	int64_t auth_backoff_max_ms;
 	bool paused;
 };
 
@@ -161,7 +164,10 @@ void session_inventory_refresh(struct session *s);
 void session_db_status(const struct session *s, size_t i, struct session_db_status *out);
 const char *session_db_state_name(enum session_db_state st);
 
-/* "live", "stale 12s: connection refused", "retrying in 4s: ...", ... */
+/*
+ * "live", "stale 12s: connection refused", "retrying in 4s: ...",
+ * "retrying in 16s (authentication failed: backing off up to 1m): ...", ...
+ */
 void session_db_status_text(const struct session_db_status *st, char *buf, size_t size);
 
 /*
