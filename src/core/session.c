@@ -8,7 +8,8 @@
  * When a job ends, the session reloads what the browse handle of its
  * database had loaded, so that every view shows the result; browse answers
  * and job progress reach the front end through the same update callback
- * as monitor refreshes.
+ * as monitor refreshes. The queue a view shows (session_keep_queue_fresh)
+ * is reread on the inventory cadence, paused with everything else.
  *
  * Requests in flight. An action (cancel, terminate, lock fetch) is a
  * `struct request` on the session's list; its reply callback runs from the
@@ -345,6 +346,8 @@ session_set_paused(struct session *s, bool paused)
 	if (paused == s->paused)
 		return;
 	s->paused = paused;
+	for (i = 0; i < s->n; i++)
+		browse_set_paused(s->browse[i], paused);
 	if (!s->started)
 		return;
 	for (i = 0; i < s->n; i++) {
@@ -930,6 +933,13 @@ session_want_inventory(struct session *s)
 		return;
 	for (i = 0; i < s->n; i++)
 		inventory_start(s->invs[i], 0);
+}
+
+void
+session_keep_queue_fresh(struct session *s, size_t i)
+{
+	if (i < s->n)
+		browse_keep_fresh(s->browse[i], INVENTORY_INTERVAL_MS);
 }
 
 void
