@@ -5,7 +5,7 @@
 # the console is given a wrong one (PGPASSWORD). Authentication failures
 # do not go away by themselves: the console backs off exponentially (up to
 # a minute, never less than 30 s between attempts once there), and says so
-# in the database's state and in the message log. The server's log counts
+# in the database's state (Pools, Fleet) and in the message log. The server's log counts
 # the failed logins from the start to the end of a 20 s window: the
 # delays double from 2 s (each jittered down to half at most), so the
 # fifth retry comes 31 s after the first attempt at the earliest; with a
@@ -55,6 +55,9 @@ if [ "$n" -ge 1 ] && [ "$n" -le 6 ]; then
 else
 	fail "$n failed logins in the server log over ${took} ms (expected 1 to 6)"
 fi
+keys 0
+expect_re "the Fleet view's state says auth failed, not unreachable" "main +auth failed "
+expect "the Fleet summary counts it" "1 database: 0 live, 1 auth failed"
 keys L
 expect "the message log says the login failed" "authentication failed: backing off up to 1m between attempts"
 if screen_has "$wrong"; then fail "the password is on the screen"; else ok "the password is not on the screen"; fi
