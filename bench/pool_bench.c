@@ -282,7 +282,7 @@ fk_finish(PGconn *pg)
 static const struct conn_transport fake = {
 	fk_start,	fk_poll,     fk_status, fk_socket,  fk_nonblock, fk_notice, fk_send,
 	fk_send_params, fk_prepared, fk_zero,	fk_one,	    fk_zero,	 fk_result, fk_copy,
-	fk_tx,		fk_err,	     fk_pid,	fk_version, fk_finish,
+	fk_tx,		fk_err,	     fk_pid,	fk_version, fk_finish,	 NULL,	    NULL,
 };
 
 static void

@@ -28,6 +28,13 @@
  * exact size bumps `gen` when its answer arrives, and the update callback
  * runs, so that views rebuild only when their data changed.
  *
+ * The migration queue (module statuses and the tenant list) can be kept
+ * fresh: browse_keep_fresh() rereads what was asked on a cadence. A reload
+ * that fails (a folder removed or unreadable, the database gone) keeps the
+ * last good answer but marks it `stale`, keeps the error beside it and
+ * says so in the message log (once per distinct error); `read_ms` says
+ * when the answer shown was read, so that a view can show its age.
+ *
  * Nothing here writes: views and the session call these functions, never
  * libpq. Jobs (apply, provision, fan-out) live in jobs.h.
  *
@@ -110,7 +117,9 @@ struct browse_schemas {
 struct browse_module {
 	const struct profile_module *pm;
 	enum browse_load state;
-	char *error;			 /* folder, names or the status run */
+	char *error;	 /* folder, names or the status run */
+	bool stale;	 /* the status shown is an earlier read's: the last failed */
+	int64_t read_ms; /* loop time the status shown was read (0: never) */
 	const struct migfile_set *files; /* as scanned for the status shown (NULL before) */
 	const struct mig_status *status; /* NULL until read */
 	const struct manager *mgr;	 /* for previews (NULL when the names are invalid) */
@@ -120,6 +129,8 @@ struct browse_module {
 struct browse_tenants {
 	enum browse_load state;
 	char *error;
+	bool stale;			 /* the list shown is an earlier read's: the last failed */
+	int64_t read_ms;		 /* loop time the list shown was complete (0: never) */
 	const struct tenant_list *list;	 /* NULL until read */
 	const struct migfile_set *files; /* the tenant folder, scanned for that list */
 	/*
@@ -178,6 +189,22 @@ void browse_load_tenants(struct browse *b);
 
 /* Reload what was loaded before (after a job, or on the user's refresh). */
 void browse_reload(struct browse *b);
+
+/* A slow reload pushes the next one back to this many times its duration. */
+#define BROWSE_FRESH_BACKOFF 20
+
+/*
+ * Keep the migration queue fresh: from now on the module statuses and the
+ * tenant list, once asked for, are read again every interval_ms after
+ * their last read started (pushed back to BROWSE_FRESH_BACKOFF times that
+ * read's duration), never two at once, and not while the pool is retrying
+ * (the database is unreachable). 0 stops. The schemas and the detail are
+ * not concerned.
+ */
+void browse_keep_fresh(struct browse *b, int64_t interval_ms);
+
+/* Pausing stops the cadence; resuming starts what is due at once. */
+void browse_set_paused(struct browse *b, bool paused);
 
 const struct browse_schemas *browse_schemas(const struct browse *b);
 size_t browse_n_modules(const struct browse *b);

@@ -23,6 +23,13 @@
  * A notice receiver on every connection sends server notices to the
  * message log, never to stderr.
  *
+ * A connection attempt runs with PQERRORS_VERBOSE, so that a failure's
+ * message carries the server's SQLSTATE (libpq exposes no other way to
+ * read the error fields of a failed connection): an authentication failure
+ * (class 28) is told from an unreachable server without matching
+ * translated text. The message is then written back in the default form,
+ * and a connection that comes up returns to the default verbosity.
+ *
  * Session settings (statement_timeout, lock_timeout,
  * idle_in_transaction_session_timeout, and default_transaction_read_only
  * for read-only profiles) travel in the startup packet's `options`, so they
@@ -79,6 +86,9 @@ struct conn_transport {
 	int (*backend_pid)(const PGconn *pg);
 	int (*server_version)(const PGconn *pg);
 	void (*finish)(PGconn *pg);
+	/* may be NULL (fakes): then failures are never told apart */
+	PGVerbosity (*set_error_verbosity)(PGconn *pg, PGVerbosity v);
+	int (*needs_password)(const PGconn *pg);
 };
 
 extern const struct conn_transport conn_libpq_transport;
@@ -166,6 +176,23 @@ const char *conn_state_name(enum conn_state s);
 
 /* Last connection-level error message ("" when none). */
 const char *conn_error(const struct conn *c);
+
+/*
+ * The last connection attempt failed authentication: the server answered
+ * with a SQLSTATE of class 28 (28P01 wrong password, 28000 unknown role or
+ * no pg_hba.conf entry), or it asked for a password and none was given.
+ * Such a failure does not go away by itself: the pool backs off for it.
+ */
+bool conn_auth_failed(const struct conn *c);
+
+/*
+ * A failed connection's message as libpq builds it with PQERRORS_VERBOSE
+ * ("...failed: FATAL:  28P01: password authentication failed...\n
+ * LOCATION:  auth_failed, auth.c:334\n"), written as the default verbosity
+ * would (without the SQLSTATEs and LOCATION lines). Returns it (malloc'd)
+ * and sets *auth when one of the SQLSTATEs is of class 28. Exposed for tests.
+ */
+char *conn_connect_error(const char *verbose, bool *auth);
 
 /* In a transaction (or an aborted one) between queries? */
 bool conn_in_transaction(const struct conn *c);

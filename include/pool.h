@@ -13,7 +13,9 @@
  * before anyone else gets it; a broken one is discarded. Idle connections
  * are checked with "SELECT 1" every `health_check`. When the server goes
  * away, connection attempts are retried with capped exponential backoff
- * and jitter; requests keep waiting until their own deadline.
+ * and jitter, one attempt at a time; requests keep waiting until their own
+ * deadline. Authentication failures (a wrong password) are retried on a
+ * slower schedule, up to a minute apart, and logged as such.
  *
  * Two interfaces over the same machinery:
  *  - asynchronous, for the console: pool_acquire()/pool_release(),
@@ -49,7 +51,10 @@ struct pool_config {
 	int64_t health_check_ms; /* 0: never */
 	int64_t backoff_base_ms; /* first retry delay after a failed connect */
 	int64_t backoff_max_ms;	 /* cap on the retry delay */
-	bool fail_fast;		 /* a failed connection attempt fails every waiting
+	/* the same after an authentication failure, which does not heal by itself */
+	int64_t auth_backoff_base_ms;
+	int64_t auth_backoff_max_ms;
+	bool fail_fast; /* a failed connection attempt fails every waiting
 				    request at once (one-shot commands) instead of
 				    letting them wait for a retry */
 };
@@ -143,6 +148,17 @@ const char *pool_health_name(enum pool_health h);
 /* Last connection error ("" when none) and ms until the next retry (0: none). */
 const char *pool_last_error(const struct pool *p);
 int64_t pool_retry_in_ms(const struct pool *p);
+
+/* Retrying after an authentication failure (a wrong password): on the slow schedule. */
+bool pool_auth_failed(const struct pool *p);
+
+/*
+ * The retry delay after `failures` consecutive failed attempts (before
+ * jitter, which takes it down to between half and all of it): the base
+ * doubled per failure up to the cap, of the authentication schedule when
+ * auth. Exposed for tests.
+ */
+int64_t pool_backoff_ms(const struct pool_config *cfg, int failures, bool auth);
 
 const struct pool_config *pool_config(const struct pool *p);
 struct loop *pool_loop(const struct pool *p);

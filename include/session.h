@@ -16,7 +16,8 @@
  * statuses, tenants, one opened schema) and, for the whole console, the
  * job list (jobs.h: migrate runs and tenant jobs with progress), so that
  * jobs outlive the view that started them; when a job ends, what the
- * browse handle of its database had loaded is reloaded.
+ * browse handle of its database had loaded is reloaded. The migration queue
+ * of a database someone shows is also reread on the inventory cadence.
  *
  * Nothing here draws or reads keys: the TUI renders what the session and
  * its monitors hold, and calls the functions below in answer to keys.
@@ -65,6 +66,9 @@ struct session_db_status {
 	int64_t age_ms;	     /* age of the data shown (0 without data) */
 	int64_t retry_in_ms; /* until the next connection attempt (0: none scheduled) */
 	const char *error;   /* why the last refresh or connection failed ("" when none) */
+	bool auth_failed;    /* the last connection attempt failed authentication: the
+				retries back off up to auth_backoff_max_ms */
+	int64_t auth_backoff_max_ms;
 	bool paused;
 };
 
@@ -158,10 +162,22 @@ void session_want_inventory(struct session *s);
 /* Read every database's inventory again now (skipped where a round is in flight). */
 void session_inventory_refresh(struct session *s);
 
+/*
+ * Someone shows the migration queue of database i (the Migrations view):
+ * from now on what its browse handle read of the queue (module statuses,
+ * the tenant list) is read again on the inventories' cadence (every
+ * INVENTORY_INTERVAL_MS, pushed back after a slow read; browse_keep_fresh),
+ * paused with the monitors.
+ */
+void session_keep_queue_fresh(struct session *s, size_t i);
+
 void session_db_status(const struct session *s, size_t i, struct session_db_status *out);
 const char *session_db_state_name(enum session_db_state st);
 
-/* "live", "stale 12s: connection refused", "retrying in 4s: ...", ... */
+/*
+ * "live", "stale 12s: connection refused", "retrying in 4s: ...",
+ * "retrying in 16s (authentication failed: backing off up to 1m): ...", ...
+ */
 void session_db_status_text(const struct session_db_status *st, char *buf, size_t size);
 
 /*

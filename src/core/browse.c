@@ -16,6 +16,15 @@
  * never freed from inside its own callback: it is parked in `dead` and freed
  * on the next load or with the handle.
  *
+ * Keeping the queue fresh. With browse_keep_fresh() one one-shot timer
+ * (`fresh`) is armed for the earliest reread due among the module statuses
+ * and the tenant list that were asked for: each is due `fresh_ms` after
+ * its last read started, or BROWSE_FRESH_BACKOFF times that read's
+ * duration when longer. A read in flight is not due (its end re-arms the
+ * timer); while the pool is retrying nothing is started and the timer
+ * comes back an interval later. A failed read keeps the last good answer,
+ * marked stale, and logs its error when it differs from the last one.
+ *
  * Estimates versus exact sizes. The schema list and the detail read only
  * pg_class (relpages, reltuples), which takes no relation lock, so they
  * answer while a migration holds an ACCESS EXCLUSIVE lock.
@@ -75,6 +84,8 @@ struct modstate {
 	struct modsnap *dead; /* finished, not shown: freed later */
 	bool loading;
 	bool again;	       /* a load was asked while one ran */
+	int64_t started_ms;    /* the last read started (loop time; 0: never) */
+	int64_t took_ms;       /* and how long it took */
 	bool starting;	       /* inside migrate_start */
 	struct mig_run *ended; /* the run ended inside migrate_start */
 };
@@ -107,6 +118,11 @@ struct browse {
 	bool tenants_asked, tenants_again;
 	bool tstarting, tended; /* the list job ended inside tenant_job_start */
 	struct loop_timer *tnotify;
+	int64_t tstarted_ms, ttook_ms; /* the last list read: when it started, how long */
+
+	int64_t fresh_ms; /* browse_keep_fresh's interval (0: off) */
+	bool paused;
+	struct loop_timer *fresh;
 	/* live tenants of the shown list by schema name (sorted indexes) */
 	size_t *tindex;
 	size_t n_tindex;
@@ -314,6 +330,7 @@ browse_free(struct browse **bp)
 	}
 	free(b->mods);
 	loop_timer_cancel(pool_loop(b->pool), &b->tnotify);
+	loop_timer_cancel(pool_loop(b->pool), &b->fresh);
 	if (b->tcur == b->tnext)
 		b->tcur = NULL;
 	tensnap_free(&b->tnext);
@@ -551,40 +568,65 @@ find_schema(struct browse *b, const char *name)
  * ------------------------------------------------------------------------ */
 
 static void module_load(struct modstate *m);
+static void fresh_arm(struct browse *b);
+
+/*
+ * A read of module m failed with err (taken): the status shown, if any,
+ * stays, marked stale; the log hears of it unless the last read failed
+ * the same way.
+ */
+static void
+module_failed(struct modstate *m, char *err)
+{
+	if (m->pub.error == NULL || strcmp(m->pub.error, err) != 0)
+		msglog_add(m->b->log, MSG_WARNING, m->b->pdb->label,
+			   "cannot read the queue of %s: %s", m->pub.pm->name, err);
+	free(m->pub.error);
+	m->pub.error = err;
+	m->pub.state = BROWSE_FAILED;
+	m->pub.stale = m->pub.status != NULL;
+	m->pub.gen++;
+}
 
 /* The status run in flight ended: show it, or keep the last one and say why. */
 static void
 module_finish(struct modstate *m, struct mig_run *r, bool async)
 {
 	struct modsnap *s = m->next;
+	int64_t now = loop_now(pool_loop(m->b->pool));
 
 	m->next = NULL;
 	m->loading = false;
+	m->took_ms = now - m->started_ms;
 	s->run = r;
 	if (migrate_ok(r)) {
+		if (m->pub.error != NULL)
+			msglog_add(m->b->log, MSG_INFO, m->b->pdb->label,
+				   "the queue of %s is read again", m->pub.pm->name);
 		modsnap_free(&m->dead);
 		m->dead = m->cur;
 		m->cur = s;
 		free(m->pub.error);
 		m->pub.error = NULL;
 		m->pub.state = BROWSE_READY;
+		m->pub.stale = false;
+		m->pub.read_ms = now;
 		m->pub.status = migrate_status(r);
 		m->pub.files = &s->files;
+		m->pub.gen++;
 	} else {
 		struct strbuf sb = STRBUF_INIT;
 
 		mig_error_format(migrate_error(r), &sb);
-		free(m->pub.error);
-		m->pub.error = strbuf_detach(&sb);
-		m->pub.state = BROWSE_FAILED;
 		modsnap_free(&m->dead);
 		m->dead = s; /* r is still on the stack: freed later */
+		module_failed(m, strbuf_detach(&sb));
 	}
-	m->pub.gen++;
 	if (m->again) {
 		m->again = false;
 		module_load(m);
 	}
+	fresh_arm(m->b);
 	if (async)
 		notify(m->b);
 }
@@ -617,15 +659,14 @@ module_load(struct modstate *m)
 		m->again = true;
 		return;
 	}
+	m->started_ms = loop_now(pool_loop(m->b->pool));
 	s = xcalloc(1, sizeof *s);
 	err = migfile_scan(m->pub.pm->migrations, &s->files);
 	if (err != NULL) {
-		free(m->pub.error);
-		m->pub.error = err;
-		m->pub.state = BROWSE_FAILED;
-		m->pub.gen++;
 		migfile_set_free(&s->files);
 		free(s);
+		m->took_ms = 0;
+		module_failed(m, err);
 		return;
 	}
 	memset(&t, 0, sizeof t);
@@ -657,6 +698,7 @@ browse_load_modules(struct browse *b)
 	b->mods_asked = true;
 	for (i = 0; i < b->n_mods; i++)
 		module_load(&b->mods[i]);
+	fresh_arm(b); /* a read that failed at once (its folder) has no end to re-arm it */
 }
 
 size_t
@@ -761,12 +803,12 @@ tenants_changed(struct tenant_job *job, void *arg)
 		tenants_promote(b, s, job);
 		first = true;
 	}
-	free(b->tenants.error);
-	b->tenants.error = NULL;
 	b->tenants.reading = true;
 	b->tenants.ledgers_read = p->done;
 	b->tenants.ledgers_total = p->total;
-	b->tenants.gen++;
+	/* a reload in the background leaves the list shown (and its rows) alone */
+	if (b->tcur == s)
+		b->tenants.gen++;
 	if (first) {
 		loop_timer_cancel(pool_loop(b->pool), &b->tnotify);
 		notify(b);
@@ -776,44 +818,59 @@ tenants_changed(struct tenant_job *job, void *arg)
 	}
 }
 
+/*
+ * A read of the tenant list failed with err (taken): the list shown, if
+ * any, stays, marked stale; the log hears of it unless the last read
+ * failed the same way.
+ */
+static void
+tenants_failed(struct browse *b, char *err)
+{
+	if (b->tenants.error == NULL || strcmp(b->tenants.error, err) != 0)
+		msglog_add(b->log, MSG_WARNING, b->pdb->label, "cannot list the tenants: %s", err);
+	free(b->tenants.error);
+	b->tenants.error = err;
+	b->tenants.state = BROWSE_FAILED;
+	b->tenants.stale = b->tenants.list != NULL;
+	b->tenants.gen++;
+}
+
 static void
 tenants_finish(struct browse *b, struct tenant_job *job, bool async)
 {
 	struct tensnap *s = b->tnext;
+	int64_t now = loop_now(pool_loop(b->pool));
 
 	b->tnext = NULL;
 	s->job = job;
 	loop_timer_cancel(pool_loop(b->pool), &b->tnotify);
 	b->tenants.reading = false;
+	b->ttook_ms = now - b->tstarted_ms;
 	if (tenant_job_error(job) == NULL && tenant_job_list(job) != NULL) {
+		if (b->tenants.error != NULL)
+			msglog_add(b->log, MSG_INFO, b->pdb->label, "the tenants are listed again");
 		tenants_promote(b, s, job);
 		free(b->tenants.error);
 		b->tenants.error = NULL;
 		b->tenants.state = BROWSE_READY;
+		b->tenants.stale = false;
+		b->tenants.read_ms = now;
 		b->tenants.ledgers_read = b->tenants.ledgers_total;
-	} else if (b->tcur == s) {
-		/* its list was shown while reading: keep it, say what failed */
-		free(b->tenants.error);
-		b->tenants.error = xstrdup(tenant_job_error(job) != NULL ? tenant_job_error(job)
-									 : "no answer");
-		b->tenants.state = BROWSE_FAILED;
-		msglog_add(b->log, MSG_WARNING, b->pdb->label, "cannot list the tenants: %s",
-			   b->tenants.error);
+		b->tenants.gen++;
 	} else {
-		free(b->tenants.error);
-		b->tenants.error = xstrdup(tenant_job_error(job) != NULL ? tenant_job_error(job)
-									 : "no answer");
-		b->tenants.state = BROWSE_FAILED;
-		msglog_add(b->log, MSG_WARNING, b->pdb->label, "cannot list the tenants: %s",
-			   b->tenants.error);
-		tensnap_free(&b->tdead);
-		b->tdead = s; /* the job is still on the stack: freed later */
+		if (b->tcur != s) {
+			tensnap_free(&b->tdead);
+			b->tdead = s; /* the job is still on the stack: freed later */
+		}
+		/* a list shown while it was read (b->tcur == s) stays, incomplete: stale */
+		tenants_failed(b, xstrdup(tenant_job_error(job) != NULL ? tenant_job_error(job)
+									: "no answer"));
 	}
-	b->tenants.gen++;
 	if (b->tenants_again) {
 		b->tenants_again = false;
 		browse_load_tenants(b);
 	}
+	fresh_arm(b);
 	if (async)
 		notify(b);
 }
@@ -845,15 +902,15 @@ browse_load_tenants(struct browse *b)
 		b->tenants_again = true;
 		return;
 	}
+	b->tstarted_ms = loop_now(pool_loop(b->pool));
 	s = xcalloc(1, sizeof *s);
 	err = migfile_scan(b->pdb->tenants.migrations, &s->files);
 	if (err != NULL) {
-		free(b->tenants.error);
-		b->tenants.error = err;
-		b->tenants.state = BROWSE_FAILED;
-		b->tenants.gen++;
 		migfile_set_free(&s->files);
 		free(s);
+		b->ttook_ms = 0;
+		tenants_failed(b, err);
+		fresh_arm(b);
 		return;
 	}
 	if (b->tenants.state != BROWSE_READY)
@@ -870,12 +927,111 @@ browse_load_tenants(struct browse *b)
 		b->tended = false;
 		tenants_finish(b, job, false);
 	}
+	fresh_arm(b);
 }
 
 const struct browse_tenants *
 browse_tenants(const struct browse *b)
 {
 	return &b->tenants;
+}
+
+/* ------------------------------------------------------------------------
+ * Keeping the queue fresh
+ * ------------------------------------------------------------------------ */
+
+/* When a read that started at `started` and took `took` is due again. */
+static int64_t
+due_at(const struct browse *b, int64_t started, int64_t took)
+{
+	int64_t gap = b->fresh_ms;
+
+	if (took * BROWSE_FRESH_BACKOFF > gap)
+		gap = took * BROWSE_FRESH_BACKOFF;
+	return started + gap;
+}
+
+/* The earliest reread due (INT64_MAX: none: nothing asked, or all in flight). */
+static int64_t
+next_due(const struct browse *b)
+{
+	int64_t next = INT64_MAX, d;
+	size_t i;
+
+	for (i = 0; b->mods_asked && i < b->n_mods; i++) {
+		const struct modstate *m = &b->mods[i];
+
+		if (m->mgr == NULL || m->loading)
+			continue;
+		d = due_at(b, m->started_ms, m->took_ms);
+		if (d < next)
+			next = d;
+	}
+	if (b->tenants_asked && b->pdb->tenants.present && b->tnext == NULL) {
+		d = due_at(b, b->tstarted_ms, b->ttook_ms);
+		if (d < next)
+			next = d;
+	}
+	return next;
+}
+
+static void
+fresh_cb(struct loop *loop, void *arg)
+{
+	struct browse *b = arg;
+	int64_t now = loop_now(loop);
+	size_t i;
+
+	b->fresh = NULL; /* one-shot: dead once it runs */
+	if (pool_health(b->pool) == POOL_RETRYING) {
+		/* unreachable: queue nothing behind the pool's retries, look again later */
+		b->fresh = loop_timer_add(loop, b->fresh_ms, 0, fresh_cb, b);
+		return;
+	}
+	for (i = 0; b->mods_asked && i < b->n_mods; i++) {
+		struct modstate *m = &b->mods[i];
+
+		if (m->mgr != NULL && !m->loading && due_at(b, m->started_ms, m->took_ms) <= now)
+			module_load(m);
+	}
+	if (b->tenants_asked && b->pdb->tenants.present && b->tnext == NULL &&
+	    due_at(b, b->tstarted_ms, b->ttook_ms) <= now)
+		browse_load_tenants(b);
+	fresh_arm(b);
+	notify(b); /* a read that failed at once (its folder) changed what is shown */
+}
+
+/* Arm the timer for the earliest reread due (reads in flight re-arm it when they end). */
+static void
+fresh_arm(struct browse *b)
+{
+	struct loop *loop = pool_loop(b->pool);
+	int64_t next, now;
+
+	loop_timer_cancel(loop, &b->fresh);
+	if (b->fresh_ms <= 0 || b->paused)
+		return;
+	next = next_due(b);
+	if (next == INT64_MAX)
+		return;
+	now = loop_now(loop);
+	b->fresh = loop_timer_add(loop, next > now ? next - now : 0, 0, fresh_cb, b);
+}
+
+void
+browse_keep_fresh(struct browse *b, int64_t interval_ms)
+{
+	if (interval_ms == b->fresh_ms)
+		return;
+	b->fresh_ms = interval_ms > 0 ? interval_ms : 0;
+	fresh_arm(b);
+}
+
+void
+browse_set_paused(struct browse *b, bool paused)
+{
+	b->paused = paused;
+	fresh_arm(b);
 }
 
 void
@@ -890,6 +1046,7 @@ browse_reload(struct browse *b)
 			module_load(&b->mods[i]);
 	if (b->tenants_asked)
 		browse_load_tenants(b);
+	fresh_arm(b);
 	if (b->detail.schema != NULL) {
 		char *name = xstrdup(b->detail.schema);
 

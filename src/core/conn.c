@@ -14,6 +14,7 @@
 #include "conn.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ struct conn {
 	bool cancel_requested;
 
 	char *error;
+	bool auth_failed; /* the last connection attempt failed authentication */
 	uint64_t n_queries, n_errors;
 	int64_t born_ms, last_used_ms;
 	conn_state_cb state_cb;
@@ -104,6 +106,8 @@ const struct conn_transport conn_libpq_transport = {
 	.backend_pid = PQbackendPID,
 	.server_version = PQserverVersion,
 	.finish = PQfinish,
+	.set_error_verbosity = PQsetErrorVerbosity,
+	.needs_password = PQconnectionNeedsPassword,
 };
 
 /* ------------------------------------------------------------------------
@@ -414,6 +418,86 @@ notice_receiver(void *arg, const PGresult *res)
 		   msg != NULL ? msg : PQresultErrorMessage(res));
 }
 
+/* "XXXXX: " with XXXXX five digits or capitals: a SQLSTATE as libpq writes it. */
+static bool
+at_sqlstate(const char *p, const char *end)
+{
+	int i;
+
+	if (end - p < 7)
+		return false;
+	for (i = 0; i < 5; i++) {
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'A' && p[i] <= 'Z')))
+			return false;
+	}
+	return p[5] == ':' && p[6] == ' ';
+}
+
+/*
+ * The LOCATION line of a verbose message: "<label>:  <function>, <file>:<line>"
+ * (the label is translated, so its shape is checked, not its word).
+ */
+static bool
+is_location(const char *p, const char *end)
+{
+	const char *q = memchr(p, ':', (size_t)(end - p)), *comma;
+
+	if (q == NULL || end - q < 3 || q[1] != ' ' || q[2] != ' ')
+		return false;
+	for (q += 3; q < end && (isalnum((unsigned char)*q) || *q == '_'); q++)
+		;
+	if (q + 2 > end || q[0] != ',' || q[1] != ' ')
+		return false;
+	comma = q;
+	q = end;
+	while (q > comma && isdigit((unsigned char)q[-1]))
+		q--;
+	return q < end && q > comma + 2 && q[-1] == ':';
+}
+
+char *
+conn_connect_error(const char *verbose, bool *auth)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = verbose != NULL ? verbose : "";
+
+	*auth = false;
+	while (*p != '\0') {
+		const char *end = p + strcspn(p, "\n"), *q;
+
+		if (is_location(p, end)) {
+			p = *end == '\n' ? end + 1 : end;
+			continue;
+		}
+		for (q = p; q < end; q++) {
+			strbuf_addc(&sb, *q);
+			/* "SEVERITY:  SQLSTATE: message": the SQLSTATE goes */
+			if (q[0] == ':' && end - q >= 3 && q[1] == ' ' && q[2] == ' ' &&
+			    at_sqlstate(q + 3, end)) {
+				*auth = *auth || (q[3] == '2' && q[4] == '8');
+				strbuf_adds(&sb, "  ");
+				q += 2 + 7;
+			}
+		}
+		if (*end == '\n')
+			strbuf_addc(&sb, '\n');
+		p = *end == '\n' ? end + 1 : end;
+	}
+	return strbuf_detach(&sb);
+}
+
+/* CONNECTING -> BROKEN: the attempt failed; an authentication failure is told apart. */
+static void
+connect_fail(struct conn *c, const char *verbose)
+{
+	bool auth = false;
+	char *msg = conn_connect_error(verbose, &auth);
+
+	c->auth_failed = auth || (c->tr->needs_password != NULL && c->tr->needs_password(c->pg));
+	fail(c, msg);
+	free(msg);
+}
+
 static void
 connect_timeout_cb(struct loop *loop, void *arg)
 {
@@ -438,6 +522,8 @@ connect_step(struct conn *c)
 		return;
 	case PGRES_POLLING_OK:
 		loop_timer_cancel(c->loop, &c->connect_timer);
+		if (c->tr->set_error_verbosity != NULL)
+			c->tr->set_error_verbosity(c->pg, PQERRORS_DEFAULT);
 		if (c->tr->set_nonblocking(c->pg, 1) != 0) {
 			fail(c, c->tr->error_message(c->pg));
 			return;
@@ -450,7 +536,7 @@ connect_step(struct conn *c)
 	case PGRES_POLLING_ACTIVE:
 		break;
 	}
-	fail(c, c->tr->error_message(c->pg));
+	connect_fail(c, c->tr->error_message(c->pg));
 }
 
 static void
@@ -671,10 +757,14 @@ conn_start(struct conn *c)
 	if (c->pg == NULL)
 		xalloc_fail("out of memory (libpq)");
 	c->tr->set_notice_receiver(c->pg, notice_receiver, c);
+	/* the startup exchange has not begun: its errors will carry their SQLSTATE */
+	if (c->tr->set_error_verbosity != NULL)
+		c->tr->set_error_verbosity(c->pg, PQERRORS_VERBOSE);
+	c->auth_failed = false;
 	c->poll_status = PGRES_POLLING_WRITING;
 	set_state(c, CONN_CONNECTING);
 	if (c->tr->status(c->pg) == CONNECTION_BAD) {
-		fail(c, c->tr->error_message(c->pg));
+		connect_fail(c, c->tr->error_message(c->pg));
 		return;
 	}
 	if (c->cfg.connect_timeout_ms > 0)
@@ -791,6 +881,12 @@ const char *
 conn_error(const struct conn *c)
 {
 	return c->error;
+}
+
+bool
+conn_auth_failed(const struct conn *c)
+{
+	return c->auth_failed;
 }
 
 bool

@@ -18,7 +18,13 @@
  * connection callback that killed them. Waiting requests form a FIFO list,
  * each with its own acquire-timeout timer. After a failed connection
  * attempt no new attempt starts until the backoff timer fires (capped
- * exponential delay with jitter); a success resets the backoff.
+ * exponential delay with jitter); a success resets the backoff. While the
+ * last attempt failed, one attempt at a time probes the server, however
+ * many requests wait: a down server or a wrong password costs one failed
+ * attempt per retry, not one per waiter. An authentication failure (a
+ * wrong password, an unknown role: conn_auth_failed) does not go away by
+ * itself, so its retries follow a slower schedule (auth_backoff_*: 2 s
+ * doubling to a minute), and the pool says so.
  */
 #include "config.h"
 
@@ -86,7 +92,8 @@ struct pool {
 	int n_waiting;
 
 	struct loop_timer *retry_timer;
-	int failures; /* consecutive failed connection attempts */
+	int failures;	  /* consecutive failed connection attempts */
+	bool auth_failed; /* the last one failed authentication */
 	struct loop_timer *maint_timer;
 	bool had_break;
 	unsigned int seed;
@@ -321,16 +328,24 @@ retry_cb(struct loop *loop, void *arg)
 	grow(p);
 }
 
+int64_t
+pool_backoff_ms(const struct pool_config *cfg, int failures, bool auth)
+{
+	int64_t base = auth ? cfg->auth_backoff_base_ms : cfg->backoff_base_ms;
+	int64_t cap = auth ? cfg->auth_backoff_max_ms : cfg->backoff_max_ms;
+	int64_t delay = base;
+	int i;
+
+	for (i = 1; i < failures && delay < cap; i++)
+		delay *= 2;
+	return delay < cap ? delay : cap;
+}
+
 static void
 schedule_retry(struct pool *p)
 {
-	int64_t delay = p->cfg.backoff_base_ms;
-	int i;
+	int64_t delay = pool_backoff_ms(&p->cfg, p->failures, p->auth_failed);
 
-	for (i = 1; i < p->failures && delay < p->cfg.backoff_max_ms; i++)
-		delay *= 2;
-	if (delay > p->cfg.backoff_max_ms)
-		delay = p->cfg.backoff_max_ms;
 	/* jitter: between half and all of the delay */
 	delay = delay / 2 + (int64_t)(rand_r(&p->seed) % (unsigned)(delay / 2 + 1));
 	loop_timer_cancel(p->loop, &p->retry_timer);
@@ -348,6 +363,8 @@ grow(struct pool *p)
 	size = (int)p->slots.n;
 	connecting = count_state(p, SLOT_CONNECTING);
 	while (size < p->cfg.max && (size < p->cfg.min || p->n_waiting > connecting)) {
+		if (p->health == POOL_RETRYING && connecting > 0)
+			break; /* one probe at a time until the server answers again */
 		open_slot(p);
 		size++;
 		connecting++;
@@ -379,11 +396,25 @@ connect_failed(struct pool *p, struct slot *s)
 
 	p->connect_errors++;
 	p->failures++;
+	p->auth_failed = conn_auth_failed(s->conn);
 	/* say it when it starts or changes; a pool that never connected says
-	 * it through the requests that fail */
-	if (strcmp(p->last_error, err) != 0 || p->health == POOL_UP)
-		msglog_add(p->log, p->health == POOL_UP ? MSG_ERROR : MSG_INFO, p->label,
-			   "cannot connect: %s", err);
+	 * it through the requests that fail, unless the password is wrong:
+	 * that needs someone to act */
+	if (strcmp(p->last_error, err) != 0 || p->health == POOL_UP) {
+		if (p->auth_failed) {
+			char cap[32];
+
+			msglog_add(
+				p->log, MSG_ERROR, p->label,
+				"authentication failed: backing off up to %s between "
+				"attempts (check the user and password): %s",
+				units_format_duration(p->cfg.auth_backoff_max_ms, cap, sizeof cap),
+				err);
+		} else {
+			msglog_add(p->log, p->health == POOL_UP ? MSG_ERROR : MSG_INFO, p->label,
+				   "cannot connect: %s", err);
+		}
+	}
 	free(p->last_error);
 	p->last_error = xstrdup(err);
 	p->health = POOL_RETRYING;
@@ -404,6 +435,7 @@ connected(struct pool *p, struct slot *s)
 		msglog_add(p->log, MSG_INFO, p->label, "connected again after %d failed attempt%s",
 			   p->failures, p->failures == 1 ? "" : "s");
 	p->failures = 0;
+	p->auth_failed = false;
 	p->health = POOL_UP;
 	p->server_version = conn_server_version(s->conn);
 	if (s->replacement)
@@ -509,6 +541,8 @@ pool_config_defaults(struct pool_config *cfg)
 	cfg->health_check_ms = 30000;
 	cfg->backoff_base_ms = 200;
 	cfg->backoff_max_ms = 1000;
+	cfg->auth_backoff_base_ms = 2000;
+	cfg->auth_backoff_max_ms = 60000;
 }
 
 struct pool *
@@ -535,6 +569,10 @@ pool_new(struct loop *loop, const struct pool_config *cfg, struct msglog *log)
 		p->cfg.backoff_base_ms = 200;
 	if (p->cfg.backoff_max_ms < p->cfg.backoff_base_ms)
 		p->cfg.backoff_max_ms = p->cfg.backoff_base_ms;
+	if (p->cfg.auth_backoff_base_ms < p->cfg.backoff_base_ms)
+		p->cfg.auth_backoff_base_ms = p->cfg.backoff_base_ms;
+	if (p->cfg.auth_backoff_max_ms < p->cfg.auth_backoff_base_ms)
+		p->cfg.auth_backoff_max_ms = p->cfg.auth_backoff_base_ms;
 	p->tr = &conn_libpq_transport;
 	p->health = POOL_STARTING;
 	p->last_error = xstrdup("");
@@ -956,6 +994,12 @@ int64_t
 pool_retry_in_ms(const struct pool *p)
 {
 	return p->retry_timer != NULL ? loop_timer_remaining(p->loop, p->retry_timer) : 0;
+}
+
+bool
+pool_auth_failed(const struct pool *p)
+{
+	return p->health == POOL_RETRYING && p->auth_failed;
 }
 
 const struct pool_config *

@@ -49,7 +49,7 @@ enum pk_kind {
 	PK_PREFIX,   /* schema-name prefix: lower case identifier characters */
 	PK_QNAME,    /* [schema.]table, each part an identifier */
 	PK_CONNINFO, /* libpq conninfo or URI */
-	PK_DIR,	     /* existing folder, relative to the profile */
+	PK_DIR,	     /* existing, readable folder, relative to the profile */
 	PK_BOOL,
 	PK_INT,
 	PK_DURATION, /* stored as int64_t milliseconds */
@@ -421,6 +421,10 @@ load_scalar(struct loader *ld, const struct pk *k, const char *path, yaml_node_t
 				 full, strerror(errno));
 		else if (!S_ISDIR(st.st_mode))
 			ld_error(ld, &n->start_mark, "%s: %s is not a folder", path, full);
+		else if (access(full, R_OK | X_OK) != 0)
+			/* listed (read) and its files opened (search), or useless */
+			ld_error(ld, &n->start_mark, "%s: folder %s cannot be read (%s)", path,
+				 full, strerror(errno));
 		else {
 			free(*FIELD(obj, k->off, char *));
 			*FIELD(obj, k->off, char *) = full;

@@ -8,7 +8,8 @@
  * When a job ends, the session reloads what the browse handle of its
  * database had loaded, so that every view shows the result; browse answers
  * and job progress reach the front end through the same update callback
- * as monitor refreshes.
+ * as monitor refreshes. The queue a view shows (session_keep_queue_fresh)
+ * is reread on the inventory cadence, paused with everything else.
  *
  * Requests in flight. An action (cancel, terminate, lock fetch) is a
  * `struct request` on the session's list; its reply callback runs from the
@@ -345,6 +346,8 @@ session_set_paused(struct session *s, bool paused)
 	if (paused == s->paused)
 		return;
 	s->paused = paused;
+	for (i = 0; i < s->n; i++)
+		browse_set_paused(s->browse[i], paused);
 	if (!s->started)
 		return;
 	for (i = 0; i < s->n; i++) {
@@ -438,6 +441,8 @@ session_db_status(const struct session *s, size_t i, struct session_db_status *o
 	out->age_ms = monitor_age_ms(m);
 	if (h == POOL_RETRYING)
 		out->retry_in_ms = pool_retry_in_ms(p);
+	out->auth_failed = pool_auth_failed(p);
+	out->auth_backoff_max_ms = pool_config(p)->auth_backoff_max_ms;
 	switch (monitor_status(m)) {
 	case MON_LIVE:
 		out->state = SESSION_DB_LIVE;
@@ -493,11 +498,19 @@ first_line(const char *in, char *buf, size_t size)
 void
 session_db_status_text(const struct session_db_status *st, char *buf, size_t size)
 {
-	char age[32], retry[32], err[256];
+	char age[32], retry[96], err[256], cap[32];
+	size_t n;
 
 	first_line(st->error, err, sizeof err);
 	units_format_duration(st->age_ms, age, sizeof age);
 	units_format_duration(st->retry_in_ms < 1000 ? 1000 : st->retry_in_ms, retry, sizeof retry);
+	if (st->auth_failed) {
+		/* say why the retries are slow, and that they will not heal alone */
+		n = strlen(retry);
+		snprintf(retry + n, sizeof retry - n,
+			 " (authentication failed: backing off up to %s)",
+			 units_format_duration(st->auth_backoff_max_ms, cap, sizeof cap));
+	}
 	switch (st->state) {
 	case SESSION_DB_LIVE:
 		snprintf(buf, size, "%s", st->paused ? "paused" : "live");
@@ -920,6 +933,13 @@ session_want_inventory(struct session *s)
 		return;
 	for (i = 0; i < s->n; i++)
 		inventory_start(s->invs[i], 0);
+}
+
+void
+session_keep_queue_fresh(struct session *s, size_t i)
+{
+	if (i < s->n)
+		browse_keep_fresh(s->browse[i], INVENTORY_INTERVAL_MS);
 }
 
 void

@@ -122,9 +122,9 @@ state_word(const struct fleet_row *r)
 	case SESSION_DB_CONNECTING:
 		return "connecting";
 	case SESSION_DB_RETRYING:
-		return "unreachable";
+		return r->st.auth_failed ? "auth failed" : "unreachable";
 	case SESSION_DB_STALE:
-		return r->unreachable ? "unreachable" : "stale";
+		return r->st.auth_failed ? "auth failed" : r->unreachable ? "unreachable" : "stale";
 	case SESSION_DB_ERROR:
 		return "error";
 	}
@@ -509,7 +509,7 @@ draw_summary(struct view_fleet *v, int y, int x, int w, int lines)
 {
 	const struct tui_draw *d = tui_canvas(v->t);
 	struct session *s = tui_session(v->t);
-	size_t i, live = 0, down = 0, other = 0, saturated = 0;
+	size_t i, live = 0, down = 0, auth = 0, other = 0, saturated = 0;
 	long long conns = 0, alerts = 0, tenants = 0, svc = 0, tmig = 0;
 	bool any_tenants = false, any_modules = false, inv_known = false, busy = false;
 	int64_t oldest = -1, next = -1;
@@ -525,6 +525,8 @@ draw_summary(struct view_fleet *v, int y, int x, int w, int lines)
 			live++;
 		else if (strcmp(state_word(r), "unreachable") == 0)
 			down++;
+		else if (r->st.auth_failed)
+			auth++;
 		else
 			other++;
 		if (r->pgb == PGB_SATURATED)
@@ -556,7 +558,7 @@ draw_summary(struct view_fleet *v, int y, int x, int w, int lines)
 		if (in >= 0 && (next < 0 || in < next))
 			next = in;
 	}
-	if (down > 0 || saturated > 0)
+	if (down > 0 || auth > 0 || saturated > 0)
 		style = TUI_S_CRIT;
 	else if (alerts > 0)
 		style = TUI_S_WARN;
@@ -564,6 +566,9 @@ draw_summary(struct view_fleet *v, int y, int x, int w, int lines)
 	if (down > 0)
 		snprintf(text + strlen(text), sizeof text - strlen(text), ", %zu unreachable",
 			 down);
+	if (auth > 0)
+		snprintf(text + strlen(text), sizeof text - strlen(text), ", %zu auth failed",
+			 auth);
 	if (other > 0)
 		snprintf(text + strlen(text), sizeof text - strlen(text), ", %zu other", other);
 	snprintf(text + strlen(text), sizeof text - strlen(text), " %s %s conns %s %lld alert%s",

@@ -9,11 +9,20 @@
  * how many tenants have it applied, pending or drifted (from the tenant
  * list). The table keeps that order (no sorting); the filter works.
  *
+ * The queue is read when the view first shows a database, on `r`, after
+ * each job, and again by itself on the inventory cadence (30 s, pushed back
+ * after slow reads: session_keep_queue_fresh); the totals line says how old
+ * the oldest part shown is ("queue read 12s ago"). A read that fails (the
+ * folder removed or unreadable, the database gone) keeps the rows of the
+ * last good read, dimmed and noted "stale", with the error on its own line
+ * (the message log has it too).
+ *
  * Above the table: totals, then for the module under the cursor its
  * schema and ledger, who holds its migration lock right now (the monitor's
- * advisory locks, refreshed every interval, or the status run's answer),
- * and its newest job: progress while it runs, the result or the error
- * with file and line afterwards.
+ * advisory locks, refreshed every interval, or the status run's answer;
+ * "unknown" while the monitor has no live data: a database that never
+ * connected cannot say its lock is free), and its newest job: progress
+ * while it runs, the result or the error with file and line afterwards.
  *
  * Preview (Enter): the selected file rendered for its schema, with line
  * numbers, under the table; `d` switches to its down script; PgUp/PgDn
@@ -37,6 +46,7 @@
 #include "browse.h"
 #include "database.h"
 #include "jobs.h"
+#include "loop.h"
 #include "manager.h"
 #include "monitor.h"
 #include "pool.h"
@@ -76,6 +86,7 @@ struct mrow {
 	const struct mig_entry *e; /* module rows (NULL: a placeholder) */
 	size_t file;		   /* tenant set: index in the tenant folder */
 	const struct migfile *mf;  /* the file (NULL when missing or unknown) */
+	bool stale;		   /* from an earlier read: the last one failed */
 	char note[160];
 };
 
@@ -214,6 +225,8 @@ rows_style(void *arg, size_t row)
 	const struct mrow *r = &v->rows[row];
 	const char *st;
 
+	if (r->stale)
+		return TUI_S_DIM;
 	if (r->module == TENANT_SET) {
 		st = tenant_state(v, r);
 		return strcmp(st, "modified") == 0  ? TUI_S_CRIT
@@ -265,6 +278,21 @@ signature(const struct view_migrations *v)
 	return sig;
 }
 
+/* A row from an earlier read, kept because the last one failed. */
+static void
+mark_stale(struct mrow *r)
+{
+	const char *prefix = r->note[0] != '\0' ? "stale: " : "stale";
+	size_t pre = strlen(prefix), n = strlen(r->note);
+
+	r->stale = true;
+	if (pre + n >= sizeof r->note)
+		n = sizeof r->note - pre - 1;
+	memmove(r->note + pre, r->note, n);
+	memcpy(r->note, prefix, pre);
+	r->note[pre + n] = '\0';
+}
+
 static void
 build_rows(struct view_migrations *v)
 {
@@ -304,6 +332,8 @@ build_rows(struct view_migrations *v)
 				snprintf(r->note, sizeof r->note, "%s%s",
 					 e->no_transaction ? "no-transaction " : "",
 					 e->has_down ? "" : "no down script");
+			if (m->stale)
+				mark_stale(r);
 		}
 	}
 	if (the_pdb(v)->tenants.present && bt->files != NULL) {
@@ -327,6 +357,8 @@ build_rows(struct view_migrations *v)
 					snprintf(r->note + strlen(r->note),
 						 sizeof r->note - strlen(r->note), " (reading)");
 			}
+			if (bt->stale)
+				mark_stale(r);
 		}
 	}
 }
@@ -409,6 +441,7 @@ migrations_update(void *view, size_t db)
 			browse_load_modules(b);
 		if (the_pdb(v)->tenants.present && browse_tenants(b)->state == BROWSE_NONE)
 			browse_load_tenants(b);
+		session_keep_queue_fresh(sess(v), v->db);
 	}
 	rebuild(v);
 }
@@ -558,17 +591,31 @@ module_job(const struct view_migrations *v, const char *module)
 	return NULL;
 }
 
-/* Who holds the migration lock of `module`, from the newest monitor snapshot. */
-static bool
+enum lock_state {
+	LOCK_FREE,
+	LOCK_HELD,
+	LOCK_UNKNOWN, /* no live monitor data: never connected, or not answering */
+};
+
+/*
+ * Who holds the migration lock of `module`, from the newest monitor
+ * snapshot, when it is live: an old snapshot (or none) cannot say the lock
+ * is free now.
+ */
+static enum lock_state
 lock_holder(const struct view_migrations *v, int module, char *buf, size_t size)
 {
-	const struct mon_snapshot *snap = monitor_snapshot(session_monitor(sess(v), v->db));
+	const struct monitor *mon = session_monitor(sess(v), v->db);
+	const struct mon_snapshot *snap = monitor_snapshot(mon);
 	const char *prefix = the_pdb(v)->tenants.prefix;
 	size_t i, j, n = 0;
 
 	buf[0] = '\0';
-	if (snap == NULL)
-		return false;
+	if (snap == NULL || monitor_status(mon) != MON_LIVE) {
+		snprintf(buf, size, "unknown (%s)",
+			 snap == NULL ? "not connected" : "the database does not answer");
+		return LOCK_UNKNOWN;
+	}
 	for (i = 0; i < snap->n_advisory; i++) {
 		const struct mon_advisory *a = &snap->advisory[i];
 		const char *app = "", *state = "";
@@ -590,13 +637,84 @@ lock_holder(const struct view_migrations *v, int module, char *buf, size_t size)
 		}
 		snprintf(buf, size, "held by pid %d (%s%s%s)", a->pid, app[0] ? app : "no name",
 			 state[0] ? ", " : "", state);
-		return true;
+		return LOCK_HELD;
 	}
 	if (n > 0) {
 		snprintf(buf, size, "%zu tenant migration lock%s held", n, n == 1 ? "" : "s");
-		return true;
+		return LOCK_HELD;
 	}
-	return false;
+	return LOCK_FREE;
+}
+
+/*
+ * How old the queue shown is (its oldest part) in buf: "queue read 12s
+ * ago", ", reading" while a read runs; "" before any read. *stale: a part
+ * shown is from an earlier read (the last one failed).
+ */
+static void
+queue_age(const struct view_migrations *v, char *buf, size_t size, bool *stale)
+{
+	struct browse *b = the_browse(v);
+	const struct browse_tenants *bt = browse_tenants(b);
+	int64_t oldest = INT64_MAX, age;
+	bool reading = false;
+	char d[32];
+	size_t i;
+
+	*stale = false;
+	for (i = 0; i < browse_n_modules(b); i++) {
+		const struct browse_module *m = browse_module(b, i);
+
+		*stale = *stale || m->stale;
+		reading = reading || m->state == BROWSE_LOADING;
+		if (m->status != NULL && m->read_ms < oldest)
+			oldest = m->read_ms;
+	}
+	if (the_pdb(v)->tenants.present) {
+		*stale = *stale || bt->stale;
+		reading = reading || bt->state == BROWSE_LOADING || bt->reading;
+		if (bt->list != NULL && bt->read_ms > 0 && bt->read_ms < oldest)
+			oldest = bt->read_ms;
+	}
+	buf[0] = '\0';
+	if (oldest == INT64_MAX)
+		return;
+	/* whole seconds, at least one: the line changes once a second, not every frame */
+	age = loop_now(session_loop(sess(v))) - oldest;
+	age = age < 1000 ? 1000 : age / 1000 * 1000;
+	snprintf(buf, size, "queue read %s ago%s", units_format_duration(age, d, sizeof d),
+		 reading ? ", reading" : "");
+}
+
+/* The first module (then the tenant set) whose last read failed, with its error. */
+static bool
+read_failure(const struct view_migrations *v, char *buf, size_t size)
+{
+	struct browse *b = the_browse(v);
+	const struct browse_tenants *bt = browse_tenants(b);
+	const char *what = NULL, *err = NULL;
+	bool kept = false;
+	size_t i;
+
+	for (i = 0; err == NULL && i < browse_n_modules(b); i++) {
+		const struct browse_module *m = browse_module(b, i);
+
+		if (m->error != NULL) {
+			what = m->pm->name;
+			err = m->error;
+			kept = m->stale;
+		}
+	}
+	if (err == NULL && the_pdb(v)->tenants.present && bt->error != NULL) {
+		what = "the tenant set";
+		err = bt->error;
+		kept = bt->stale;
+	}
+	if (err == NULL)
+		return false;
+	snprintf(buf, size, " cannot read the queue of %s: %.*s%s", what, (int)strcspn(err, "\n"),
+		 err, kept ? " (showing the last good read: stale)" : "");
+	return true;
 }
 
 static void
@@ -608,8 +726,9 @@ migrations_draw(void *view, int y, int x, int h, int w)
 	const struct profile_database *pdb = the_pdb(v);
 	const struct mrow *r = selected(v);
 	size_t counts[MIG_FAILED + 1] = { 0 }, i;
-	char buf[640], lock[160];
+	char buf[640], lock[160], age[64];
 	const struct job *job = NULL;
+	bool stale;
 	int table_h;
 
 	for (i = 0; i < browse_n_modules(b); i++) {
@@ -619,40 +738,49 @@ migrations_draw(void *view, int y, int x, int h, int w)
 		for (s = 0; m->status != NULL && s <= MIG_FAILED; s++)
 			counts[s] += m->status->count[s];
 	}
+	queue_age(v, age, sizeof age, &stale);
 	snprintf(buf, sizeof buf,
 		 " %s %s %zu module%s%s %s %zu applied, %zu pending, %zu modified, %zu out of "
-		 "order, %zu missing, %zu failed%s%s",
+		 "order, %zu missing, %zu failed%s%s%s",
 		 pdb->label, d->vline, pdb->n_modules, pdb->n_modules == 1 ? "" : "s",
 		 pdb->tenants.present ? " + the tenant set" : "", d->vline, counts[MIG_APPLIED],
 		 counts[MIG_PENDING], counts[MIG_MODIFIED], counts[MIG_OUT_OF_ORDER],
-		 counts[MIG_MISSING], counts[MIG_FAILED],
+		 counts[MIG_MISSING], counts[MIG_FAILED], stale ? " (stale)" : "",
 		 session_read_only(sess(v), v->db) ? " " : "",
 		 session_read_only(sess(v), v->db) ? "(read-only: no actions)" : "");
+	if (age[0] != '\0')
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " %s %s", d->vline, age);
 	tui_draw_text(d, y, x, w, TUI_S_TITLE, TUI_LEFT, true, buf);
 	y++;
 	h--;
+	if (h > 4 && read_failure(v, buf, sizeof buf)) {
+		tui_draw_text(d, y, x, w, TUI_S_CRIT, TUI_LEFT, true, buf);
+		y++;
+		h--;
+	}
 	if (r != NULL && h > 4) {
-		bool held = lock_holder(v, r->module, lock, sizeof lock);
+		enum lock_state ls = lock_holder(v, r->module, lock, sizeof lock);
 
 		if (r->module == TENANT_SET) {
 			const struct browse_tenants *bt = browse_tenants(b);
 
 			snprintf(buf, sizeof buf,
 				 " tenants %s lock: %s %s %zu tenants %s<id>, folder %s", d->vline,
-				 held ? lock : "none held", d->vline,
+				 ls == LOCK_FREE ? "none held" : lock, d->vline,
 				 bt->list != NULL ? bt->list->n : 0, pdb->tenants.prefix,
 				 pdb->tenants.migrations);
 		} else {
 			const struct browse_module *m = browse_module(b, (size_t)r->module);
 			const struct profile_module *pm = &pdb->modules[r->module];
 
-			if (!held && m->status != NULL && m->status->lock_holder != NULL) {
+			if (ls == LOCK_FREE && m->status != NULL &&
+			    m->status->lock_holder != NULL) {
 				snprintf(lock, sizeof lock, "held by %s", m->status->lock_holder);
-				held = true;
+				ls = LOCK_HELD;
 			}
 			snprintf(buf, sizeof buf, " %s %s lock: %s %s schema %s, ledger %s.%s%s",
-				 pm->name, d->vline, held ? lock : "free", d->vline, pm->schema,
-				 pm->schema, pm->table,
+				 pm->name, d->vline, ls == LOCK_FREE ? "free" : lock, d->vline,
+				 pm->schema, pm->schema, pm->table,
 				 m->status != NULL && !m->status->ledger_exists
 					 ? " (not created yet)"
 					 : "");

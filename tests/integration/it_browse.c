@@ -3,8 +3,9 @@
  * real server: schema kinds decided against the profile, the drill-down
  * (tables with estimates, the ledger judged against the folder), exact
  * sizes that give up fast behind an ACCESS EXCLUSIVE lock, the tenant list
- * with per-file counts, and jobs (apply, roll back, provision, fan-out)
- * with their results and the refusals of a read-only profile.
+ * with per-file counts, jobs (apply, roll back, provision, fan-out)
+ * with their results and the refusals of a read-only profile, and the
+ * queue kept fresh on a cadence (paused, stale when a reread fails).
  */
 #include "config.h"
 
@@ -457,6 +458,109 @@ test_tenant_list_and_fanout(void **state)
 	assert_int_equal(jobs_running(e->jobs), 0);
 }
 
+static bool
+applied_is(struct env *e, const void *arg)
+{
+	const struct browse_module *m = browse_module(e->b, 0);
+
+	return m->status != NULL && m->status->count[MIG_APPLIED] == *(const size_t *)arg;
+}
+
+static bool
+module_failed(struct env *e, const void *arg)
+{
+	(void)arg;
+	return browse_module(e->b, 0)->state == BROWSE_FAILED;
+}
+
+/* Run the loop for ms milliseconds whatever happens. */
+static void
+run_for(struct env *e, int64_t ms)
+{
+	int64_t deadline = it_now_ms() + ms;
+
+	while (it_now_ms() < deadline)
+		loop_run_once(e->loop, 50);
+}
+
+/* Messages of the log that contain text. */
+static int
+logged(struct env *e, const char *text)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < e->log.count; i++)
+		n += strstr(msglog_get(&e->log, i)->text, text) != NULL;
+	return n;
+}
+
+/*
+ * The queue kept fresh: a change made behind the console's back shows up
+ * on the cadence, but not while paused; a reread that fails keeps the last
+ * status, marked stale, with its error, said once in the log however many
+ * rounds fail; a good read clears it.
+ */
+static void
+test_queue_kept_fresh(void **state)
+{
+	struct env *e = *state;
+	const struct browse_module *m;
+	char *from = xasprintf("%s/users", e->dir), *to = xasprintf("%s/users.gone", e->dir);
+	size_t want;
+	int64_t read_ms;
+
+	assert_int_equal(apply_users(e, MIG_RUN_APPLY, 0)->state, JOB_OK);
+	browse_load_modules(e->b);
+	run_until(e, modules_ready, NULL, 10000);
+	want = 2;
+	assert_true(applied_is(e, &want));
+	assert_true(browse_module(e->b, 0)->read_ms > 0);
+
+	/* another shell rolls one back: read again by itself */
+	browse_keep_fresh(e->b, 300);
+	it_cmd(e->check, "DELETE FROM users.schema_migrations WHERE filename = '002_name.sql'");
+	want = 1;
+	run_until(e, applied_is, &want, 5000);
+
+	/* paused: not read; resumed: read at once */
+	browse_set_paused(e->b, true);
+	it_cmd(e->check, "DELETE FROM users.schema_migrations");
+	run_for(e, 1000);
+	want = 1;
+	assert_true(applied_is(e, &want));
+	browse_set_paused(e->b, false);
+	want = 0;
+	run_until(e, applied_is, &want, 5000);
+
+	/* the folder goes away: the last status stays, stale, and the log says it once */
+	read_ms = browse_module(e->b, 0)->read_ms;
+	assert_int_equal(rename(from, to), 0);
+	run_until(e, module_failed, NULL, 5000);
+	m = browse_module(e->b, 0);
+	assert_true(m->stale);
+	assert_non_null(m->status);
+	assert_int_equal(m->status->count[MIG_PENDING], 2);
+	assert_non_null(m->error);
+	assert_non_null(strstr(m->error, from));
+	assert_int_equal(m->read_ms, read_ms);
+	run_for(e, 1500); /* several more rounds fail the same way */
+	assert_true(browse_module(e->b, 0)->stale);
+	assert_int_equal(logged(e, "cannot read the queue of users: "), 1);
+
+	/* back: read again, no longer stale */
+	assert_int_equal(rename(to, from), 0);
+	run_until(e, modules_ready, NULL, 5000);
+	m = browse_module(e->b, 0);
+	assert_false(m->stale);
+	assert_null(m->error);
+	assert_true(m->read_ms > read_ms);
+	assert_int_equal(logged(e, "the queue of users is read again"), 1);
+	browse_keep_fresh(e->b, 0);
+	free(from);
+	free(to);
+}
+
 static void
 test_read_only_refuses_jobs(void **state)
 {
@@ -496,6 +600,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tenant_list_and_fanout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_refuses_jobs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_kept_fresh, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,8 @@ struct fake {
 	int sent_params;
 	const char *error;
 	bool finished;
+	PGVerbosity verbosity;
+	int needs_password;
 };
 
 static struct fake F;
@@ -221,14 +223,29 @@ f_finish(PGconn *pg)
 	FAKE(pg)->finished = true;
 }
 
+static PGVerbosity
+f_set_error_verbosity(PGconn *pg, PGVerbosity v)
+{
+	PGVerbosity old = FAKE(pg)->verbosity;
+
+	FAKE(pg)->verbosity = v;
+	return old;
+}
+
+static int
+f_needs_password(const PGconn *pg)
+{
+	return FAKE(pg)->needs_password;
+}
+
 static const struct conn_transport fake_transport = {
-	f_connect_start, f_connect_poll,      f_status,
-	f_socket,	 f_set_nonblocking,   f_set_notice_receiver,
-	f_send_query,	 f_send_query_params, f_send_query_prepared,
-	f_flush,	 f_consume_input,     f_is_busy,
-	f_get_result,	 f_get_copy_data,     f_transaction_status,
-	f_error_message, f_backend_pid,	      f_server_version,
-	f_finish,
+	f_connect_start, f_connect_poll,	f_status,
+	f_socket,	 f_set_nonblocking,	f_set_notice_receiver,
+	f_send_query,	 f_send_query_params,	f_send_query_prepared,
+	f_flush,	 f_consume_input,	f_is_busy,
+	f_get_result,	 f_get_copy_data,	f_transaction_status,
+	f_error_message, f_backend_pid,		f_server_version,
+	f_finish,	 f_set_error_verbosity, f_needs_password,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -363,6 +380,8 @@ test_connect_ok(void **state)
 	connect_ok(fx);
 	assert_string_equal(fx->states, "NR");
 	assert_int_equal(conn_backend_pid(fx->c), 4242);
+	assert_int_equal(F.verbosity, PQERRORS_DEFAULT); /* queries: default messages */
+	assert_false(conn_auth_failed(fx->c));
 }
 
 static void
@@ -379,6 +398,93 @@ test_connect_fails(void **state)
 	assert_string_equal(fx->states, "NK");
 	assert_string_equal(conn_error(fx->c),
 			    "could not connect: refused; Is the server running?");
+	assert_false(conn_auth_failed(fx->c));
+}
+
+/*
+ * A wrong password: libpq's verbose message carries SQLSTATE 28P01 (the
+ * connection was started with PQERRORS_VERBOSE); the error keeps the
+ * default form and the failure is an authentication failure.
+ */
+static void
+test_connect_auth_fails(void **state)
+{
+	struct fixture *fx = *state;
+
+	F.script[0] = PGRES_POLLING_FAILED;
+	F.n_script = 1;
+	F.error = "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  28P01: "
+		  "password authentication failed for user \"bob\"\n"
+		  "LOCATION:  auth_failed, auth.c:334\n";
+	conn_start(fx->c);
+	assert_int_equal(F.verbosity, PQERRORS_VERBOSE);
+	run(fx, 1);
+	assert_int_equal(conn_state(fx->c), CONN_BROKEN);
+	assert_true(conn_auth_failed(fx->c));
+	assert_string_equal(conn_error(fx->c),
+			    "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  "
+			    "password authentication failed for user \"bob\"");
+}
+
+/* The server asked for a password and none was given: an authentication failure too. */
+static void
+test_connect_needs_password(void **state)
+{
+	struct fixture *fx = *state;
+
+	F.script[0] = PGRES_POLLING_FAILED;
+	F.n_script = 1;
+	F.needs_password = 1;
+	F.error = "connection to server at \"127.0.0.1\", port 5432 failed: fe_sendauth: no "
+		  "password supplied\n";
+	conn_start(fx->c);
+	run(fx, 1);
+	assert_true(conn_auth_failed(fx->c));
+	assert_string_equal(conn_error(fx->c), "connection to server at \"127.0.0.1\", port 5432 "
+					       "failed: fe_sendauth: no password supplied");
+}
+
+/* Verbose connection messages written back in the default form, class 28 found. */
+static void
+test_connect_error_form(void **state)
+{
+	static const struct {
+		const char *verbose, *plain;
+		bool auth;
+	} cases[] = {
+		{ "failed: FATAL:  28000: role \"nosuch\" does not exist\n"
+		  "LOCATION:  InitializeSessionUserId, miscinit.c:768\n",
+		  "failed: FATAL:  role \"nosuch\" does not exist\n", true },
+		{ "failed: FATAL:  28000: no pg_hba.conf entry for host \"10.0.0.1\", user \"a\"\n",
+		  "failed: FATAL:  no pg_hba.conf entry for host \"10.0.0.1\", user \"a\"\n",
+		  true },
+		/* translated severity and LOCATION label: the shape is what counts */
+		{ "fehlgeschlagen: SCHWERWIEGEND:  28P01: Passwort-Authentifizierung\n"
+		  "ORT:  auth_failed, auth.c:334\n",
+		  "fehlgeschlagen: SCHWERWIEGEND:  Passwort-Authentifizierung\n", true },
+		{ "failed: FATAL:  3D000: database \"nosuch\" does not exist\n"
+		  "LOCATION:  InitPostgres, postinit.c:948\n",
+		  "failed: FATAL:  database \"nosuch\" does not exist\n", false },
+		{ "failed: FATAL:  53300: sorry, too many clients already\n",
+		  "failed: FATAL:  sorry, too many clients already\n", false },
+		{ "could not connect: Connection refused\n\tIs the server running on that host?\n",
+		  "could not connect: Connection refused\n\tIs the server running on that host?\n",
+		  false },
+		/* a message that merely looks like a code after a colon is kept */
+		{ "failed: x:  28P0: y", "failed: x:  28P0: y", false },
+		{ "", "", false },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		bool auth = !cases[i].auth;
+		char *plain = conn_connect_error(cases[i].verbose, &auth);
+
+		assert_string_equal(plain, cases[i].plain);
+		assert_int_equal(auth, cases[i].auth);
+		free(plain);
+	}
 }
 
 static void
@@ -603,6 +709,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_connect_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_auth_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_needs_password, setup, teardown),
+		cmocka_unit_test(test_connect_error_form),
 		cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_socket_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_ok, setup, teardown),
