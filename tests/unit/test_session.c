@@ -539,17 +539,45 @@ test_status_text(void **state)
 		struct session_db_status st;
 		const char *want;
 	} cases[] = {
-		{ { SESSION_DB_LIVE, 0, 0, "", false }, "live" },
-		{ { SESSION_DB_LIVE, 0, 0, "", true }, "paused" },
-		{ { SESSION_DB_CONNECTING, 0, 0, "", false }, "connecting" },
-		{ { SESSION_DB_RETRYING, 0, 4000, "refused\nDETAIL: x", false },
+		{ { .state = SESSION_DB_LIVE, .age_ms = 0, .retry_in_ms = 0, .error = "" },
+		  "live" },
+		{ { .state = SESSION_DB_LIVE,
+		    .age_ms = 0,
+		    .retry_in_ms = 0,
+		    .error = "",
+		    .paused = true },
+		  "paused" },
+		{ { .state = SESSION_DB_CONNECTING, .age_ms = 0, .retry_in_ms = 0, .error = "" },
+		  "connecting" },
+		{ { .state = SESSION_DB_RETRYING,
+		    .age_ms = 0,
+		    .retry_in_ms = 4000,
+		    .error = "refused\nDETAIL: x" },
 		  "retrying in 4s: refused" },
-		{ { SESSION_DB_RETRYING, 0, 300, "refused", false }, "retrying in 1s: refused" },
-		{ { SESSION_DB_STALE, 12000, 0, "gone", false }, "stale 12s: gone" },
-		{ { SESSION_DB_STALE, 90000, 3000, "gone", false },
+		{ { .state = SESSION_DB_RETRYING,
+		    .age_ms = 0,
+		    .retry_in_ms = 300,
+		    .error = "refused" },
+		  "retrying in 1s: refused" },
+		{ { .state = SESSION_DB_STALE, .age_ms = 12000, .retry_in_ms = 0, .error = "gone" },
+		  "stale 12s: gone" },
+		{ { .state = SESSION_DB_STALE,
+		    .age_ms = 90000,
+		    .retry_in_ms = 3000,
+		    .error = "gone" },
 		  "stale 1m30s, retrying in 3s: gone" },
-		{ { SESSION_DB_ERROR, 0, 0, "permission denied\nHINT: grant", false },
+		{ { .state = SESSION_DB_ERROR,
+		    .age_ms = 0,
+		    .retry_in_ms = 0,
+		    .error = "permission denied\nHINT: grant" },
 		  "error: permission denied" },
+		{ { .state = SESSION_DB_RETRYING,
+		    .retry_in_ms = 30000,
+		    .error = "password authentication failed",
+		    .auth_failed = true,
+		    .auth_backoff_max_ms = 60000 },
+		  "retrying in 30s (authentication failed: backing off up to 1m): password "
+		  "authentication failed" },
 	};
 	static const char *const names[] = {
 		[SESSION_DB_CONNECTING] = "connecting",
@@ -558,8 +586,10 @@ test_status_text(void **state)
 		[SESSION_DB_STALE] = "stale",
 		[SESSION_DB_ERROR] = "error",
 	};
-	struct session_db_status st = { SESSION_DB_ERROR, 0, 0, "a long reason", false };
-	char buf[64];
+	struct session_db_status st = {
+		.state = SESSION_DB_ERROR, .age_ms = 0, .retry_in_ms = 0, .error = "a long reason"
+	};
+	char buf[160];
 	size_t i;
 
 	(void)state;
