@@ -145,6 +145,8 @@ cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **arg
 	a.tui.ascii = cli->ascii;
 
 	cli->log.sink = NULL; /* curses owns the terminal from here */
+	fflush(cli->out);
+	fflush(cli->err);
 	status = tui_run(s, &a.tui);
 	session_free(&s);
 	loop_free(&loop);
