@@ -150,5 +150,5 @@ cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **arg
 	status = tui_run(s, &a.tui);
 	session_free(&s);
 	loop_free(&loop);
-	return status == 0 ? CLI_OK : CLI_FAIL;
+	return status == 0 ? CLI_OK : status == 2 ? CLI_USAGE : CLI_FAIL;
 }

@@ -45,6 +45,7 @@
 #include "loop.h"
 #include "msglog.h"
 #include "profile.h"
+#include "safetext.h"
 #include "session.h"
 #include "units.h"
 #include "tui_curses.h"
@@ -1515,16 +1516,50 @@ exit_after(struct loop *loop, void *arg)
 	do_quit(t);
 }
 
-static bool
-curses_start(struct tui *t)
+/* "TERM=<term>: <what>", the terminal type made safe to print; caller frees. */
+static char *
+term_problem(const char *term, const char *what)
 {
-	const char *lang_utf8;
+	char *shown = safetext_dup(term, safetext_locale_utf8() ? SAFETEXT_UTF8 : 0);
+	char *why = xasprintf("TERM=%s: %s", shown, what);
+
+	free(shown);
+	return why;
+}
+
+/*
+ * Start curses, or say why the terminal cannot run the console (*why,
+ * malloc'd): TERM must name a terminfo entry, and one that can move the
+ * cursor; on a terminal that cannot (dumb), curses starts and draws
+ * nothing.
+ */
+static bool
+curses_start(struct tui *t, char **why)
+{
+	const char *lang_utf8, *term = getenv("TERM");
+	char *cup;
 	bool utf8;
 
-	t->screen = newterm(NULL, stdout, stdin);
-	if (t->screen == NULL)
+	if (term == NULL || term[0] == '\0') {
+		*why = xstrdup("TERM is not set: set it to the terminal's type "
+			       "(xterm-256color, for one)");
 		return false;
+	}
+	t->screen = newterm(NULL, stdout, stdin);
+	if (t->screen == NULL) {
+		*why = term_problem(term, "unknown terminal type (terminfo has no entry for it)");
+		return false;
+	}
 	set_term(t->screen);
+	cup = tigetstr("cup");
+	if (cup == NULL || cup == (char *)-1) {
+		endwin();
+		delscreen(t->screen);
+		t->screen = NULL;
+		*why = term_problem(term, "this terminal cannot move the cursor; the console "
+					  "needs one that can (xterm-256color, for one)");
+		return false;
+	}
 	t->curses_on = true;
 	cbreak();
 	noecho();
@@ -1558,11 +1593,12 @@ tui_run(struct session *s, const struct tui_options *opt)
 	size_t i;
 	int64_t now_wall_ms;
 	struct timeval tv;
+	char *why = NULL;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "pgdbm-console: the console needs a terminal "
 				"(see pgdbm-console --help for the commands)\n");
-		return 1;
+		return 2;
 	}
 	t = xcalloc(1, sizeof *t);
 	t->s = s;
@@ -1585,16 +1621,16 @@ tui_run(struct session *s, const struct tui_options *opt)
 		loop_signal_watch(t->loop, quit_signals[i], on_signal, t);
 	running_tui = t;
 	xalloc_set_fail_hook(fail_hook);
-	if (!curses_start(t)) {
-		fprintf(stderr, "pgdbm-console: cannot start the terminal (TERM=%s)\n",
-			getenv("TERM") != NULL ? getenv("TERM") : "");
+	if (!curses_start(t, &why)) {
+		fprintf(stderr, "pgdbm-console: %s\n", why);
+		free(why);
 		xalloc_set_fail_hook(NULL);
 		running_tui = NULL;
 		for (i = 0; i < sizeof quit_signals / sizeof quit_signals[0]; i++)
 			loop_signal_unwatch(t->loop, quit_signals[i]);
 		loop_signal_unwatch(t->loop, SIGWINCH);
 		free(t);
-		return 1;
+		return 2;
 	}
 	for (i = 0; i < TUI_N_VIEWS; i++)
 		t->views[i] = view_classes[i]->create(t);
