@@ -45,11 +45,11 @@
 #include "loop.h"
 #include "msglog.h"
 #include "profile.h"
-#include "safetext.h"
 #include "session.h"
 #include "units.h"
 #include "tui_curses.h"
 #include "tui_draw.h"
+#include "tui_term.h"
 #include "view_activity.h"
 #include "view_advisor.h"
 #include "view_fleet.h"
@@ -1516,50 +1516,25 @@ exit_after(struct loop *loop, void *arg)
 	do_quit(t);
 }
 
-/* "TERM=<term>: <what>", the terminal type made safe to print; caller frees. */
-static char *
-term_problem(const char *term, const char *what)
-{
-	char *shown = safetext_dup(term, safetext_locale_utf8() ? SAFETEXT_UTF8 : 0);
-	char *why = xasprintf("TERM=%s: %s", shown, what);
-
-	free(shown);
-	return why;
-}
-
 /*
  * Start curses, or say why the terminal cannot run the console (*why,
- * malloc'd): TERM must name a terminfo entry, and one that can move the
- * cursor; on a terminal that cannot (dumb), curses starts and draws
- * nothing.
+ * malloc'd; tui_term says what the console needs).
  */
 static bool
 curses_start(struct tui *t, char **why)
 {
-	const char *lang_utf8, *term = getenv("TERM");
-	char *cup;
+	const char *lang_utf8;
 	bool utf8;
 
-	if (term == NULL || term[0] == '\0') {
-		*why = xstrdup("TERM is not set: set it to the terminal's type "
-			       "(xterm-256color, for one)");
+	*why = tui_term_problem();
+	if (*why != NULL)
 		return false;
-	}
 	t->screen = newterm(NULL, stdout, stdin);
 	if (t->screen == NULL) {
-		*why = term_problem(term, "unknown terminal type (terminfo has no entry for it)");
+		*why = xstrdup("cannot start the terminal");
 		return false;
 	}
 	set_term(t->screen);
-	cup = tigetstr("cup");
-	if (cup == NULL || cup == (char *)-1) {
-		endwin();
-		delscreen(t->screen);
-		t->screen = NULL;
-		*why = term_problem(term, "this terminal cannot move the cursor; the console "
-					  "needs one that can (xterm-256color, for one)");
-		return false;
-	}
 	t->curses_on = true;
 	cbreak();
 	noecho();
