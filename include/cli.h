@@ -12,7 +12,11 @@
  *   CLI_USAGE (2)  usage or profile error
  *
  * Text output is for people, --json for programs; progress and warnings go
- * to standard error.
+ * to standard error. Every text a command prints goes through cli->out and
+ * cli->err, which pass it through safetext (keeping newlines and tabs): no
+ * control character from the server or from a file name reaches the
+ * terminal. JSON goes to cli->raw_out as it is (json_escape() already
+ * escapes every control character), through cli_print_json().
  */
 #ifndef PGDBM_CLI_H
 #define PGDBM_CLI_H
@@ -41,8 +45,12 @@ struct cli {
 	bool json;
 	bool ascii;
 	struct msglog log;
-	FILE *out;
-	FILE *err;
+	FILE *out; /* standard output, made safe (safetext) */
+	FILE *err; /* standard error, made safe */
+	/* the same as they are: JSON (escaped already) and the program's own
+	   terminal controls (a progress line's "\r ESC[K"), nothing else */
+	FILE *raw_out;
+	FILE *raw_err;
 };
 
 struct cli_command {
@@ -81,6 +89,10 @@ int cli_parse_options(struct cli *cli, const struct cli_command *cmd, int argc, 
 		      const struct option *extra, const char *extra_short,
 		      bool (*on_opt)(struct cli *cli, int opt, const char *arg, void *data),
 		      void *data);
+
+/* Print the JSON text in sb (and a newline) to standard output, exact. */
+struct strbuf;
+void cli_print_json(struct cli *cli, const struct strbuf *sb);
 
 /* Print "pgdbm-console: message" to standard error. */
 void cli_error(struct cli *cli, const char *fmt, ...) ATTR_FORMAT(2, 3);

@@ -2,7 +2,9 @@
  * json: a small streaming JSON writer into a strbuf.
  *
  * The writer tracks nesting and commas; callers emit keys and values in
- * order. Strings are escaped per RFC 8259 (control characters as \u00XX);
+ * order. Strings are escaped per RFC 8259: the C0 controls, DEL and the C1
+ * controls (U+0080..U+009F) as \u00XX, so that JSON printed on a terminal
+ * holds no control sequence while a program still reads the exact text;
  * bytes that are not valid UTF-8 are replaced with U+FFFD so the output is
  * always valid JSON. Output is indented with two spaces when `pretty`.
  */

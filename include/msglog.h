@@ -7,7 +7,10 @@
  * can tell what is new since it last looked. A sink, when set, sees every
  * message as it arrives (the CLI prints warnings and errors to stderr; the
  * TUI only reads the ring). A log file, when set, receives every message,
- * debug ones included.
+ * debug ones included, made safe for a terminal (safetext: a `tail -f` of
+ * it must not run the escape sequences a server message carries), the
+ * lines of a message after its first indented. The ring keeps the exact
+ * text; whoever shows it makes it safe.
  */
 #ifndef PGDBM_MSGLOG_H
 #define PGDBM_MSGLOG_H

@@ -43,7 +43,11 @@ struct tui_options {
 				  (Fleet with several databases, else Pools) */
 };
 
-/* Run the console until the user quits; returns the exit status (0, or 1 on a terminal error). */
+/*
+ * Run the console until the user quits; returns the exit status: 0, or 2
+ * when the terminal cannot run it (not a terminal, TERM unset or unknown,
+ * or a terminal that cannot move the cursor), after saying so on stderr.
+ */
 int tui_run(struct session *s, const struct tui_options *opt);
 
 /* Print every key binding, one per line: "scope<TAB>keys<TAB>action" (--list-keys). */

@@ -5,10 +5,12 @@
  * names, error messages) may hold control characters, newlines, runs of
  * indentation and multi-byte or double-width characters. Before it reaches
  * the screen it goes through tui_text_fit(), which measures in display
- * columns (wcwidth in a UTF-8 locale, bytes otherwise), replaces control
- * characters with spaces, collapses runs of white space when asked,
- * replaces what the locale cannot show with '?', and cuts at the width
- * with an ellipsis mark. No curses here: these are plain functions.
+ * columns (wcwidth in a UTF-8 locale, bytes otherwise), shows white space
+ * (newlines and tabs too) as spaces, collapses runs of it when asked,
+ * replaces control characters and what the locale cannot show with '?'
+ * (the rules of safetext.h, which the commands' output shares), and cuts
+ * at the width with an ellipsis mark. No curses here: these are plain
+ * functions.
  *
  * Ownership: the caller provides every buffer.
  */

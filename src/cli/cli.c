@@ -1,6 +1,14 @@
 /*
  * cli: command table, shared options and the program's entry point.
  * See include/cli.h.
+ *
+ * Standard output and error are wrapped once, at start-up, in streams
+ * (fopencookie) that pass every byte through safetext before it reaches
+ * the real ones: the commands print with plain fprintf, and whatever a
+ * format's %s brings from the server or a file name is made safe on the
+ * way, newlines and tabs kept. stdio hands the stream's buffer over in
+ * pieces that may cut a UTF-8 character; its first bytes wait for the
+ * next piece.
  */
 #include "config.h"
 
@@ -14,6 +22,7 @@
 
 #include "database.h"
 #include "loop.h"
+#include "safetext.h"
 #include "strbuf.h"
 
 static const struct cli_command commands[] = {
@@ -135,6 +144,77 @@ cli_print_help(FILE *f)
 		   "  2  usage or profile error\n"
 		   "\n"
 		   "See pgdbm-console(1) and docs/profiles.md.\n");
+}
+
+/* ---- output streams ---- */
+
+struct safe_stream {
+	FILE *to;
+	unsigned flags; /* safetext's */
+	char carry[SAFETEXT_MAX_CHAR];
+	size_t n_carry;
+};
+
+static ssize_t
+safe_write(void *cookie, const char *buf, size_t size)
+{
+	struct safe_stream *s = cookie;
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+	size_t used;
+
+	if (size == 0)
+		return 0;
+	strbuf_add(&in, s->carry, s->n_carry);
+	strbuf_add(&in, buf, size);
+	used = safetext_add(&out, in.data, in.len, s->flags | SAFETEXT_STREAM);
+	if (in.len - used > sizeof s->carry) {
+		/* never for UTF-8 (a cut character is at most 3 bytes) */
+		strbuf_addc(&out, SAFETEXT_REPLACEMENT);
+		used = in.len;
+	}
+	s->n_carry = in.len - used;
+	memcpy(s->carry, in.data + used, s->n_carry);
+	fwrite(out.data, 1, out.len, s->to);
+	strbuf_free(&in);
+	strbuf_free(&out);
+	return (ssize_t)size;
+}
+
+static int
+safe_close(void *cookie)
+{
+	struct safe_stream *s = cookie;
+
+	if (s->n_carry > 0) /* the output ended inside a character */
+		fputc(SAFETEXT_REPLACEMENT, s->to);
+	fflush(s->to);
+	free(s);
+	return 0;
+}
+
+/* A stream that writes to `to` through safetext; line buffered on a terminal or when asked. */
+static FILE *
+safe_open(FILE *to, bool line_buffered)
+{
+	static const cookie_io_functions_t io = { NULL, safe_write, NULL, safe_close };
+	struct safe_stream *s = xcalloc(1, sizeof *s);
+	FILE *f;
+
+	s->to = to;
+	s->flags = SAFETEXT_LINES | (safetext_locale_utf8() ? SAFETEXT_UTF8 : 0);
+	f = fopencookie(s, "w", io);
+	if (f == NULL)
+		xalloc_fail("cannot open an output stream");
+	if (line_buffered || isatty(fileno(to)))
+		setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
+
+void
+cli_print_json(struct cli *cli, const struct strbuf *sb)
+{
+	fflush(cli->out);
+	fputs(strbuf_str(sb), cli->raw_out);
 }
 
 void
@@ -384,7 +464,7 @@ cli_env_select(struct cli *cli, const struct cli_env *env, struct database **out
 bool
 cli_show_progress(const struct cli *cli)
 {
-	return !cli->json && isatty(fileno(cli->err));
+	return !cli->json && isatty(fileno(cli->raw_err));
 }
 
 static void
@@ -401,32 +481,21 @@ cli_sink(void *arg, const struct msg *m)
  * Split argv into leading options, command words and the rest. Options may
  * come before or after the command words; the command sees them all.
  */
-int
-cli_main(int argc, char **argv)
+static int
+dispatch(struct cli *cli, int argc, char **argv)
 {
 	const struct cli_command *cmd = NULL;
-	struct cli cli;
 	char **args;
 	int nargs = 0, i, first_word = -1, status;
-
-	memset(&cli, 0, sizeof cli);
-	cli.argv0 = argv[0];
-	cli.out = stdout;
-	cli.err = stderr;
-	msglog_init(&cli.log, 1000);
-	cli.log.sink = cli_sink;
-	cli.log.sink_arg = &cli;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			if (first_word < 0) {
-				cli_print_help(stdout);
-				msglog_free(&cli.log);
+				cli_print_help(cli->out);
 				return CLI_OK;
 			}
 		} else if (strcmp(argv[i], "--version") == 0 && first_word < 0) {
-			printf("pgdbm-console %s\n", PACKAGE_VERSION);
-			msglog_free(&cli.log);
+			fprintf(cli->out, "pgdbm-console %s\n", PACKAGE_VERSION);
 			return CLI_OK;
 		}
 		if (argv[i][0] != '-' && first_word < 0) {
@@ -467,11 +536,11 @@ cli_main(int argc, char **argv)
 		if (cmd == NULL && name_known && w2 != NULL &&
 		    (strcmp(w2, "--help") == 0 || strcmp(w2, "-h") == 0)) {
 			/* `pgdbm-console migrate --help`: the group's subcommands */
-			printf("Usage:\n");
-			print_group(stdout, w1);
-			printf("\nOptions shared by every command: see pgdbm-console --help.\n");
+			fprintf(cli->out, "Usage:\n");
+			print_group(cli->out, w1);
+			fprintf(cli->out,
+				"\nOptions shared by every command: see pgdbm-console --help.\n");
 			free(args);
-			msglog_free(&cli.log);
 			return CLI_OK;
 		}
 		if (cmd == NULL) {
@@ -483,18 +552,17 @@ cli_main(int argc, char **argv)
 						strbuf_addf(&sb, "%s%s", sb.len ? ", " : "",
 							    c->sub);
 				}
-				cli_error(&cli, "%s: %s%s%s (expected one of: %s)", w1,
+				cli_error(cli, "%s: %s%s%s (expected one of: %s)", w1,
 					  w2 ? "unknown subcommand \"" : "missing subcommand",
 					  w2 ? w2 : "", w2 ? "\"" : "", strbuf_str(&sb));
 				strbuf_free(&sb);
-				fprintf(cli.err, "usage:\n");
-				print_group(cli.err, w1);
+				fprintf(cli->err, "usage:\n");
+				print_group(cli->err, w1);
 			} else {
-				cli_error(&cli, "unknown command \"%s\" (see pgdbm-console --help)",
+				cli_error(cli, "unknown command \"%s\" (see pgdbm-console --help)",
 					  w1);
 			}
 			free(args);
-			msglog_free(&cli.log);
 			return CLI_USAGE;
 		}
 		for (i = 1; i < argc; i++) {
@@ -504,9 +572,30 @@ cli_main(int argc, char **argv)
 		}
 	}
 	args[nargs] = NULL;
-	status = cmd->run(&cli, cmd, nargs, args);
+	status = cmd->run(cli, cmd, nargs, args);
 	free(args);
+	return status;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	struct cli cli;
+	int status;
+
+	memset(&cli, 0, sizeof cli);
+	cli.argv0 = argv[0];
+	cli.raw_out = stdout;
+	cli.raw_err = stderr;
+	cli.out = safe_open(stdout, false);
+	cli.err = safe_open(stderr, true);
+	msglog_init(&cli.log, 1000);
+	cli.log.sink = cli_sink;
+	cli.log.sink_arg = &cli;
+	status = dispatch(&cli, argc, argv);
 	free(cli.profile_args);
 	msglog_free(&cli.log);
+	fclose(cli.out);
+	fclose(cli.err);
 	return status;
 }

@@ -321,8 +321,8 @@ cmd_advise(struct cli *cli, const struct cli_command *cmd, int argc, char **argv
 			print_json(&j, runs[i].adv);
 		json_array_end(&j);
 		json_object_end(&j);
-		fputs(strbuf_str(&out), cli->out);
-		fputc('\n', cli->out);
+		strbuf_addc(&out, '\n');
+		cli_print_json(cli, &out);
 		strbuf_free(&out);
 	} else {
 		for (i = 0; i < n; i++) {

@@ -145,8 +145,10 @@ cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **arg
 	a.tui.ascii = cli->ascii;
 
 	cli->log.sink = NULL; /* curses owns the terminal from here */
+	fflush(cli->out);
+	fflush(cli->err);
 	status = tui_run(s, &a.tui);
 	session_free(&s);
 	loop_free(&loop);
-	return status == 0 ? CLI_OK : CLI_FAIL;
+	return status == 0 ? CLI_OK : status == 2 ? CLI_USAGE : CLI_FAIL;
 }

@@ -210,9 +210,14 @@ print_status_text(struct cli *cli, const struct unit *u, const struct mig_status
 		if (e->row != NULL || e->no_transaction || !e->has_down)
 			fprintf(f, "%*s",
 				(int)(strlen(e->filename) < 40 ? 40 - strlen(e->filename) : 0), "");
-		if (e->row != NULL)
-			fprintf(f, " %.19s by %s, %d ms", e->row->applied_at, e->row->applied_by,
-				e->row->exec_ms);
+		if (e->row != NULL) {
+			/* what the ledger leaves NULL is not shown (exec_ms < 0, "") */
+			fprintf(f, " %.19s", e->row->applied_at);
+			if (e->row->applied_by[0] != '\0')
+				fprintf(f, " by %s", e->row->applied_by);
+			if (e->row->exec_ms >= 0)
+				fprintf(f, ", %d ms", e->row->exec_ms);
+		}
 		if (e->no_transaction)
 			fprintf(f, " [no-transaction]");
 		if (!e->has_down)
@@ -416,7 +421,7 @@ cmd_new(struct cli *cli, struct cli_env *env, struct migrate_args *a, int argc, 
 		json_kstr(&j2, "up", up);
 		json_kstr(&j2, "down", down);
 		json_object_end(&j2);
-		fputs(strbuf_str(&sb), cli->out);
+		cli_print_json(cli, &sb);
 		strbuf_free(&sb);
 	} else {
 		fprintf(cli->out, "created %s\ncreated %s\n", up, down);
@@ -595,7 +600,7 @@ cmd_migrate(struct cli *cli, const struct cli_command *cmd, int argc, char **arg
 		json_array_end(&js);
 		json_kbool(&js, "ok", status == CLI_OK);
 		json_object_end(&js);
-		fputs(strbuf_str(&out), cli->out);
+		cli_print_json(cli, &out);
 	}
 out:
 	strbuf_free(&out);

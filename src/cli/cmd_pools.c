@@ -480,7 +480,7 @@ cmd_pools(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 		}
 		json_array_end(&j);
 		json_object_end(&j);
-		fputs(strbuf_str(&sb), cli->out);
+		cli_print_json(cli, &sb);
 		strbuf_free(&sb);
 	} else {
 		for (i = 0; i < n; i++) {

@@ -384,7 +384,7 @@ cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char
 			json_object_end(&j);
 		}
 		json_object_end(&j);
-		fputs(strbuf_str(&sb), cli->out);
+		cli_print_json(cli, &sb);
 		strbuf_free(&sb);
 	} else {
 		for (i = 0; i < diags.n; i++) {

@@ -169,11 +169,14 @@ print_progress_line(struct runner *rn, const struct tenant_progress *p, bool fin
 
 	if (!rn->show)
 		return;
-	/* a terminal: back to the start of the line and clear it (ESC [ K) */
+	/* a terminal: back to the start of the line and clear it (ESC [ K), the
+	   program's own control, past the sanitiser; then the text through it */
+	fflush(rn->cli->err);
+	fputs("\r\033[K", rn->cli->raw_err);
 	fprintf(rn->cli->err,
-		"\r\033[K%s: %zu/%zu done, %zu failed, %zu skipped, %zu running, %.1f/s%s%s%s",
-		rn->label, p->done + p->failed + p->skipped, p->total, p->failed, p->skipped,
-		p->running, p->rate, !final && p->eta_ms >= 0 ? ", ETA " : "",
+		"%s: %zu/%zu done, %zu failed, %zu skipped, %zu running, %.1f/s%s%s%s", rn->label,
+		p->done + p->failed + p->skipped, p->total, p->failed, p->skipped, p->running,
+		p->rate, !final && p->eta_ms >= 0 ? ", ETA " : "",
 		!final && p->eta_ms >= 0 ? units_format_duration(p->eta_ms, eta, sizeof eta) : "",
 		final ? "\n" : "");
 	fflush(rn->cli->err);
@@ -210,6 +213,9 @@ on_interrupt(struct loop *loop, int signo, void *arg)
 
 	(void)loop;
 	if (++in->count > 1) {
+		fflush(in->cli->out);
+		fflush(in->cli->err);
+		fflush(in->cli->raw_out);
 		signal(signo, SIG_DFL);
 		raise(signo);
 		return;
@@ -467,7 +473,7 @@ do_list(struct cli *cli, struct cli_env *env, struct tenant_args *a, bool status
 		json_array_end(&j);
 		json_kbool(&j, "ok", status == CLI_OK);
 		json_object_end(&j);
-		fputs(strbuf_str(&out), cli->out);
+		cli_print_json(cli, &out);
 	}
 	strbuf_free(&out);
 	free(dbs);
@@ -688,7 +694,7 @@ cmd_tenant(struct cli *cli, const struct cli_command *cmd, int argc, char **argv
 		json_array_end(&j);
 		json_kbool(&j, "ok", status == CLI_OK);
 		json_object_end(&j);
-		fputs(strbuf_str(&out), cli->out);
+		cli_print_json(cli, &out);
 	}
 out:
 	strbuf_free(&out);

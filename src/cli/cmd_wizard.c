@@ -309,7 +309,7 @@ print_text(FILE *f, const struct wizard_result *r, const struct written *wr)
 }
 
 static void
-print_json(FILE *f, const struct wizard_result *r, const struct written *wr)
+print_json(struct cli *cli, const struct wizard_result *r, const struct written *wr)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct json j;
@@ -405,7 +405,8 @@ print_json(FILE *f, const struct wizard_result *r, const struct written *wr)
 		json_object_end(&j);
 	}
 	json_object_end(&j);
-	fprintf(f, "%s\n", strbuf_str(&sb));
+	strbuf_addc(&sb, '\n');
+	cli_print_json(cli, &sb);
 	strbuf_free(&sb);
 }
 
@@ -521,7 +522,7 @@ cmd_wizard(struct cli *cli, const struct cli_command *cmd, int argc, char **argv
 	}
 
 	if (cli->json)
-		print_json(cli->out, r, &wr);
+		print_json(cli, r, &wr);
 	else
 		print_text(cli->out, r, &wr);
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conninfo.h"
 #include "loop.h"
 #include "msglog.h"
 #include "strbuf.h"
@@ -314,16 +315,22 @@ clear_results(struct conn *c)
 	c->n_results = 0;
 }
 
-/* Keep msg as the error, on one line ("...failed: X\n\tIs the server..." -> "...; ..."). */
+/*
+ * Keep msg as the error, on one line ("...failed: X\n\tIs the server..." ->
+ * "...; ..."), without the passwords of the connection string that libpq
+ * may quote in it.
+ */
 static void
 set_error(struct conn *c, const char *msg)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *p;
+	char *safe;
 
 	if (msg == NULL || msg[0] == '\0')
 		msg = "connection lost";
-	for (p = msg; *p != '\0'; p++) {
+	safe = conninfo_redact_message(c->conninfo, msg);
+	for (p = safe; *p != '\0'; p++) {
 		if (*p == '\n') {
 			while (p[1] == '\t' || p[1] == ' ' || p[1] == '\n')
 				p++;
@@ -333,6 +340,7 @@ set_error(struct conn *c, const char *msg)
 		}
 		strbuf_addc(&sb, *p);
 	}
+	free(safe);
 	free(c->error);
 	c->error = strbuf_detach(&sb);
 }

@@ -151,7 +151,7 @@ json_escape(struct strbuf *sb, const char *str)
 		default:
 			break;
 		}
-		if (*s < 0x20) {
+		if (*s < 0x20 || *s == 0x7f) {
 			strbuf_addf(sb, "\\u%04x", *s);
 			s++;
 			continue;
@@ -160,6 +160,12 @@ json_escape(struct strbuf *sb, const char *str)
 		if (n == 0) {
 			strbuf_adds(sb, "\xEF\xBF\xBD");
 			s++;
+			continue;
+		}
+		if (n == 2 && s[0] == 0xC2 && s[1] <= 0x9F) {
+			/* a C1 control (U+0080..U+009F): escaped like the C0 ones */
+			strbuf_addf(sb, "\\u%04x", s[1]);
+			s += 2;
 			continue;
 		}
 		strbuf_add(sb, s, n);

@@ -8,8 +8,12 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/time.h>
 #include <time.h>
+
+#include "safetext.h"
+#include "strbuf.h"
 
 void
 msglog_init(struct msglog *log, size_t cap)
@@ -76,6 +80,39 @@ msglog_level_name(enum msg_level level)
 	return "?";
 }
 
+/*
+ * One entry of the log file: "stamp level [source] text", made safe
+ * (safetext); each line of a text of several lines after the first is
+ * indented, so that every entry, and only an entry, starts with its stamp.
+ */
+static void
+write_entry(FILE *f, const struct timeval *tv, enum msg_level level, const char *source,
+	    const char *text)
+{
+	unsigned flags = safetext_locale_utf8() ? SAFETEXT_UTF8 : 0;
+	struct strbuf line = STRBUF_INIT, safe = STRBUF_INIT;
+	const char *p, *nl;
+	struct tm tm;
+	char stamp[32];
+
+	localtime_r(&tv->tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+	strbuf_addf(&line, "%s.%03ld %s [", stamp, (long)(tv->tv_usec / 1000),
+		    msglog_level_name(level));
+	safetext_add(&line, source, strlen(source), flags);
+	strbuf_adds(&line, "] ");
+	safetext_add(&safe, text, strlen(text), flags | SAFETEXT_LINES);
+	for (p = strbuf_str(&safe); (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		strbuf_add(&line, p, (size_t)(nl - p));
+		strbuf_adds(&line, "\n    ");
+	}
+	strbuf_adds(&line, p);
+	strbuf_addc(&line, '\n');
+	fputs(strbuf_str(&line), f);
+	strbuf_free(&safe);
+	strbuf_free(&line);
+}
+
 void
 msglog_add(struct msglog *log, enum msg_level level, const char *source, const char *fmt, ...)
 {
@@ -89,15 +126,8 @@ msglog_add(struct msglog *log, enum msg_level level, const char *source, const c
 	va_end(ap);
 	gettimeofday(&tv, NULL);
 
-	if (log->file != NULL) {
-		struct tm tm;
-		char stamp[32];
-
-		localtime_r(&tv.tv_sec, &tm);
-		strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
-		fprintf(log->file, "%s.%03ld %s [%s] %s\n", stamp, (long)(tv.tv_usec / 1000),
-			msglog_level_name(level), source != NULL ? source : "console", text);
-	}
+	if (log->file != NULL)
+		write_entry(log->file, &tv, level, source != NULL ? source : "console", text);
 	if (level == MSG_DEBUG) {
 		free(text);
 		return;

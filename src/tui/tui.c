@@ -49,6 +49,7 @@
 #include "units.h"
 #include "tui_curses.h"
 #include "tui_draw.h"
+#include "tui_term.h"
 #include "view_activity.h"
 #include "view_advisor.h"
 #include "view_fleet.h"
@@ -1515,15 +1516,24 @@ exit_after(struct loop *loop, void *arg)
 	do_quit(t);
 }
 
+/*
+ * Start curses, or say why the terminal cannot run the console (*why,
+ * malloc'd; tui_term says what the console needs).
+ */
 static bool
-curses_start(struct tui *t)
+curses_start(struct tui *t, char **why)
 {
 	const char *lang_utf8;
 	bool utf8;
 
-	t->screen = newterm(NULL, stdout, stdin);
-	if (t->screen == NULL)
+	*why = tui_term_problem();
+	if (*why != NULL)
 		return false;
+	t->screen = newterm(NULL, stdout, stdin);
+	if (t->screen == NULL) {
+		*why = xstrdup("cannot start the terminal");
+		return false;
+	}
 	set_term(t->screen);
 	t->curses_on = true;
 	cbreak();
@@ -1558,11 +1568,12 @@ tui_run(struct session *s, const struct tui_options *opt)
 	size_t i;
 	int64_t now_wall_ms;
 	struct timeval tv;
+	char *why = NULL;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "pgdbm-console: the console needs a terminal "
 				"(see pgdbm-console --help for the commands)\n");
-		return 1;
+		return 2;
 	}
 	t = xcalloc(1, sizeof *t);
 	t->s = s;
@@ -1585,16 +1596,16 @@ tui_run(struct session *s, const struct tui_options *opt)
 		loop_signal_watch(t->loop, quit_signals[i], on_signal, t);
 	running_tui = t;
 	xalloc_set_fail_hook(fail_hook);
-	if (!curses_start(t)) {
-		fprintf(stderr, "pgdbm-console: cannot start the terminal (TERM=%s)\n",
-			getenv("TERM") != NULL ? getenv("TERM") : "");
+	if (!curses_start(t, &why)) {
+		fprintf(stderr, "pgdbm-console: %s\n", why);
+		free(why);
 		xalloc_set_fail_hook(NULL);
 		running_tui = NULL;
 		for (i = 0; i < sizeof quit_signals / sizeof quit_signals[0]; i++)
 			loop_signal_unwatch(t->loop, quit_signals[i]);
 		loop_signal_unwatch(t->loop, SIGWINCH);
 		free(t);
-		return 1;
+		return 2;
 	}
 	for (i = 0; i < TUI_N_VIEWS; i++)
 		t->views[i] = view_classes[i]->create(t);

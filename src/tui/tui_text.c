@@ -2,10 +2,11 @@
  * tui_text: measuring, cleaning and cutting text for the screen.
  * See include/tui_text.h.
  *
- * The scan decodes one character at a time (mbrtowc in a UTF-8 locale,
- * one byte otherwise), maps it to what is shown (itself, a space for
- * control characters and white space, '?' for what cannot be shown), and
- * appends it while it fits. When the rest does not fit, the output is cut
+ * The scan takes one character at a time as safetext classifies it (the
+ * rules every terminal output shares: mbrtowc in a UTF-8 locale, one byte
+ * otherwise), maps it to what is shown (itself, a space for white space,
+ * '?' for control characters and what cannot be shown), and appends it
+ * while it fits. When the rest does not fit, the output is cut
  * back so that the ellipsis fits too.
  */
 #include "config.h"
@@ -15,8 +16,8 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
-#include <wctype.h>
+
+#include "safetext.h"
 
 /* One decoded character: its bytes (or replacement), width and kind. */
 struct piece {
@@ -28,47 +29,33 @@ struct piece {
 };
 
 static void
-next_piece(const char *p, const struct tui_text_opts *o, mbstate_t *st, struct piece *pc)
+next_piece(const char *p, const struct tui_text_opts *o, struct piece *pc)
 {
-	unsigned char c = (unsigned char)*p;
+	struct safetext_char c;
 
+	safetext_next(p, SAFETEXT_MAX_CHAR, o->utf8, &c);
 	pc->bytes = p;
-	pc->len = 1;
-	pc->out_len = 1;
-	pc->width = 1;
+	pc->len = c.kind == SAFETEXT_PARTIAL ? 1 : c.len;
+	pc->out_len = pc->len;
+	pc->width = c.width;
 	pc->space = false;
-	if (c < 0x80 || !o->utf8) {
-		if (c < 0x20 || c == 0x7f || c == ' ') {
-			pc->bytes = " ";
-			pc->space = true;
-		} else if (c >= 0x80) {
-			pc->bytes = "?";
-		}
-		return;
-	}
-	{
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, p, MB_CUR_MAX, st);
-		int w;
-
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(st, 0, sizeof *st);
-			pc->bytes = "?";
-			return;
-		}
-		pc->len = n;
-		pc->out_len = n;
-		w = wcwidth(wc);
-		if (iswspace((wint_t)wc)) {
-			pc->bytes = " ";
-			pc->out_len = 1;
-			pc->space = true;
-		} else if (w < 0) {
-			pc->bytes = "?";
-			pc->out_len = 1;
-		} else {
-			pc->width = w;
-		}
+	switch (c.kind) {
+	case SAFETEXT_PRINT:
+		break;
+	case SAFETEXT_SPACE:
+	case SAFETEXT_NEWLINE:
+	case SAFETEXT_TAB:
+		pc->bytes = " ";
+		pc->out_len = 1;
+		pc->width = 1;
+		pc->space = true;
+		break;
+	case SAFETEXT_REPLACED:
+	case SAFETEXT_PARTIAL:
+		pc->bytes = "?";
+		pc->out_len = 1;
+		pc->width = 1;
+		break;
 	}
 }
 
@@ -82,7 +69,6 @@ int
 tui_text_fit_rest(const char *in, int width, const struct tui_text_opts *o, char *out, size_t size,
 		  const char **rest)
 {
-	mbstate_t st;
 	size_t len = 0;
 	int used = 0;
 	/* where the output stood when it last had room for the ellipsis */
@@ -92,7 +78,6 @@ tui_text_fit_rest(const char *in, int width, const struct tui_text_opts *o, char
 	int ell_w = o->ellipsis != NULL ? o->ellipsis_width : 0;
 	const char *p = in, *safe_p = in;
 
-	memset(&st, 0, sizeof st);
 	if (rest != NULL)
 		*rest = in;
 	if (size == 0)
@@ -108,7 +93,7 @@ tui_text_fit_rest(const char *in, int width, const struct tui_text_opts *o, char
 		struct piece pc;
 		const char *at = p;
 
-		next_piece(p, o, &st, &pc);
+		next_piece(p, o, &pc);
 		p += pc.len;
 		if (o->collapse && pc.space) {
 			if (last_space)
@@ -154,18 +139,16 @@ tui_text_fit_rest(const char *in, int width, const struct tui_text_opts *o, char
 int
 tui_text_width(const char *in, const struct tui_text_opts *o)
 {
-	mbstate_t st;
 	const char *p = in;
 	bool last_space = false;
 	int used = 0;
 
-	memset(&st, 0, sizeof st);
 	if (in == NULL)
 		return 0;
 	while (*p != '\0') {
 		struct piece pc;
 
-		next_piece(p, o, &st, &pc);
+		next_piece(p, o, &pc);
 		p += pc.len;
 		if (o->collapse && pc.space) {
 			if (last_space)

@@ -487,6 +487,31 @@ test_connect_error_form(void **state)
 	}
 }
 
+/* libpq's message quotes the connection string: the password is not kept */
+static void
+test_connect_error_redacted(void **state)
+{
+	struct fixture *fx = *state;
+	struct conn_config cfg;
+
+	conn_free(&fx->c);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.label = "fake";
+	cfg.conninfo = "dbname='postgresql://u:S3cretPW@[::1:5432/db'";
+	cfg.connect_timeout_ms = 200;
+	fx->c = conn_new(fx->loop, &cfg, &fx->log, &fake_transport);
+	F.script[0] = PGRES_POLLING_FAILED;
+	F.n_script = 1;
+	F.error = "end of string reached when looking for matching \"]\" in IPv6 host address "
+		  "in URI: \"postgresql://u:S3cretPW@[::1:5432/db\"\n";
+	conn_start(fx->c);
+	run(fx, 1);
+	assert_int_equal(conn_state(fx->c), CONN_BROKEN);
+	assert_string_equal(conn_error(fx->c),
+			    "end of string reached when looking for matching \"]\" in IPv6 host "
+			    "address in URI: \"postgresql://u:********@[::1:5432/db\"");
+}
+
 static void
 test_connect_timeout(void **state)
 {
@@ -712,6 +737,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_connect_auth_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_needs_password, setup, teardown),
 		cmocka_unit_test(test_connect_error_form),
+		cmocka_unit_test_setup_teardown(test_connect_error_redacted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_socket_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_ok, setup, teardown),

@@ -82,6 +82,12 @@ test_escape(void **state)
 	assert_string_equal(strbuf_str(&sb), "\"a\xef\xbf\xbd"
 					     "b\xef\xbf\xbd\xef\xbf\xbd"
 					     "c\xef\xbf\xbd\xef\xbf\xbd\"");
+	strbuf_reset(&sb);
+	/* no terminal control passes raw: ESC, DEL and the C1 controls are escaped
+	 * (U+009B is CSI; U+00A0 is not a control) */
+	json_escape(&sb, "\x1b]0;t\x07 \x7f \xc2\x80\xc2\x9b\xc2\x9f\xc2\xa0");
+	assert_string_equal(strbuf_str(&sb),
+			    "\"\\u001b]0;t\\u0007 \\u007f \\u0080\\u009b\\u009f\xc2\xa0\"");
 	strbuf_free(&sb);
 }
 

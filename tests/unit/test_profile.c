@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "conninfo.h"
 #include "profile.h"
@@ -358,6 +359,49 @@ test_all_errors_reported(void **state)
 	profile_diags_free(&diags);
 }
 
+/*
+ * Nesting thousands of levels deep is refused at the 65th level, at its
+ * line and column, at once: libyaml's scanner costs time in the square of
+ * the depth (it took 12 s for 64,000 '[' and over a minute for 100 KB).
+ */
+static void
+check_deep(const char *open, size_t open_len, size_t n, int col)
+{
+	struct profile_diags diags = { NULL, 0, 0 };
+	struct strbuf sb = STRBUF_INIT;
+	struct timespec t0, t1;
+	double ms;
+	size_t i;
+
+	strbuf_adds(&sb, "name: ");
+	for (i = 0; i < n; i++)
+		strbuf_add(&sb, open, open_len);
+	strbuf_addc(&sb, '\n');
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_null(profile_load_string(sb.data, sb.len, "deep.yaml", ".", &diags));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	print_message("%zu x \"%s\" (%zu bytes): refused in %.1f ms\n", n, open, sb.len, ms);
+	assert_int_equal(diags.n_errors, 1);
+	assert_int_equal(diags.v[0].line, 1);
+	assert_int_equal(diags.v[0].col, col);
+	assert_non_null(strstr(diags.v[0].msg, "nesting deeper than 64 levels"));
+	/* generous for a loaded machine: the limit is reached within 100 ms */
+	assert_true(ms < 1000.0);
+	profile_diags_free(&diags);
+	strbuf_free(&sb);
+}
+
+static void
+test_deep_nesting(void **state)
+{
+	(void)state;
+	check_deep("[", 1, 64000, 70);
+	check_deep("[", 1, 100 * 1024, 70);
+	check_deep("{a: ", 4, 25000, 259);
+	check_deep("[{a: ", 5, 20000, 163);
+}
+
 static void
 test_find_order(void **state)
 {
@@ -635,17 +679,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_fixtures),
-		cmocka_unit_test(test_bad_fixtures),
-		cmocka_unit_test(test_examples_load),
-		cmocka_unit_test(test_password_warning),
-		cmocka_unit_test(test_empty_and_binary),
-		cmocka_unit_test(test_all_errors_reported),
-		cmocka_unit_test(test_find_order),
-		cmocka_unit_test(test_keys_documented),
-		cmocka_unit_test(test_merge),
-		cmocka_unit_test(test_merge_names),
-		cmocka_unit_test(test_merge_clash),
+		cmocka_unit_test(test_good_fixtures),	 cmocka_unit_test(test_bad_fixtures),
+		cmocka_unit_test(test_examples_load),	 cmocka_unit_test(test_password_warning),
+		cmocka_unit_test(test_empty_and_binary), cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_deep_nesting),	 cmocka_unit_test(test_find_order),
+		cmocka_unit_test(test_keys_documented),	 cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_merge_names),	 cmocka_unit_test(test_merge_clash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,9 +37,12 @@ test_ascii_fit(void **state)
 	assert_string_equal(out, "hello w~");
 	assert_int_equal(tui_text_fit("abc", 0, &ascii, out, sizeof out), 0);
 	assert_string_equal(out, "");
-	/* control characters become spaces; bytes above 0x7f become '?' */
+	/* white space becomes a space, other controls '?' (safetext's rules), and
+	 * bytes above 0x7f '?' */
 	tui_text_fit("a\tb\nc\x01", 10, &ascii, out, sizeof out);
-	assert_string_equal(out, "a b c ");
+	assert_string_equal(out, "a b c?");
+	tui_text_fit("\x1b]0;t\x07\x1b[2Jx\x7f", 20, &ascii, out, sizeof out);
+	assert_string_equal(out, "?]0;t??[2Jx?");
 	tui_text_fit("caf\xc3\xa9", 10, &ascii, out, sizeof out);
 	assert_string_equal(out, "caf??");
 	/* the output buffer is never overrun (and the cut is marked) */
@@ -65,6 +68,12 @@ test_utf8_fit(void **state)
 		     "b",
 		     10, &utf8, out, sizeof out);
 	assert_string_equal(out, "a?b");
+	/* so are C1 controls (U+009B is CSI) */
+	tui_text_fit("a\xc2\x9b"
+		     "2Jb",
+		     10, &utf8, out, sizeof out);
+	assert_string_equal(out, "a?2Jb");
+	assert_int_equal(tui_text_width("\x1b[31m", &utf8), 5);
 }
 
 static void
