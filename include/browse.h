@@ -26,7 +26,10 @@
  * Vocabulary: a load is NONE (never asked), LOADING, READY or FAILED; a
  * READY load stays readable while the next one runs. Every load and every
  * exact size bumps `gen` when its answer arrives, and the update callback
- * runs, so that views rebuild only when their data changed.
+ * runs, so that views rebuild only when their data changed; a module
+ * status or the tenant list also bumps it when it starts LOADING (from
+ * NONE or FAILED), so that `gen` alone tells a view that anything it shows
+ * moved (gens only grow: a sum of them never comes back to a value seen).
  *
  * The migration queue (module statuses and the tenant list) can be kept
  * fresh: browse_keep_fresh() rereads what was asked on a cadence. A reload

@@ -675,8 +675,10 @@ module_load(struct modstate *m)
 	t.files = &s->files;
 	t.read_only = true; /* a status only reads */
 	mig_opts_defaults(&o);
-	if (m->pub.state != BROWSE_READY)
+	if (m->pub.state != BROWSE_READY) {
 		m->pub.state = BROWSE_LOADING;
+		m->pub.gen++;
+	}
 	m->next = s;
 	m->loading = true;
 	m->starting = true;
@@ -913,8 +915,10 @@ browse_load_tenants(struct browse *b)
 		fresh_arm(b);
 		return;
 	}
-	if (b->tenants.state != BROWSE_READY)
+	if (b->tenants.state != BROWSE_READY) {
 		b->tenants.state = BROWSE_LOADING;
+		b->tenants.gen++;
+	}
 	b->tnext = s;
 	tenant_job_opts_defaults(&o);
 	b->tstarting = true;

@@ -509,6 +509,7 @@ test_queue_kept_fresh(void **state)
 	char *from = xasprintf("%s/users", e->dir), *to = xasprintf("%s/users.gone", e->dir);
 	size_t want;
 	int64_t read_ms;
+	uint64_t gen;
 
 	assert_int_equal(apply_users(e, MIG_RUN_APPLY, 0)->state, JOB_OK);
 	browse_load_modules(e->b);
@@ -548,9 +549,16 @@ test_queue_kept_fresh(void **state)
 	assert_true(browse_module(e->b, 0)->stale);
 	assert_int_equal(logged(e, "cannot read the queue of users: "), 1);
 
-	/* back: read again, no longer stale */
+	/* back: read again, no longer stale; every change of state moves gen,
+	 * so a view that keys on gen sees FAILED -> LOADING -> READY */
 	assert_int_equal(rename(to, from), 0);
+	gen = browse_module(e->b, 0)->gen;
+	browse_load_modules(e->b);
+	assert_int_equal(browse_module(e->b, 0)->state, BROWSE_LOADING);
+	assert_true(browse_module(e->b, 0)->gen > gen);
+	gen = browse_module(e->b, 0)->gen;
 	run_until(e, modules_ready, NULL, 5000);
+	assert_true(browse_module(e->b, 0)->gen > gen);
 	m = browse_module(e->b, 0);
 	assert_false(m->stale);
 	assert_null(m->error);
