@@ -155,7 +155,7 @@ tenant_state(const struct view_migrations *v, const struct mrow *r)
 	if (l->file_drifted[r->file] > 0)
 		return "modified";
 	if (l->file_pending[r->file] + l->file_out_of_order[r->file] > 0)
-		return "pending";
+		return r->mf != NULL && r->mf->empty ? mig_state_name(MIG_EMPTY) : "pending";
 	return "applied";
 }
 
@@ -216,9 +216,9 @@ rows_style(void *arg, size_t row)
 
 	if (r->module == TENANT_SET) {
 		st = tenant_state(v, r);
-		return strcmp(st, "modified") == 0  ? TUI_S_CRIT
-		       : strcmp(st, "pending") == 0 ? TUI_S_WARN
-						    : TUI_S_NORMAL;
+		if (strcmp(st, "modified") == 0 || strcmp(st, "empty") == 0)
+			return TUI_S_CRIT;
+		return strcmp(st, "pending") == 0 ? TUI_S_WARN : TUI_S_NORMAL;
 	}
 	if (r->e == NULL)
 		return TUI_S_DIM;
@@ -300,6 +300,8 @@ build_rows(struct view_migrations *v)
 					 e->row->checksum, e->file->up.checksum);
 			else if (e->state == MIG_MISSING)
 				snprintf(r->note, sizeof r->note, "in the ledger, file gone");
+			else if (e->state == MIG_EMPTY)
+				snprintf(r->note, sizeof r->note, "%s", MIG_EMPTY_HINT);
 			else
 				snprintf(r->note, sizeof r->note, "%s%s",
 					 e->no_transaction ? "no-transaction " : "",
@@ -317,8 +319,10 @@ build_rows(struct view_migrations *v)
 			if (l != NULL && l->file_applied != NULL && k < l->n_files) {
 				size_t pending = l->file_pending[k] + l->file_out_of_order[k];
 
-				snprintf(r->note, sizeof r->note, "%zu applied, %zu pending",
-					 l->file_applied[k], pending);
+				snprintf(r->note, sizeof r->note, "%zu applied, %zu pending%s%s",
+					 l->file_applied[k], pending,
+					 pending > 0 && r->mf->empty ? ": " : "",
+					 pending > 0 && r->mf->empty ? MIG_EMPTY_HINT : "");
 				if (l->file_drifted[k] > 0)
 					snprintf(r->note + strlen(r->note),
 						 sizeof r->note - strlen(r->note), ", %zu modified",
@@ -607,7 +611,7 @@ migrations_draw(void *view, int y, int x, int h, int w)
 	struct browse *b = the_browse(v);
 	const struct profile_database *pdb = the_pdb(v);
 	const struct mrow *r = selected(v);
-	size_t counts[MIG_FAILED + 1] = { 0 }, i;
+	size_t counts[MIG_N_STATES] = { 0 }, i;
 	char buf[640], lock[160];
 	const struct job *job = NULL;
 	int table_h;
@@ -616,18 +620,21 @@ migrations_draw(void *view, int y, int x, int h, int w)
 		const struct browse_module *m = browse_module(b, i);
 		int s;
 
-		for (s = 0; m->status != NULL && s <= MIG_FAILED; s++)
+		for (s = 0; m->status != NULL && s < MIG_N_STATES; s++)
 			counts[s] += m->status->count[s];
 	}
 	snprintf(buf, sizeof buf,
 		 " %s %s %zu module%s%s %s %zu applied, %zu pending, %zu modified, %zu out of "
-		 "order, %zu missing, %zu failed%s%s",
+		 "order, %zu missing, %zu failed",
 		 pdb->label, d->vline, pdb->n_modules, pdb->n_modules == 1 ? "" : "s",
 		 pdb->tenants.present ? " + the tenant set" : "", d->vline, counts[MIG_APPLIED],
 		 counts[MIG_PENDING], counts[MIG_MODIFIED], counts[MIG_OUT_OF_ORDER],
-		 counts[MIG_MISSING], counts[MIG_FAILED],
-		 session_read_only(sess(v), v->db) ? " " : "",
-		 session_read_only(sess(v), v->db) ? "(read-only: no actions)" : "");
+		 counts[MIG_MISSING], counts[MIG_FAILED]);
+	if (counts[MIG_EMPTY] > 0)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", %zu empty",
+			 counts[MIG_EMPTY]);
+	if (session_read_only(sess(v), v->db))
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " (read-only: no actions)");
 	tui_draw_text(d, y, x, w, TUI_S_TITLE, TUI_LEFT, true, buf);
 	y++;
 	h--;
