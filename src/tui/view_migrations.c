@@ -505,9 +505,13 @@ draw_preview(struct view_migrations *v, int y, int x, int h, int w)
 	const struct tui_draw *d = tui_canvas(v->t);
 	char buf[512];
 	const char *p;
-	int line = 1, i;
+	int line = 1, i, digits = 4, gw;
 
 	render_preview(v);
+	/* the gutter holds the largest line number in full (at least 4 digits) */
+	for (i = v->text_lines; i >= 10000; i /= 10)
+		digits++;
+	gw = digits + 1;
 	if (v->scroll > v->text_lines - (h - 1))
 		v->scroll = v->text_lines - (h - 1);
 	if (v->scroll < 0)
@@ -528,10 +532,10 @@ draw_preview(struct view_migrations *v, int y, int x, int h, int w)
 
 		if (*p == '\0' && i > 0)
 			break;
-		snprintf(buf, sizeof buf, "%4d ", line);
-		tui_draw_text(d, y + i, x, 5, TUI_S_DIM, TUI_LEFT, false, buf);
+		snprintf(buf, sizeof buf, "%*d ", digits, line);
+		tui_draw_text(d, y + i, x, gw, TUI_S_DIM, TUI_LEFT, false, buf);
 		snprintf(text, sizeof text, "%.*s", (int)(n < 399 ? n : 399), p);
-		tui_draw_text(d, y + i, x + 5, w - 5, TUI_S_NORMAL, TUI_LEFT, false, text);
+		tui_draw_text(d, y + i, x + gw, w - gw, TUI_S_NORMAL, TUI_LEFT, false, text);
 		p += n;
 		if (*p == '\n')
 			p++;
@@ -1080,6 +1084,16 @@ static const struct tui_binding migrations_bindings[] = {
 	{ { 0 }, NULL, NULL, NULL, NULL },
 };
 
+/* The actions that change the database are not offered where no_actions() says why. */
+static const char *
+migrations_unavailable(void *view, const struct tui_binding *b)
+{
+	if (!(b->fn == act_apply || b->fn == act_rollback || b->fn == act_repair ||
+	      b->fn == act_cancel))
+		return NULL;
+	return no_actions(view);
+}
+
 const struct tui_view_class view_migrations_class = {
 	.name = "Migrations",
 	.bindings = migrations_bindings,
@@ -1090,4 +1104,5 @@ const struct tui_view_class view_migrations_class = {
 	.table = migrations_table,
 	.escape = migrations_escape,
 	.click = migrations_click,
+	.unavailable = migrations_unavailable,
 };
