@@ -28,7 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (why == NULL) {
 		fuzz_check(name[0] != '\0', "an accepted name is not empty");
 		for (p = name; *p != '\0'; p++)
-			fuzz_check((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_',
+			fuzz_check((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+					   *p == '_',
 				   "an accepted name is [a-z0-9_]");
 	}
 	free(name);

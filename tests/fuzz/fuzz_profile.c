@@ -39,7 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct profile_diag *d = &diags.v[i];
 		struct strbuf sb = STRBUF_INIT;
 
-		fuzz_check(d->file != NULL && d->msg != NULL, "a diagnostic names file and message");
+		fuzz_check(d->file != NULL && d->msg != NULL,
+			   "a diagnostic names file and message");
 		fuzz_check(d->line >= 0 && d->col >= 0, "line and column are not negative");
 		profile_diag_format(d, &sb);
 		fuzz_check(strstr(strbuf_str(&sb), "fuzz.yaml") == strbuf_str(&sb),
@@ -49,7 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (p != NULL) {
 		fuzz_check(p->n_databases >= 1, "a loaded profile has a database");
 		for (i = 0; i < p->n_databases; i++)
-			fuzz_check(p->databases[i].label != NULL && p->databases[i].label[0] != '\0',
+			fuzz_check(p->databases[i].label != NULL &&
+					   p->databases[i].label[0] != '\0',
 				   "every database has a label");
 		profile_free(&p);
 		fuzz_check(p == NULL, "profile_free clears the pointer");
