@@ -36,6 +36,7 @@ struct migfile_script {
 struct migfile {
 	char *name; /* NAME.sql, no folder */
 	struct migfile_script up;
+	bool empty;	     /* up holds nothing but white space */
 	bool no_transaction; /* up carries the -- pgdbm:no-transaction marker */
 	bool has_down;
 	struct migfile_script down; /* all zero unless has_down */
@@ -45,16 +46,26 @@ struct migfile_set {
 	char *folder;
 	struct migfile *v; /* in apply order: byte-wise order of names */
 	size_t n;
+	/* "PATH: skipped: why", one per *.sql entry that is not a migration
+	 * (a dot-file, a folder, a symlink to a folder, a broken symlink) */
+	char **warnings;
+	size_t n_warnings;
 };
 
 /*
  * Read the migrations of folder into *set (overwritten). Returns NULL, or
  * an error message naming the folder or file (missing folder, unreadable
  * file, file resolving outside the folder, invalid UTF-8 with its byte
- * offset, NUL byte); *set is then empty.
+ * offset, NUL byte); *set is then empty. Entries skipped as pgdbm skips
+ * them are listed in set->warnings.
  */
 char *migfile_scan(const char *folder, struct migfile_set *set);
 void migfile_set_free(struct migfile_set *set);
+
+struct msglog;
+
+/* Add each of set's warnings to log as a warning from source. */
+void migfile_log_warnings(const struct migfile_set *set, struct msglog *log, const char *source);
 
 /* The migration called name, or NULL. */
 const struct migfile *migfile_find(const struct migfile_set *set, const char *name);

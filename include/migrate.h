@@ -17,6 +17,9 @@
  *   missing       in the ledger, file gone
  *   failed        not applied, and the console's last event for it is a failure
  *                 (or a no-transaction run that never finished)
+ *   empty         not applied, and the file holds nothing but white space:
+ *                 no apply runs until it has its SQL or is deleted (the one
+ *                 message for it is mig_empty_message())
  *
  * Runs (apply, rollback, repair) are asynchronous jobs on the event loop:
  * acquire one connection from the pool, poll pg_try_advisory_lock under a
@@ -53,9 +56,17 @@ enum mig_state {
 	MIG_MODIFIED,
 	MIG_MISSING,
 	MIG_FAILED,
+	MIG_EMPTY,
 };
+#define MIG_N_STATES (MIG_EMPTY + 1)
 
 const char *mig_state_name(enum mig_state s);
+
+/* What to do about an empty file (the hint status shows beside the state). */
+#define MIG_EMPTY_HINT "write its SQL, or delete the file"
+
+/* "PATH is empty: write its SQL, or delete the file" (malloc'd): plans, runs and views say this. */
+char *mig_empty_message(const struct migfile *f);
 
 /* One ledger row as read. */
 struct mig_row {
@@ -94,7 +105,7 @@ struct mig_status {
 	size_t n_failures;
 	struct mig_entry *entries; /* files in order, then missing rows by id */
 	size_t n_entries;
-	size_t count[MIG_FAILED + 1];
+	size_t count[MIG_N_STATES];
 	char *lock_holder; /* "pid 123 (users_pool) ..." when someone holds the lock */
 };
 
@@ -131,7 +142,8 @@ void mig_opts_defaults(struct mig_opts *o);
  * holding a statement that cannot run in a transaction (naming file and
  * line). Rollback takes the module's most recently applied rows (ledger id
  * order), one by default, or every row applied after `to`; each needs a
- * down script.
+ * down script. A refused plan has no steps: nothing runs until the reason
+ * is dealt with.
  */
 struct mig_plan {
 	const struct mig_entry **steps;

@@ -116,10 +116,13 @@ struct profile_diag {
 	char *msg;
 };
 
+/* At most this many diagnostics are kept; errors past it are only counted. */
+#define PROFILE_MAX_DIAGS 50
+
 struct profile_diags {
 	struct profile_diag *v;
-	size_t n;
-	size_t n_errors;
+	size_t n;	 /* kept: at most PROFILE_MAX_DIAGS */
+	size_t n_errors; /* every error found, kept or not */
 };
 
 /* Load a profile file; NULL when it has any error (see diags). */

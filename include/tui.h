@@ -103,6 +103,14 @@ struct tui_view_class {
 	const char *(*modal)(void *view);
 	/* A key while modal() is not NULL; returns reactions. */
 	unsigned (*modal_key)(void *view, int key);
+	/*
+	 * Why the view's binding b is not offered now (a read-only profile,
+	 * no tenants section), or NULL when it is. An unavailable binding is
+	 * left out of the key bar, listed dimmed in help with the reason, and
+	 * its key shows the reason in the status line instead of acting. May
+	 * be NULL (every binding is always offered).
+	 */
+	const char *(*unavailable)(void *view, const struct tui_binding *b);
 };
 
 struct session *tui_session(struct tui *t);
@@ -168,5 +176,8 @@ extern const struct tui_binding tui_global_bindings[];
  * help screen (its own, then the global ones) and its name.
  */
 const struct tui_binding *tui_help_view_bindings(struct tui *t, const char **view_name);
+
+/* For the help view: why binding b of the view under help is not offered (NULL: it is). */
+const char *tui_help_unavailable(struct tui *t, const struct tui_binding *b);
 
 #endif

@@ -3,7 +3,7 @@
 # Debian packages the build, the tests, the demo and the benchmarks need.
 PGDBM_PACKAGES="build-essential autoconf automake pkg-config libpq-dev libyaml-dev
 libncurses-dev libcmocka-dev libssl-dev postgresql postgresql-contrib pgbouncer tmux
-clang-format procps util-linux jq pg-activity man-db groff-base"
+clang-format procps util-linux jq pg-activity man-db groff-base clang libclang-rt-dev"
 
 # The subset scripts/demo.sh needs: the build and a PostgreSQL server with pgbench.
 PGDBM_DEMO_PACKAGES="build-essential autoconf automake pkg-config libpq-dev libyaml-dev

@@ -6,7 +6,10 @@
 #   2. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs
 #      `make check` again;
 #   3. checks the formatting;
-#   4. runs `make distcheck` (the tarball builds and passes out of tree).
+#   4. fuzzes each harness of tests/fuzz for 30 s with clang's libFuzzer
+#      (`make fuzz`, one per core at a time) when clang with libFuzzer is
+#      there; a crash or a broken invariant fails the run;
+#   5. runs `make distcheck` (the tarball builds and passes out of tree).
 # Every PostgreSQL server a test needs is started by tests/pg-harness in a
 # temporary folder and removed afterwards. Builds live in _build/.
 #
@@ -50,6 +53,13 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "== format-check"
 make -C _build/werror format-check
+
+echo "== fuzz"
+if [ "$(make -s -C _build/werror fuzz-available)" = yes ]; then
+	make -s -C _build/werror fuzz FUZZ_SECONDS=30 FUZZ_JOBS="$jobs"
+else
+	echo "clang with libFuzzer not found: fuzzing skipped (Debian: clang libclang-rt-dev)"
+fi
 
 echo "== distcheck"
 if ! make -C _build/werror -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror \

@@ -40,8 +40,9 @@ static const struct cli_command commands[] = {
 	  "run down scripts in reverse order of application (one step by default)" },
 	{ "migrate", "repair", cmd_migrate, "FILE --module NAME [--json]",
 	  "accept the new checksum of one modified migration (recorded)" },
-	{ "migrate", "new", cmd_migrate, "NAME --module NAME",
-	  "write the next NNN_name.sql and its down script" },
+	{ "migrate", "new", cmd_migrate, "NAME --module NAME [--allow-read-only] [--json]",
+	  "write the next NNN_name.sql and its down script (read-only profiles: only with "
+	  "--allow-read-only)" },
 	{ "tenant", "list", cmd_tenant,
 	  "[--filter TEXT] [--state pending|drifted|current|archived] [--sort COL [--desc]] [--json]",
 	  "tenants with size, applied / pending / drifted migrations, last migration" },

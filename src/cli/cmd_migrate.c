@@ -7,9 +7,11 @@
  * until they finish. Text for people, --json for programs; progress lines
  * go to standard error when it is a terminal.
  *
- * Exit status: 1 when a run fails, when status finds drift or a failed
- * migration, when plan is refused, and with --check when anything is
- * pending, out of order or missing; 2 for usage and profile errors.
+ * Exit status: 1 when a run fails, when status finds drift, a failed
+ * migration or an empty file, when plan is refused, and with --check when
+ * anything is pending, out of order or missing; 2 for usage and profile
+ * errors. Entries of a migration folder that are skipped are warned about
+ * on standard error (through the message log), once per command.
  */
 #include "config.h"
 
@@ -36,6 +38,7 @@ enum {
 	OPT_OUT_OF_ORDER,
 	OPT_SQL,
 	OPT_ROLLBACK,
+	OPT_ALLOW_READ_ONLY,
 };
 
 static const struct option migrate_options[] = {
@@ -47,6 +50,7 @@ static const struct option migrate_options[] = {
 	{ "allow-out-of-order", no_argument, NULL, OPT_OUT_OF_ORDER },
 	{ "sql", no_argument, NULL, OPT_SQL },
 	{ "rollback", no_argument, NULL, OPT_ROLLBACK },
+	{ "allow-read-only", no_argument, NULL, OPT_ALLOW_READ_ONLY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -54,7 +58,8 @@ struct migrate_args {
 	const char *module;
 	bool check;
 	bool sql;
-	bool rollback; /* plan --rollback */
+	bool rollback;	      /* plan --rollback */
+	bool allow_read_only; /* new --allow-read-only: the file is wanted */
 	struct mig_opts opts;
 };
 
@@ -98,6 +103,9 @@ migrate_on_opt(struct cli *cli, int opt, const char *arg, void *data)
 	case OPT_ROLLBACK:
 		a->rollback = true;
 		return true;
+	case OPT_ALLOW_READ_ONLY:
+		a->allow_read_only = true;
+		return true;
 	}
 	return false;
 }
@@ -131,9 +139,9 @@ run_to_end(struct loop *loop, struct mig_run *r)
 }
 
 static bool
-unit_open(struct unit *u, struct database *db, const struct profile_module *pm)
+unit_open(struct unit *u, struct cli *cli, struct database *db, const struct profile_module *pm)
 {
-	char *err = NULL;
+	char *err = NULL, *who;
 
 	memset(u, 0, sizeof *u);
 	u->db = db;
@@ -148,6 +156,9 @@ unit_open(struct unit *u, struct database *db, const struct profile_module *pm)
 		u->error = err;
 		return false;
 	}
+	who = xasprintf("%s/%s", db->cfg->label, pm->name);
+	migfile_log_warnings(&u->files, &cli->log, who);
+	free(who);
 	u->target.label = pm->name;
 	u->target.mgr = u->mgr;
 	u->target.files = &u->files;
@@ -222,6 +233,8 @@ print_status_text(struct cli *cli, const struct unit *u, const struct mig_status
 			fprintf(f, " [no-transaction]");
 		if (!e->has_down)
 			fprintf(f, " [no down script]");
+		if (e->state == MIG_EMPTY)
+			fprintf(f, "\n  %13s %s", "", MIG_EMPTY_HINT);
 		if (e->failure != NULL)
 			fprintf(f, "\n  %13s %s", "",
 				e->failure->error[0] ? e->failure->error
@@ -229,7 +242,7 @@ print_status_text(struct cli *cli, const struct unit *u, const struct mig_status
 		fputc('\n', f);
 	}
 	fprintf(f, "  %zu file%s:", st->n_entries, st->n_entries == 1 ? "" : "s");
-	for (s = MIG_APPLIED; s <= MIG_FAILED; s++) {
+	for (s = MIG_APPLIED; s < MIG_N_STATES; s++) {
 		if (st->count[s] > 0)
 			fprintf(f, " %zu %s", st->count[s], mig_state_name(s));
 	}
@@ -247,7 +260,7 @@ json_status(struct json *j, const struct mig_status *st)
 	json_kbool(j, "ledger_exists", st->ledger_exists);
 	json_key(j, "counts");
 	json_object_begin(j);
-	for (s = MIG_APPLIED; s <= MIG_FAILED; s++) {
+	for (s = MIG_APPLIED; s < MIG_N_STATES; s++) {
 		char key[32];
 		size_t k;
 
@@ -371,7 +384,7 @@ json_plan(struct json *j, const struct unit *u, const struct mig_plan *plan, boo
 static bool
 problem_in_status(const struct mig_status *st, bool check)
 {
-	if (st->count[MIG_MODIFIED] > 0 || st->count[MIG_FAILED] > 0)
+	if (st->count[MIG_MODIFIED] > 0 || st->count[MIG_FAILED] > 0 || st->count[MIG_EMPTY] > 0)
 		return true;
 	return check && (st->count[MIG_PENDING] > 0 || st->count[MIG_OUT_OF_ORDER] > 0 ||
 			 st->count[MIG_MISSING] > 0);
@@ -381,6 +394,7 @@ static int
 cmd_new(struct cli *cli, struct cli_env *env, struct migrate_args *a, int argc, char **argv)
 {
 	const struct profile_module *pm = NULL;
+	const struct profile_database *pdb = NULL;
 	size_t i, j, n = 0;
 	char *up = NULL, *down = NULL, *err;
 
@@ -396,6 +410,7 @@ cmd_new(struct cli *cli, struct cli_env *env, struct migrate_args *a, int argc, 
 		for (j = 0; j < d->n_modules; j++) {
 			if (a->module == NULL || strcmp(d->modules[j].name, a->module) == 0) {
 				pm = &d->modules[j];
+				pdb = d;
 				n++;
 			}
 		}
@@ -404,6 +419,14 @@ cmd_new(struct cli *cli, struct cli_env *env, struct migrate_args *a, int argc, 
 		cli_error(cli, "migrate new: %s; choose one with --module (and --database)",
 			  n == 0 ? "no such module" : "several modules match");
 		return CLI_USAGE;
+	}
+	/* a read-only profile changes nothing, files included, unless told to */
+	if (pdb->read_only && !a->allow_read_only) {
+		cli_error(cli,
+			  "migrate new: the profile is read-only (database %s): no migration file "
+			  "is written from it; pass --allow-read-only if the file is wanted",
+			  pdb->label);
+		return CLI_FAIL;
 	}
 	err = migfile_create(pm->migrations, argv[0], time(NULL), &up, &down);
 	if (err != NULL) {
@@ -464,6 +487,10 @@ cmd_migrate(struct cli *cli, const struct cli_command *cmd, int argc, char **arg
 	} else if (strcmp(cmd->sub, "plan") == 0) {
 		plan_only = true;
 	}
+	if (strcmp(cmd->sub, "new") != 0 && a.allow_read_only) {
+		cli_error(cli, "--allow-read-only is an option of migrate new only");
+		return CLI_USAGE;
+	}
 	if (strcmp(cmd->sub, "new") != 0 && kind != MIG_RUN_REPAIR && npos > 0) {
 		cli_error(cli, "migrate %s: unexpected argument \"%s\"", cmd->sub, argv[0]);
 		return CLI_USAGE;
@@ -489,7 +516,7 @@ cmd_migrate(struct cli *cli, const struct cli_command *cmd, int argc, char **arg
 
 			if (a.module != NULL && strcmp(pm->name, a.module) != 0)
 				continue;
-			unit_open(&units[n_units++], dbs[i], pm);
+			unit_open(&units[n_units++], cli, dbs[i], pm);
 		}
 	}
 	if (n_units == 0) {

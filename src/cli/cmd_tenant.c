@@ -274,6 +274,8 @@ scan_files(struct cli *cli, struct database *db, struct migfile_set *files)
 
 	if (err != NULL)
 		cli_error(cli, "%s: %s", db->cfg->label, err);
+	else
+		migfile_log_warnings(files, &cli->log, db->cfg->label);
 	return err;
 }
 
@@ -358,7 +360,7 @@ do_list(struct cli *cli, struct cli_env *env, struct tenant_args *a, bool status
 		json_array_begin(&j);
 	}
 	for (d = 0; d < n; d++) {
-		struct migfile_set files = { NULL, NULL, 0 };
+		struct migfile_set files = { NULL, NULL, 0, NULL, 0 };
 		struct tenant_job *job;
 		struct tenant_list *l;
 		size_t pending = 0, drifted = 0, archived = 0, current = 0;
@@ -627,7 +629,7 @@ cmd_tenant(struct cli *cli, const struct cli_command *cmd, int argc, char **argv
 		json_array_begin(&j);
 	}
 	for (d = 0; d < n_dbs; d++) {
-		struct migfile_set files = { NULL, NULL, 0 };
+		struct migfile_set files = { NULL, NULL, 0, NULL, 0 };
 		enum tenant_job_kind kind;
 		struct tenant_job *job;
 		const char *verb;

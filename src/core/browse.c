@@ -88,6 +88,7 @@ struct modstate {
 	int64_t took_ms;       /* and how long it took */
 	bool starting;	       /* inside migrate_start */
 	struct mig_run *ended; /* the run ended inside migrate_start */
+	char *warned;	       /* the folder's warnings already logged, one a line */
 };
 
 /* A tenant list job and the tenant folder it judged. */
@@ -115,6 +116,7 @@ struct browse {
 
 	struct browse_tenants tenants;
 	struct tensnap *tcur, *tnext, *tdead;
+	char *twarned; /* the tenant folder's warnings already logged */
 	bool tenants_asked, tenants_again;
 	bool tstarting, tended; /* the list job ended inside tenant_job_start */
 	struct loop_timer *tnotify;
@@ -327,8 +329,10 @@ browse_free(struct browse **bp)
 		modsnap_free(&m->dead);
 		manager_free(&m->mgr);
 		free(m->pub.error);
+		free(m->warned);
 	}
 	free(b->mods);
+	free(b->twarned);
 	loop_timer_cancel(pool_loop(b->pool), &b->tnotify);
 	loop_timer_cancel(pool_loop(b->pool), &b->fresh);
 	if (b->tcur == b->tnext)
@@ -644,6 +648,33 @@ module_done(struct mig_run *r, void *arg)
 	module_finish(m, r, true);
 }
 
+/*
+ * Log the folder's warnings (skipped entries) that were not logged already:
+ * a reload every few seconds must not repeat them. *warned keeps what was
+ * logged last, one warning a line.
+ */
+static void
+log_folder_warnings(struct browse *b, const struct migfile_set *files, const char *what,
+		    char **warned)
+{
+	struct strbuf now = STRBUF_INIT;
+	char *source = xasprintf("%s/%s", b->pdb->label, what);
+	size_t i;
+
+	strbuf_adds(&now, "\n");
+	for (i = 0; i < files->n_warnings; i++) {
+		char *line = xasprintf("\n%s\n", files->warnings[i]);
+
+		if (*warned == NULL || strstr(*warned, line) == NULL)
+			msglog_add(b->log, MSG_WARNING, source, "%s", files->warnings[i]);
+		strbuf_addf(&now, "%s\n", files->warnings[i]);
+		free(line);
+	}
+	free(*warned);
+	*warned = strbuf_detach(&now);
+	free(source);
+}
+
 static void
 module_load(struct modstate *m)
 {
@@ -669,6 +700,7 @@ module_load(struct modstate *m)
 		module_failed(m, err);
 		return;
 	}
+	log_folder_warnings(m->b, &s->files, m->pub.pm->name, &m->warned);
 	memset(&t, 0, sizeof t);
 	t.label = m->pub.pm->name;
 	t.mgr = m->mgr;
@@ -915,6 +947,7 @@ browse_load_tenants(struct browse *b)
 		fresh_arm(b);
 		return;
 	}
+	log_folder_warnings(b, &s->files, "tenants", &b->twarned);
 	if (b->tenants.state != BROWSE_READY) {
 		b->tenants.state = BROWSE_LOADING;
 		b->tenants.gen++;

@@ -145,7 +145,7 @@ module_done(struct mig_run *r, void *arg)
 			inv->next.service_pending = inv->next.service_drift = 0;
 		inv->next.service_pending += (int)(st->count[MIG_PENDING] +
 						   st->count[MIG_OUT_OF_ORDER] +
-						   st->count[MIG_FAILED]);
+						   st->count[MIG_FAILED] + st->count[MIG_EMPTY]);
 		inv->next.service_drift += (int)(st->count[MIG_MODIFIED] + st->count[MIG_MISSING]);
 	} else {
 		char *why = first_line(migrate_error(r)->message);

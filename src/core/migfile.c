@@ -7,6 +7,11 @@
  *   - an entry counts when it is a regular file after following symlinks
  *     (a directory, a FIFO or a dangling symlink is skipped, as Python's
  *     Path.is_file() skips it);
+ *   - what is skipped although its name ends in ".sql" (a dot-file, a
+ *     folder, a symlink to a folder, a broken symlink) is not an error but
+ *     is said: the set lists one warning per entry, for the front ends to
+ *     show (pgdbm skips them silently, and a migration that silently does
+ *     not count is a surprise);
  *   - the file must resolve inside the resolved folder, else the scan fails
  *     naming it;
  *   - the content is decoded as pgdbm decodes it (checksum module): invalid
@@ -39,6 +44,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "msglog.h"
 #include "sqlsplit.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -165,7 +171,14 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted names of the folder's candidate entries; NULL or an error. */
+static void
+add_warning(struct migfile_set *set, char *text)
+{
+	set->warnings = xreallocarray(set->warnings, set->n_warnings + 1, sizeof *set->warnings);
+	set->warnings[set->n_warnings++] = text;
+}
+
+/* Sorted names of the folder's *.sql entries (dot-files included); NULL or an error. */
 static char *
 list_sql_names(const char *folder, char ***names, size_t *n)
 {
@@ -178,7 +191,7 @@ list_sql_names(const char *folder, char ***names, size_t *n)
 		return xasprintf("%s: cannot open the migration folder: %s", folder,
 				 strerror(errno));
 	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || !has_sql_suffix(e->d_name))
+		if (!has_sql_suffix(e->d_name))
 			continue;
 		*names = xreallocarray(*names, *n + 1, sizeof **names);
 		(*names)[(*n)++] = xstrdup(e->d_name);
@@ -187,6 +200,30 @@ list_sql_names(const char *folder, char ***names, size_t *n)
 	if (*n > 0)
 		qsort(*names, *n, sizeof **names, cmp_names);
 	return NULL;
+}
+
+/* Why path, which is not a regular file after following symlinks, is skipped. */
+static char *
+skip_reason(const char *path)
+{
+	struct stat lst, st;
+	char target[PATH_MAX];
+	ssize_t len;
+
+	if (lstat(path, &lst) != 0)
+		return xasprintf("%s: skipped: %s", path, strerror(errno));
+	if (!S_ISLNK(lst.st_mode))
+		return xasprintf("%s: skipped: %s, not a migration file", path,
+				 S_ISDIR(lst.st_mode) ? "a folder (sub-folders are not searched)"
+						      : "not a regular file");
+	len = readlink(path, target, sizeof target - 1);
+	target[len > 0 ? len : 0] = '\0';
+	if (stat(path, &st) != 0)
+		return errno == ELOOP
+			       ? xasprintf("%s: skipped: a symlink loop", path)
+			       : xasprintf("%s: skipped: a broken symlink (to %s)", path, target);
+	return xasprintf("%s: skipped: a symlink to %s, not a migration file", path,
+			 S_ISDIR(st.st_mode) ? "a folder" : "something that is not a regular file");
 }
 
 static void
@@ -217,18 +254,29 @@ read_down(const char *folder, const char *rfolder, struct migfile *m)
 	return err;
 }
 
-/* Add folder/name to set unless it is not a regular file. */
+/* Add folder/name to set unless it is a dot-file or not a regular file (then warn). */
 static char *
 add_migration(struct migfile_set *set, const char *rfolder, const char *name)
 {
 	char *path = xasprintf("%s/%s", set->folder, name);
 	struct migfile *m;
 	char *err = NULL;
-	int reg = is_regular(path);
+	int reg;
+	size_t s, e;
 
+	if (name[0] == '.') {
+		add_warning(set, xasprintf("%s: skipped: a dot-file (hidden: not a migration, for "
+					   "pgdbm either)",
+					   path));
+		free(path);
+		return NULL;
+	}
+	reg = is_regular(path);
 	if (reg <= 0) {
 		if (reg < 0)
 			err = xasprintf("%s: %s", path, strerror(errno));
+		else
+			add_warning(set, skip_reason(path));
 		free(path);
 		return err;
 	}
@@ -238,6 +286,8 @@ add_migration(struct migfile_set *set, const char *rfolder, const char *name)
 	m->name = xstrdup(name);
 	err = read_script(path, rfolder, &m->up);
 	if (err == NULL) {
+		checksum_strip(m->up.text, m->up.len, &s, &e);
+		m->empty = s == e;
 		m->no_transaction = sqlsplit_has_no_tx_marker(m->up.text);
 		err = read_down(set->folder, rfolder, m);
 	}
@@ -281,9 +331,21 @@ migfile_set_free(struct migfile_set *set)
 		script_free(&set->v[i].up);
 		script_free(&set->v[i].down);
 	}
+	for (i = 0; i < set->n_warnings; i++)
+		free(set->warnings[i]);
+	free(set->warnings);
 	free(set->v);
 	free(set->folder);
 	memset(set, 0, sizeof *set);
+}
+
+void
+migfile_log_warnings(const struct migfile_set *set, struct msglog *log, const char *source)
+{
+	size_t i;
+
+	for (i = 0; i < set->n_warnings; i++)
+		msglog_add(log, MSG_WARNING, source, "%s", set->warnings[i]);
 }
 
 const struct migfile *

@@ -68,8 +68,16 @@ mig_state_name(enum mig_state s)
 		return "missing";
 	case MIG_FAILED:
 		return "failed";
+	case MIG_EMPTY:
+		return "empty";
 	}
 	return "?";
+}
+
+char *
+mig_empty_message(const struct migfile *f)
+{
+	return xasprintf("%s is empty: " MIG_EMPTY_HINT, f->up.path);
 }
 
 void
@@ -226,7 +234,9 @@ mig_status_compute(struct mig_status *st, const struct migfile_set *files, struc
 				if (strcmp(failures[j].filename, f->name) == 0)
 					e->failure = &failures[j];
 			}
-			if (e->failure != NULL)
+			if (f->empty)
+				e->state = MIG_EMPTY;
+			else if (e->failure != NULL)
 				e->state = MIG_FAILED;
 			else if (last_applied != NULL && strcmp(f->name, last_applied) < 0)
 				e->state = MIG_OUT_OF_ORDER;
@@ -319,12 +329,10 @@ file_problem(const struct migfile *f, const struct manager *mgr, int server_vers
 {
 	struct sqlsplit_problem prob;
 	char *rendered = NULL, *err;
-	size_t s, e;
 	int line = 0;
 
-	checksum_strip(f->up.text, f->up.len, &s, &e);
-	if (s == e)
-		return xasprintf("%s: the migration is empty", f->up.path);
+	if (f->empty)
+		return mig_empty_message(f);
 	err = manager_render(mgr, f->up.text, &rendered, &line);
 	if (err != NULL) {
 		char *msg = xasprintf("%s: %s", f->up.path, err);
@@ -378,7 +386,7 @@ mig_plan_apply(struct mig_plan *plan, const struct mig_status *st, const struct 
 		char *why;
 
 		if (e->state != MIG_PENDING && e->state != MIG_OUT_OF_ORDER &&
-		    e->state != MIG_FAILED)
+		    e->state != MIG_FAILED && e->state != MIG_EMPTY)
 			continue;
 		if (opts->steps > 0 && plan->n >= (size_t)opts->steps)
 			break;
@@ -399,6 +407,8 @@ mig_plan_apply(struct mig_plan *plan, const struct mig_status *st, const struct 
 		if (opts->to != NULL && strcmp(e->filename, opts->to) == 0)
 			break;
 	}
+	if (plan->refusal != NULL)
+		plan->n = 0; /* nothing runs: say only why */
 }
 
 void
@@ -439,25 +449,27 @@ mig_plan_rollback(struct mig_plan *plan, const struct mig_status *st, const stru
 				"%s was recorded without a module name (an old pgdbm); the console "
 				"rolls back only rows of its module",
 				r->filename);
-			return;
+			break;
 		}
 		if (e != NULL && e->file == NULL) {
 			plan->refusal = xasprintf(
 				"%s is in the ledger but its file is gone: restore it "
 				"and its down script to roll it back",
 				r->filename);
-			return;
+			break;
 		}
 		if (e == NULL || !e->has_down) {
 			plan->refusal = xasprintf("%s has no down script (down/%s): it cannot be "
 						  "rolled back",
 						  r->filename, r->filename);
-			return;
+			break;
 		}
 		plan_add(plan, e);
 	}
 	if (plan->n == 0 && plan->refusal == NULL && opts->to == NULL)
 		plan->refusal = xstrdup("nothing is applied: nothing to roll back");
+	if (plan->refusal != NULL)
+		plan->n = 0; /* nothing runs: say only why */
 }
 
 /* ------------------------------------------------------------------------

@@ -35,7 +35,7 @@
 #include "units.h"
 #include "xalloc.h"
 
-#define MAX_DIAGS 50
+#define MAX_DIAGS PROFILE_MAX_DIAGS
 
 /* Levels of nested mappings and sequences a profile may have (it uses about six). */
 #define PROFILE_MAX_DEPTH 64

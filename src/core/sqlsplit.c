@@ -324,13 +324,14 @@ tok_word_is(const char *s, const struct tok *t, const char *kw)
 struct splitter {
 	const char *sql;
 	struct sqlsplit_list *out;
-	size_t begin;	 /* start of the current statement's region */
-	size_t ntok;	 /* tokens in the region, its final ';' aside */
-	int first_line;	 /* line of the region's first token */
-	int paren;	 /* parenthesis depth */
-	int atomic;	 /* BEGIN/CASE ... END depth inside a routine body */
-	char lead[4];	 /* first tokens: c(reate) o(r) r(eplace) f(unction) p(rocedure) */
-	size_t line_pos; /* line cursor for statement starts */
+	size_t begin;	    /* start of the current statement's region */
+	size_t ntok;	    /* tokens in the region, its final ';' aside */
+	int first_line;	    /* line of the region's first token */
+	size_t first_start; /* where that token starts */
+	int paren;	    /* parenthesis depth */
+	int atomic;	    /* BEGIN/CASE ... END depth inside a routine body */
+	char lead[4];	    /* first tokens: c(reate) o(r) r(eplace) f(unction) p(rocedure) */
+	size_t line_pos;    /* line cursor for statement starts */
 	int line;
 };
 
@@ -382,8 +383,10 @@ in_routine(const struct splitter *sp)
 static void
 note_token(struct splitter *sp, const struct tok *t)
 {
-	if (sp->ntok == 0)
+	if (sp->ntok == 0) {
 		sp->first_line = t->line;
+		sp->first_start = t->start;
+	}
 	if (sp->ntok < sizeof sp->lead)
 		sp->lead[sp->ntok] = lead_code(sp->sql, t);
 	sp->ntok++;
@@ -420,6 +423,16 @@ flush(struct splitter *sp, size_t end)
 	st->text = xstrndup(sp->sql + sp->begin + b, e - b);
 	st->line = line_at(sp, sp->begin + b);
 	st->sql_line = sp->first_line;
+	if (sp->first_start < sp->begin + b) {
+		/* the region's first token was white space to Python (U+001D,
+		 * U+00A0...), stripped from the text: its first token is the
+		 * first one from where the text starts */
+		struct lexer lx = { sp->sql, sp->begin + b, st->line };
+		struct tok t;
+
+		lex_next(&lx, &t);
+		st->sql_line = t.line;
+	}
 }
 
 void

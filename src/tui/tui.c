@@ -272,6 +272,21 @@ tui_help_view_bindings(struct tui *t, const char **view_name)
 	return view_classes[t->prev]->bindings;
 }
 
+/* Why binding b of view id is not offered now, or NULL. */
+static const char *
+unavailable(struct tui *t, enum tui_view_id id, const struct tui_binding *b)
+{
+	const struct tui_view_class *c = view_classes[id];
+
+	return c->unavailable != NULL ? c->unavailable(t->views[id], b) : NULL;
+}
+
+const char *
+tui_help_unavailable(struct tui *t, const struct tui_binding *b)
+{
+	return unavailable(t, t->prev, b);
+}
+
 static struct widget_table *
 current_table(struct tui *t)
 {
@@ -890,6 +905,7 @@ dispatch(struct tui *t, int key)
 {
 	const struct tui_binding *b;
 	void *view = t->views[t->cur];
+	const char *why;
 
 	if (t->modal != MODAL_NONE)
 		return modal_key(t, key);
@@ -905,6 +921,11 @@ dispatch(struct tui *t, int key)
 	b = find_binding(view_classes[t->cur]->bindings, key);
 	if (b == NULL)
 		return dispatch_global(t, key);
+	if ((why = unavailable(t, t->cur, b)) != NULL) {
+		/* not offered here: say why rather than nothing */
+		tui_status(t, "%s", why);
+		return TUI_R_REDRAW;
+	}
 	return b->fn(t, view, key);
 }
 
@@ -1293,6 +1314,8 @@ draw_keybar(struct tui *t, int y)
 
 			if (b->bar == NULL || (k == 1 && b->keys[0] == 'q'))
 				continue;
+			if (k == 0 && unavailable(t, t->cur, b) != NULL)
+				continue; /* not offered here (help says why) */
 			while (k == 1 && i < 4 && b->keys[i] != 0 &&
 			       find_binding(tables[0], b->keys[i]) != NULL) {
 				word += strcspn(word, " ");

@@ -844,6 +844,18 @@ static const struct tui_binding activity_bindings[] = {
 	{ { 0 }, NULL, NULL, NULL, NULL },
 };
 
+/* Cancel and terminate are not offered in a read-only profile. */
+static const char *
+activity_unavailable(void *view, const struct tui_binding *b)
+{
+	struct view_activity *v = view;
+
+	if (b->fn != act_signal || !session_read_only(tui_session(v->t), v->db))
+		return NULL;
+	return b->keys[0] == 'c' ? "read-only profile: cancel is not offered"
+				 : "read-only profile: terminate is not offered";
+}
+
 const struct tui_view_class view_activity_class = {
 	.name = "Activity",
 	.bindings = activity_bindings,
@@ -855,4 +867,5 @@ const struct tui_view_class view_activity_class = {
 	.escape = activity_escape,
 	.click = activity_click,
 	.cursor = activity_cursor,
+	.unavailable = activity_unavailable,
 };

@@ -3,7 +3,8 @@
  *
  * The rows are generated from the binding tables: first those of the view
  * the help was opened from, then the global ones, so the screen lists
- * exactly what the keys do. A few lines above the table explain the marks
+ * exactly what the keys do. A binding the view does not offer now (a
+ * read-only profile) is listed dimmed, with the reason after its action. A few lines above the table explain the marks
  * and bar segments in the glyphs in use (Unicode or ASCII).
  */
 #include "config.h"
@@ -34,6 +35,7 @@ static const struct widget_table_column columns[N_COLS] = {
 struct help_row {
 	const struct tui_binding *b;
 	const char *where;
+	const char *why; /* not offered now, and why (NULL: offered) */
 };
 
 struct view_help {
@@ -54,13 +56,14 @@ rows_cell(void *arg, size_t row, int col, char *buf, size_t size)
 {
 	const struct help_row *r = &((struct view_help *)arg)->rows[row];
 
-	(void)buf;
-	(void)size;
 	switch (col) {
 	case COL_KEYS:
 		return r->b->label;
 	case COL_ACTION:
-		return r->b->help;
+		if (r->why == NULL)
+			return r->b->help;
+		snprintf(buf, size, "%s (not available: %s)", r->b->help, r->why);
+		return buf;
 	default:
 		return r->where;
 	}
@@ -73,8 +76,14 @@ rows_id(void *arg, size_t row)
 	return (int64_t)row;
 }
 
+static enum tui_style
+rows_style(void *arg, size_t row)
+{
+	return ((struct view_help *)arg)->rows[row].why != NULL ? TUI_S_DIM : TUI_S_NORMAL;
+}
+
 static const struct widget_table_source rows_source = {
-	rows_count, rows_cell, NULL, rows_id, NULL, NULL,
+	rows_count, rows_cell, NULL, rows_id, rows_style, NULL,
 };
 
 static void *
@@ -97,8 +106,10 @@ help_destroy(void *view)
 	free(v);
 }
 
+/* Add the rows of a binding table; own: the view under help's (may be unavailable). */
 static void
-add_table(struct view_help *v, const struct tui_binding *b, const char *where, size_t *cap)
+add_table(struct view_help *v, const struct tui_binding *b, const char *where, bool own,
+	  size_t *cap)
 {
 	for (; b != NULL && b->fn != NULL; b++) {
 		if (v->n_rows == *cap) {
@@ -107,6 +118,7 @@ add_table(struct view_help *v, const struct tui_binding *b, const char *where, s
 		}
 		v->rows[v->n_rows].b = b;
 		v->rows[v->n_rows].where = where;
+		v->rows[v->n_rows].why = own ? tui_help_unavailable(v->t, b) : NULL;
 		v->n_rows++;
 	}
 }
@@ -123,9 +135,9 @@ help_update(void *view, size_t db)
 	free(v->rows);
 	v->rows = NULL;
 	v->n_rows = 0;
-	add_table(v, view_help_class.bindings, "Help", &cap);
-	add_table(v, own, name, &cap);
-	add_table(v, tui_global_bindings, "global", &cap);
+	add_table(v, view_help_class.bindings, "Help", false, &cap);
+	add_table(v, own, name, true, &cap);
+	add_table(v, tui_global_bindings, "global", false, &cap);
 	widget_table_rebuild(v->table);
 }
 

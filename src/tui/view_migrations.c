@@ -166,7 +166,7 @@ tenant_state(const struct view_migrations *v, const struct mrow *r)
 	if (l->file_drifted[r->file] > 0)
 		return "modified";
 	if (l->file_pending[r->file] + l->file_out_of_order[r->file] > 0)
-		return "pending";
+		return r->mf != NULL && r->mf->empty ? mig_state_name(MIG_EMPTY) : "pending";
 	return "applied";
 }
 
@@ -229,9 +229,9 @@ rows_style(void *arg, size_t row)
 		return TUI_S_DIM;
 	if (r->module == TENANT_SET) {
 		st = tenant_state(v, r);
-		return strcmp(st, "modified") == 0  ? TUI_S_CRIT
-		       : strcmp(st, "pending") == 0 ? TUI_S_WARN
-						    : TUI_S_NORMAL;
+		if (strcmp(st, "modified") == 0 || strcmp(st, "empty") == 0)
+			return TUI_S_CRIT;
+		return strcmp(st, "pending") == 0 ? TUI_S_WARN : TUI_S_NORMAL;
 	}
 	if (r->e == NULL)
 		return TUI_S_DIM;
@@ -335,6 +335,8 @@ build_rows(struct view_migrations *v)
 					 e->row->checksum, e->file->up.checksum);
 			else if (e->state == MIG_MISSING)
 				snprintf(r->note, sizeof r->note, "in the ledger, file gone");
+			else if (e->state == MIG_EMPTY)
+				snprintf(r->note, sizeof r->note, "%s", MIG_EMPTY_HINT);
 			else
 				snprintf(r->note, sizeof r->note, "%s%s",
 					 e->no_transaction ? "no-transaction " : "",
@@ -354,8 +356,10 @@ build_rows(struct view_migrations *v)
 			if (l != NULL && l->file_applied != NULL && k < l->n_files) {
 				size_t pending = l->file_pending[k] + l->file_out_of_order[k];
 
-				snprintf(r->note, sizeof r->note, "%zu applied, %zu pending",
-					 l->file_applied[k], pending);
+				snprintf(r->note, sizeof r->note, "%zu applied, %zu pending%s%s",
+					 l->file_applied[k], pending,
+					 pending > 0 && r->mf->empty ? ": " : "",
+					 pending > 0 && r->mf->empty ? MIG_EMPTY_HINT : "");
 				if (l->file_drifted[k] > 0)
 					snprintf(r->note + strlen(r->note),
 						 sizeof r->note - strlen(r->note), ", %zu modified",
@@ -541,9 +545,13 @@ draw_preview(struct view_migrations *v, int y, int x, int h, int w)
 	const struct tui_draw *d = tui_canvas(v->t);
 	char buf[512];
 	const char *p;
-	int line = 1, i;
+	int line = 1, i, digits = 4, gw;
 
 	render_preview(v);
+	/* the gutter holds the largest line number in full (at least 4 digits) */
+	for (i = v->text_lines; i >= 10000; i /= 10)
+		digits++;
+	gw = digits + 1;
 	if (v->scroll > v->text_lines - (h - 1))
 		v->scroll = v->text_lines - (h - 1);
 	if (v->scroll < 0)
@@ -564,10 +572,10 @@ draw_preview(struct view_migrations *v, int y, int x, int h, int w)
 
 		if (*p == '\0' && i > 0)
 			break;
-		snprintf(buf, sizeof buf, "%4d ", line);
-		tui_draw_text(d, y + i, x, 5, TUI_S_DIM, TUI_LEFT, false, buf);
+		snprintf(buf, sizeof buf, "%*d ", digits, line);
+		tui_draw_text(d, y + i, x, gw, TUI_S_DIM, TUI_LEFT, false, buf);
 		snprintf(text, sizeof text, "%.*s", (int)(n < 399 ? n : 399), p);
-		tui_draw_text(d, y + i, x + 5, w - 5, TUI_S_NORMAL, TUI_LEFT, false, text);
+		tui_draw_text(d, y + i, x + gw, w - gw, TUI_S_NORMAL, TUI_LEFT, false, text);
 		p += n;
 		if (*p == '\n')
 			p++;
@@ -732,7 +740,7 @@ migrations_draw(void *view, int y, int x, int h, int w)
 	struct browse *b = the_browse(v);
 	const struct profile_database *pdb = the_pdb(v);
 	const struct mrow *r = selected(v);
-	size_t counts[MIG_FAILED + 1] = { 0 }, i;
+	size_t counts[MIG_N_STATES] = { 0 }, i;
 	char buf[640], lock[160], age[64];
 	const struct job *job = NULL;
 	bool stale;
@@ -742,19 +750,24 @@ migrations_draw(void *view, int y, int x, int h, int w)
 		const struct browse_module *m = browse_module(b, i);
 		int s;
 
-		for (s = 0; m->status != NULL && s <= MIG_FAILED; s++)
+		for (s = 0; m->status != NULL && s < MIG_N_STATES; s++)
 			counts[s] += m->status->count[s];
 	}
 	queue_age(v, age, sizeof age, &stale);
 	snprintf(buf, sizeof buf,
 		 " %s %s %zu module%s%s %s %zu applied, %zu pending, %zu modified, %zu out of "
-		 "order, %zu missing, %zu failed%s%s%s",
+		 "order, %zu missing, %zu failed",
 		 pdb->label, d->vline, pdb->n_modules, pdb->n_modules == 1 ? "" : "s",
 		 pdb->tenants.present ? " + the tenant set" : "", d->vline, counts[MIG_APPLIED],
 		 counts[MIG_PENDING], counts[MIG_MODIFIED], counts[MIG_OUT_OF_ORDER],
-		 counts[MIG_MISSING], counts[MIG_FAILED], stale ? " (stale)" : "",
-		 session_read_only(sess(v), v->db) ? " " : "",
-		 session_read_only(sess(v), v->db) ? "(read-only: no actions)" : "");
+		 counts[MIG_MISSING], counts[MIG_FAILED]);
+	if (counts[MIG_EMPTY] > 0)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", %zu empty",
+			 counts[MIG_EMPTY]);
+	if (stale)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " (stale)");
+	if (session_read_only(sess(v), v->db))
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " (read-only: no actions)");
 	if (age[0] != '\0')
 		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " %s %s", d->vline, age);
 	tui_draw_text(d, y, x, w, TUI_S_TITLE, TUI_LEFT, true, buf);
@@ -1208,6 +1221,16 @@ static const struct tui_binding migrations_bindings[] = {
 	{ { 0 }, NULL, NULL, NULL, NULL },
 };
 
+/* The actions that change the database are not offered where no_actions() says why. */
+static const char *
+migrations_unavailable(void *view, const struct tui_binding *b)
+{
+	if (!(b->fn == act_apply || b->fn == act_rollback || b->fn == act_repair ||
+	      b->fn == act_cancel))
+		return NULL;
+	return no_actions(view);
+}
+
 const struct tui_view_class view_migrations_class = {
 	.name = "Migrations",
 	.bindings = migrations_bindings,
@@ -1218,4 +1241,5 @@ const struct tui_view_class view_migrations_class = {
 	.table = migrations_table,
 	.escape = migrations_escape,
 	.click = migrations_click,
+	.unavailable = migrations_unavailable,
 };

@@ -161,6 +161,11 @@ migration_text(const struct view_schemas *v, const struct browse_schema *s, char
 			snprintf(buf, size, "%zu failed", st->count[MIG_FAILED]);
 			return buf;
 		}
+		if (st->count[MIG_EMPTY] > 0) {
+			snprintf(buf, size, "%zu empty file%s", st->count[MIG_EMPTY],
+				 st->count[MIG_EMPTY] == 1 ? "" : "s");
+			return buf;
+		}
 		snprintf(buf, size, "%zu applied%s", st->count[MIG_APPLIED],
 			 st->count[MIG_PENDING] + st->count[MIG_OUT_OF_ORDER] > 0 ? ", " : "");
 		if (st->count[MIG_PENDING] + st->count[MIG_OUT_OF_ORDER] > 0)

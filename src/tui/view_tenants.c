@@ -1165,6 +1165,16 @@ static const struct tui_binding tenants_bindings[] = {
 	{ { 0 }, NULL, NULL, NULL, NULL },
 };
 
+/* The actions that change the database are not offered where no_actions() says why. */
+static const char *
+tenants_unavailable(void *view, const struct tui_binding *b)
+{
+	if (!(b->fn == act_provision || b->fn == act_deprovision || b->fn == act_restore ||
+	      b->fn == act_fanout || b->fn == act_cancel))
+		return NULL;
+	return no_actions(view);
+}
+
 const struct tui_view_class view_tenants_class = {
 	.name = "Tenants",
 	.bindings = tenants_bindings,
@@ -1175,4 +1185,5 @@ const struct tui_view_class view_tenants_class = {
 	.table = tenants_table,
 	.escape = tenants_escape,
 	.click = tenants_click,
+	.unavailable = tenants_unavailable,
 };

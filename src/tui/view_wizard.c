@@ -507,24 +507,73 @@ build_info(struct view_wizard *v, const struct wizard_question *q)
 			     "Enter: type the answer (the default is filled in); b goes back");
 }
 
+/* Lines the prompt takes at width w (at most three). */
+static int
+prompt_lines(const struct tui_draw *d, const char *prompt, int w)
+{
+	const char *rest;
+	int n = 0;
+
+	while (*prompt != '\0' && n < 3) {
+		textpane_wrap(prompt, w - 2, &d->text, &rest);
+		prompt = rest;
+		n++;
+	}
+	return n;
+}
+
+/* Rows of the question page above its notes: source, prompt, blank, answers. */
+static int
+question_rows(const struct tui_draw *d, const struct wizard_question *q, int w)
+{
+	return 1 + prompt_lines(d, q->prompt, w) + 1 +
+	       (q->kind == WIZARD_CHOICE ? 1 + (int)n_choices(q) : 0);
+}
+
+/*
+ * The question: its source, the prompt (up to three lines), the answers
+ * and notes under them. When the height is short (the documented minimum
+ * is 40x10) the answers come first, with at least one line of the prompt;
+ * then the rest of the prompt, the source line, the blank line and the
+ * notes, as far as they fit.
+ */
 static void
 draw_question(struct view_wizard *v, const struct wizard_question *q, int y, int x, int h, int w)
 {
 	const struct tui_draw *d = tui_canvas(v->t);
 	size_t n_steps;
 	char buf[256];
-	int table_h = 0;
-
 	const char *prompt = q->prompt, *rest;
-	int lines = 0;
+	int table_h = 0, plines, lines = 0, room;
+	bool source, blank;
+
+	if (h <= 0)
+		return;
+	if (q->kind == WIZARD_CHOICE) {
+		table_h = 1 + (int)n_choices(q);
+		if (table_h > h - 1)
+			table_h = h - 1;
+		if (table_h < 2)
+			table_h = 0; /* not even one answer under the heading */
+	}
+	room = h - table_h;
+	plines = prompt_lines(d, q->prompt, w);
+	if (plines > room)
+		plines = room;
+	room -= plines;
+	source = room > 0;
+	room -= source;
+	blank = room > 0;
 
 	wizard_path(v->w, &n_steps);
-	snprintf(buf, sizeof buf, " Question %zu · %s", n_steps + 1, q->source);
-	tui_draw_text(d, y, x, w, TUI_S_DIM, TUI_LEFT, true, buf);
-	y++;
-	h--;
-	/* the prompt, wrapped on up to three lines */
-	while (*prompt != '\0' && lines < 3 && h > 0) {
+	if (source) {
+		snprintf(buf, sizeof buf, " Question %zu · %s", n_steps + 1, q->source);
+		tui_draw_text(d, y, x, w, TUI_S_DIM, TUI_LEFT, true, buf);
+		y++;
+		h--;
+	}
+	/* the prompt, wrapped */
+	while (*prompt != '\0' && lines < plines) {
 		size_t len = textpane_wrap(prompt, w - 2, &d->text, &rest);
 
 		snprintf(buf, sizeof buf, " %.*s", (int)len, prompt);
@@ -534,14 +583,11 @@ draw_question(struct view_wizard *v, const struct wizard_question *q, int y, int
 		y++;
 		h--;
 	}
-	y++;
-	h--;
-	if (h <= 0)
-		return;
-	if (q->kind == WIZARD_CHOICE && h > 1) {
-		table_h = 1 + (int)n_choices(q);
-		if (table_h > h - 1)
-			table_h = h - 1;
+	if (blank) {
+		y++;
+		h--;
+	}
+	if (table_h > 0) {
 		/* the CLI's values only where they fit beside the rest */
 		widget_table_set_hidden(v->choices, COL_VALUE, w < 90);
 		widget_table_draw(v->choices, d, y, x + 1, table_h, w - 1, true);
@@ -608,6 +654,11 @@ wizard_draw(void *view, int y, int x, int h, int w)
 			draw_path(v, y, x + w - pw + 1, h, pw - 1);
 		} else {
 			ph = h / 3 > 3 ? h / 3 : (h > 6 ? 3 : 0);
+			/* the question and its answers first: the path gets the rest */
+			if (h - ph < question_rows(d, q, w))
+				ph = h - question_rows(d, q, w);
+			if (ph < 3)
+				ph = 0;
 			draw_question(v, q, y, x, h - ph, w);
 			draw_path(v, y + h - ph, x + 1, ph, w - 1);
 		}

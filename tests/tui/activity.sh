@@ -46,6 +46,8 @@ tui_start 160x40 "$PGDBM_CONSOLE" --profile "$tui_dir/profile.yaml" --no-mouse
 expect "main is live" "main ● live"
 keys 2
 expect "Activity lists the migrator" "tui_migrator"
+wait_until 5 keybar_has "Cancel" && keybar_has "Kill" && ok "the key bar offers cancel and kill" ||
+	fail "the key bar lacks cancel or kill: $(keybar)"
 expect_re "a waiting session shows its lock wait" "users_waiter +postgres .*active +Lock:advisory"
 
 # blocking tree
@@ -110,6 +112,13 @@ tui_start 160x40 "$PGDBM_CONSOLE" --profile "$tui_dir/ro.yaml" --no-mouse
 expect "the read-only profile is live" "(read-only)"
 keys 2 / ro_target Enter
 expect "the target is listed" "ro_target"
+wait_until 5 keybar_has "Detail" || fail "no key bar"
+for w in Cancel Kill; do
+	keybar_lacks "$w" && ok "read-only: $w is not in the key bar" || fail "read-only: $w is in the key bar: $(keybar)"
+done
+keys '?'
+expect_re "read-only: help says why k is not available" "^ *k F9 +terminate the session.*not available: read-only profile"
+keys Escape
 keys c
 expect "read-only: cancel is refused" "read-only profile: cancel is not offered"
 keys k

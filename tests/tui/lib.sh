@@ -113,6 +113,11 @@ wait_for() { wait_until "${2:-10}" screen_has "$1"; }
 # Wait until the screen matches an extended regular expression.
 wait_re() { wait_until "${2:-10}" screen_matches "$1"; }
 
+# The key bar: the last line of the screen.
+keybar() { screen | tail -n 1; }
+keybar_has() { keybar | grep -qF -- "$1"; }
+keybar_lacks() { ! keybar | grep -qF -- "$1"; }
+
 # Wait until TEXT is gone from the screen.
 wait_gone() { wait_until "${2:-10}" screen_lacks "$1"; }
 

@@ -12,7 +12,13 @@
 #   - who holds the module's migration lock shows while someone does;
 #   - a drifted checksum is listed as modified and repaired after a
 #     confirmation (the file is not run);
-#   - a read-only profile offers none of the actions.
+#   - an empty file is listed as empty with what to do, and an apply says
+#     the same; entries of the folder that are skipped (a dot-file, a broken
+#     symlink) are warned about in the message log, once;
+#   - the preview's line numbers are never cut: a 10,001-line file shows
+#     its last line numbered in full;
+#   - a read-only profile offers none of the actions: they are not in the
+#     key bar, help says why, and pressing their keys says so.
 . "$(dirname "$0")/lib.sh"
 
 mig=$tui_dir/migrations/users
@@ -40,6 +46,8 @@ tui_start 160x40 "$PGDBM_CONSOLE" --profile "$tui_dir/profile.yaml" --no-mouse
 expect "main is live" "main ● live"
 keys 5
 expect "5 shows the Migrations view" " main │ 1 module │ 0 applied, 2 pending"
+wait_until 5 keybar_has "ApplyNext" && keybar_has "Rollback" && ok "the key bar offers the actions" ||
+	fail "the key bar lacks the actions: $(keybar)"
 expect_re "the queue lists the first migration pending" "users +001_accounts.sql +pending"
 expect "the ledger is not there yet" "users │ lock: free │ schema users, ledger users.schema_migrations (not created yet)"
 
@@ -75,6 +83,26 @@ expect "A asks first, with every file" "Apply to module users (schema users): 00
 expect "A counts what it will apply" "Apply 2 migrations?"
 keys y
 expect "both are applied" "users: applied 2 migrations (001_accounts.sql, 002_accounts_name.sql)"
+
+# an empty file: one state, one message; skipped entries are warned about in the log
+printf '\n  \n' >"$mig/003_empty.sql"
+printf 'SELECT 1;\n' >"$mig/.004_hidden.sql"
+ln -s nowhere.sql "$mig/005_broken.sql"
+keys r
+expect_re "the empty file is listed as empty, with what to do" "users +003_empty.sql +empty .*write its SQL, or delete the file"
+expect "the totals count it" "0 failed, 1 empty"
+keys A
+expect "an apply says the file is empty and what to do" "refused: $mig/003_empty.sql is empty: write its SQL, or delete the file"
+rm "$mig/003_empty.sql"
+keys r
+wait_gone "003_empty.sql" && ok "deleted, it is gone from the queue" || fail "003_empty.sql is still listed"
+keys L
+expect "the log names the skipped dot-file" "$mig/.004_hidden.sql: skipped: a dot-file"
+expect "the log names the broken symlink" "$mig/005_broken.sql: skipped: a broken symlink (to nowhere.sql)"
+[ "$(screen | grep -cF "005_broken.sql: skipped")" = 1 ] && ok "a reload does not repeat the warning" ||
+	fail "the warning is repeated"
+keys L
+rm "$mig/.004_hidden.sql" "$mig/005_broken.sql"
 
 # a failing migration: file and line, the queue stays consistent
 cat >"$mig/003_bad.sql" <<'SQL'
@@ -126,6 +154,18 @@ expect "a asks for the fixed file" "Apply to module users (schema users): 003_ba
 keys y
 expect "the fixed file applies" "users: applied 1 migration (003_bad.sql)"
 expect_re "the queue is all applied" "users +003_bad.sql +applied"
+
+# the preview's line numbers are sized to the file: 10,001 lines
+seq 1 10001 | sed 's/.*/SELECT &;/' >"$mig/004_big.sql"
+keys r
+expect_re "the long file is pending" "users +004_big.sql +pending"
+keys End Enter
+expect "the long file is previewed" "004_big.sql rendered for schema users"
+expect_re "the first line is numbered in a gutter for five digits" "^ +1 SELECT 1;"
+keys End
+expect_re "the last line shows its number in full, then its text" "^ *10001 SELECT 10001;"
+expect_re "and the line before it" "^ *10000 SELECT 10000;"
+keys Escape
 quit_and_check_terminal
 
 # read-only: no action is offered
@@ -134,6 +174,14 @@ tui_start 160x40 "$PGDBM_CONSOLE" --profile "$tui_dir/ro.yaml" --no-mouse
 expect "the read-only profile is live" "(read-only)"
 keys 5
 expect "the read-only queue shows" "read-only: no actions"
+wait_until 5 keybar_has "Preview" || fail "no key bar"
+for w in ApplyNext ApplyAll Rollback Repair; do
+	keybar_lacks "$w" && ok "read-only: $w is not in the key bar" || fail "read-only: $w is in the key bar: $(keybar)"
+done
+keys '?'
+expect_re "read-only: help says why a is not available" "^ *a +apply the next pending migration.*not available: read-only profile"
+expect_re "read-only: help says why u is not available" "^ *u +roll back the module's last applied.*not available: read-only profile"
+keys Escape
 for k in a A u R; do
 	keys "$k"
 	expect "read-only: $k is not offered" "read-only profile: migrations are not applied, rolled back or repaired"

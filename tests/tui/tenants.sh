@@ -52,6 +52,8 @@ expect "main is live" "main ● live"
 keys 4
 expect "4 shows the Tenants view" " main │ 0 tenants │ 3 migrations in the folder"
 expect "an empty list says how to start" "no tenants yet (p provisions one)"
+wait_until 5 keybar_has "Provision" && keybar_has "ApplyAll" && ok "the key bar offers the actions" ||
+	fail "the key bar lacks the actions: $(keybar)"
 
 # an invalid id: the reason while typing, nothing runs
 keys p
@@ -200,6 +202,13 @@ tui_start 160x40 "$PGDBM_CONSOLE" --profile "$tui_dir/ro.yaml" --no-mouse
 expect "the read-only profile is live" "(read-only)"
 keys 4
 expect "the read-only list shows" " main │ 300 tenants"
+wait_until 5 keybar_has "Failures" || fail "no key bar"
+for w in Provision Deprov ApplyAll; do
+	keybar_lacks "$w" && ok "read-only: $w is not in the key bar" || fail "read-only: $w is in the key bar: $(keybar)"
+done
+keys '?'
+expect_re "read-only: help says why p is not available" "^ *p +provision a tenant.*not available: read-only profile"
+keys Escape
 keys p
 expect "read-only: provisioning is not offered" "read-only profile: tenant actions are not offered"
 keys A

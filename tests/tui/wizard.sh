@@ -14,7 +14,8 @@
 # the profile loads, and `pgdbm-console profile check` passes on the file.
 # Writing again asks before replacing; no keeps the file. Restart asks,
 # then `f` finishes with the guide's defaults (Shared Pool). The help lists
-# every binding of the view; q restores the terminal.
+# every binding of the view. At 40x10, the documented minimum, each question
+# still shows all its answers. q restores the terminal.
 . "$(dirname "$0")/lib.sh"
 
 cat >"$tui_dir/profile.yaml" <<YAML
@@ -189,6 +190,38 @@ done <"$tui_dir/keys.txt"
 [ "$missing" = 0 ] && ok "help lists every binding of the Wizard view" || fail "help misses $missing binding(s)"
 keys Escape
 expect "Esc goes back to the Wizard" "Database name?"
+
+# the documented minimum size, 40x10: every answer of each question stays in sight
+resize 80 24
+keys R
+expect "R asks first (again)" "Forget every answer"
+keys y
+expect "back at the first question (again)" "Question 1 · flowchart Q1"
+resize 40 10
+expect "40x10: the first question" "How many services?"
+expect_re "40x10: its first answer" "^ +One +default"
+expect_re "40x10: its second answer" "^ +Multiple"
+keys Enter
+expect "40x10: the growth question" "Future growth?"
+expect_re "40x10: stay simple" "^ +Will stay simple"
+expect_re "40x10: might grow" "^ +Might grow +default"
+keys Enter
+expect "40x10: the load question" "What's your expected load?"
+for a in "< 100 req/s" "100-1000 req/s" "> 1000 req/s"; do
+	expect_re "40x10: load answer $a" "^ +$a"
+done
+keys Enter
+expect "40x10: the tenant question" "tenant isolation?"
+expect_re "40x10: no" "^ +No +default"
+expect_re "40x10: yes" "^ +Yes( |$)"
+keys Enter
+expect "40x10: the dual-mode question, on two lines" "embedded deployment?"
+expect_re "40x10: its answers" "^ +No +default"
+keys Enter
+expect "40x10: the stage question" "growth stage"
+for a in Prototype MVP Growth Scale Enterprise; do
+	expect_re "40x10: stage answer $a" "^ +$a"
+done
 resize 80 24
 quit_and_check_terminal
 finish

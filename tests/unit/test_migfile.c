@@ -191,6 +191,98 @@ test_symlinks(void **state)
 	free(outside);
 }
 
+/* The warning of set about name: "DIR/name: skipped: ..." holding why. */
+static void
+check_warning(const struct migfile_set *set, const char *dir, const char *name, const char *why)
+{
+	char *head = xasprintf("%s/%s: skipped: ", dir, name);
+	size_t i, found = 0;
+
+	for (i = 0; i < set->n_warnings; i++) {
+		if (strncmp(set->warnings[i], head, strlen(head)) != 0)
+			continue;
+		found++;
+		if (strstr(set->warnings[i], why) == NULL)
+			fail_msg("warning [%s] lacks [%s]", set->warnings[i], why);
+	}
+	if (found != 1)
+		fail_msg("%zu warnings about %s, want 1", found, name);
+	free(head);
+}
+
+/* What pgdbm skips is skipped, but said: each *.sql entry that is not a migration. */
+static void
+test_skipped_entries_warn(void **state)
+{
+	const char *dir = *state;
+	static const char *const want[] = { "001_a.sql" };
+	struct migfile_set set;
+	char *link;
+
+	put(dir, "001_a.sql", "SELECT 1;");
+	put(dir, ".002_hidden.sql", "SELECT 2;");
+	put(dir, ".sql", "SELECT 0;");
+	put_dir(dir, "shared");
+	link = xasprintf("%s/003_dirlink.sql", dir);
+	assert_int_equal(symlink("shared", link), 0);
+	free(link);
+	link = xasprintf("%s/004_broken.sql", dir);
+	assert_int_equal(symlink("nowhere.sql", link), 0);
+	free(link);
+	put_dir(dir, "005_folder.sql");
+	link = xasprintf("%s/006_loop.sql", dir);
+	assert_int_equal(symlink("006_loop.sql", link), 0);
+	free(link);
+	/* not candidates at all: no warning */
+	put(dir, "notes.txt", "x");
+	put(dir, ".gitkeep", "");
+	put_dir(dir, "down");
+	set = scan_ok(dir);
+	check_names(&set, want, N(want));
+	check_warning(&set, dir, ".002_hidden.sql", "a dot-file");
+	check_warning(&set, dir, ".sql", "a dot-file");
+	check_warning(&set, dir, "003_dirlink.sql", "a symlink to a folder");
+	check_warning(&set, dir, "004_broken.sql", "a broken symlink (to nowhere.sql)");
+	check_warning(&set, dir, "005_folder.sql", "a folder");
+	check_warning(&set, dir, "006_loop.sql", "a symlink loop");
+	assert_int_equal(set.n_warnings, 6);
+	/* in the order of the names, like the migrations */
+	assert_non_null(strstr(set.warnings[0], "/.002_hidden.sql"));
+	assert_non_null(strstr(set.warnings[5], "/006_loop.sql"));
+	migfile_set_free(&set);
+	assert_null(set.warnings);
+	assert_int_equal(set.n_warnings, 0);
+
+	/* a clean folder: none */
+	tu_rm_rf(dir);
+	assert_int_equal(mkdir(dir, 0777), 0);
+	put(dir, "001_a.sql", "SELECT 1;");
+	set = scan_ok(dir);
+	assert_int_equal(set.n_warnings, 0);
+	migfile_set_free(&set);
+}
+
+static void
+test_empty_files(void **state)
+{
+	const char *dir = *state;
+	struct migfile_set set;
+
+	put(dir, "001_empty.sql", "");
+	put(dir, "002_blank.sql", " \n\t\r\n\xc2\xa0\n");
+	put(dir, "003_comment.sql", "-- only a comment\n");
+	put(dir, "004_sql.sql", "\n\nSELECT 1;\n\n");
+	set = scan_ok(dir);
+	assert_int_equal(set.n, 4);
+	assert_true(migfile_find(&set, "001_empty.sql")->empty);
+	/* Python's white space, U+00A0 included, is white space */
+	assert_true(migfile_find(&set, "002_blank.sql")->empty);
+	/* a comment is not nothing: the server accepts it, pgdbm records it */
+	assert_false(migfile_find(&set, "003_comment.sql")->empty);
+	assert_false(migfile_find(&set, "004_sql.sql")->empty);
+	migfile_set_free(&set);
+}
+
 static void
 test_content_and_checksum(void **state)
 {
@@ -492,6 +584,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_order_is_bytewise, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_skips_non_migrations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_skipped_entries_warn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_content_and_checksum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_down_scripts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),

@@ -133,6 +133,28 @@ test_split_drops_empty(void **state)
 	check_split("\xe3\x80\x80;\xc2\xa0", NULL, 0);
 }
 
+/*
+ * A statement led by characters that Python strips (U+001C-U+001F, U+00A0,
+ * U+3000) on a line of their own: the text starts after them, and so does
+ * its first token's line (found by the fuzzer: "\x1d\nDROP ..." gave the
+ * statement line 2 but its first token line 1).
+ */
+static void
+test_split_stripped_lead_lines(void **state)
+{
+	static const struct want w[] = {
+		{ "SELECT 1;", 1, 1 },
+		{ "DROP TABLE y;", 2, 2 },
+		{ "-- a comment\nSELECT 3;", 4, 5 },
+		{ "SELECT 4;", 7, 7 },
+	};
+
+	(void)state;
+	check_split("SELECT 1;\x1d\nDROP TABLE y;\x1c\x1f \n\n-- a comment\nSELECT 3;"
+		    "\xc2\xa0\n\xe3\x80\x80\nSELECT 4;",
+		    w, N(w));
+}
+
 static void
 test_split_comments_attach(void **state)
 {
@@ -506,6 +528,7 @@ main(void)
 		cmocka_unit_test(test_split_basic),
 		cmocka_unit_test(test_split_drops_empty),
 		cmocka_unit_test(test_split_comments_attach),
+		cmocka_unit_test(test_split_stripped_lead_lines),
 		cmocka_unit_test(test_split_strings),
 		cmocka_unit_test(test_split_dollar),
 		cmocka_unit_test(test_split_parens_and_atomic),

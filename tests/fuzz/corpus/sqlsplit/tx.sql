@@ -1,0 +1,4 @@
+BEGIN;
+CREATE TABLE a (id int);
+COMMIT;
+SELECT 1
