@@ -58,11 +58,13 @@ struct wizard_question;
 #define WIZARD_PROMPT_DEFAULT_PATH "./pgdbm-profile.yaml"
 
 struct wizard_prompt {
-	int in;	   /* where the replies are read from (a terminal; a pipe in tests) */
-	FILE *out; /* where the questions go */
-	int width; /* columns to wrap at; 0: the terminal's (out's size, then
+	int in;	    /* where the replies are read from (a terminal; a pipe in tests) */
+	FILE *out;  /* where the questions go */
+	int width;  /* columns to wrap at; 0: the terminal's (out's size, then
 		      $COLUMNS, then 80), read again for every question */
-	bool utf8; /* the locale is UTF-8: widths in columns, "·" in headers */
+	bool utf8;  /* the locale is UTF-8: widths in columns, "·" in headers */
+	FILE *term; /* the terminal out ends up on, whose size is read (NULL: out
+		       itself; the commands' out is a sanitising stream over it) */
 };
 
 /* How a session ended. */

@@ -176,6 +176,9 @@ safe_write(void *cookie, const char *buf, size_t size)
 	s->n_carry = in.len - used;
 	memcpy(s->carry, in.data + used, s->n_carry);
 	fwrite(out.data, 1, out.len, s->to);
+	/* this stream's buffering decides (a prompt without a newline is
+	 * flushed here and must reach the terminal now) */
+	fflush(s->to);
 	strbuf_free(&in);
 	strbuf_free(&out);
 	return (ssize_t)size;

@@ -439,8 +439,10 @@ static int
 run_prompt(struct cli *cli)
 {
 	const char *codeset = nl_langinfo(CODESET);
-	struct wizard_prompt p = { STDIN_FILENO, cli->out, 0,
-				   codeset != NULL && strcmp(codeset, "UTF-8") == 0 };
+	struct wizard_prompt p = { .in = STDIN_FILENO,
+				   .out = cli->out,
+				   .utf8 = codeset != NULL && strcmp(codeset, "UTF-8") == 0,
+				   .term = cli->raw_out };
 
 	switch (wizard_prompt_run(&p)) {
 	case WIZARD_PROMPT_WRITTEN:
@@ -494,7 +496,7 @@ cmd_wizard(struct cli *cli, const struct cli_command *cmd, int argc, char **argv
 		add_answer(&opts, argv[i]);
 	}
 	if (opts.n_answers == 0 && opts.write == NULL && !cli->json && isatty(STDIN_FILENO) &&
-	    isatty(fileno(cli->out))) {
+	    isatty(fileno(cli->raw_out))) {
 		free(opts.answers);
 		return run_prompt(cli);
 	}

@@ -274,7 +274,8 @@ terminal_width(const struct wizard_prompt *p)
 
 	if (p->width > 0)
 		return p->width;
-	if (ioctl(fileno(p->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+	if (ioctl(fileno(p->term != NULL ? p->term : p->out), TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col > 0)
 		w = ws.ws_col;
 	else if ((cols = getenv("COLUMNS")) != NULL)
 		w = atoi(cols);

@@ -20,6 +20,7 @@
 #  6. On a terminal, --answer, --json, --write, a pipe on standard output or
 #     standard input not a terminal keep the non-interactive command: no
 #     question, the result at once.
+#  7. The text is wrapped at the terminal's width (110 columns, no COLUMNS).
 . "$(dirname "$0")/lib.sh"
 
 work="$tui_dir/work"
@@ -33,7 +34,7 @@ mkdir -p "$work"
 wizard_in() {
 	local dir=$1
 	shift
-	tui_start 80x24 bash -c "trap : INT; cd $(printf '%q' "$dir") && $(printf '%q' "$PGDBM_CONSOLE") wizard $*; exit \$?"
+	tui_start "${wizard_size:-80x24}" bash -c "trap : INT; cd $(printf '%q' "$dir") && $(printf '%q' "$PGDBM_CONSOLE") wizard $*; exit \$?"
 }
 
 # Type a line: the text and Enter.
@@ -280,4 +281,14 @@ noask "--write" "Profile written to w.yaml" --write w.yaml
 noask "standard output a pipe" "pool_max: 20" "| tail -n 5"
 noask "standard input not a terminal" "pool_max: 20" "</dev/null"
 noask "standard input a pipe" "pool_max: 20" "< <(echo 2)"
+
+# --- 7. wrapped at the terminal's width ---------------------------------------
+dir7="$work/wide"
+mkdir -p "$dir7"
+wizard_size=110x30 wizard_in "$dir7"
+expect "asked on a wide terminal" "How many services?"
+expect_re "the introduction is wrapped at 110 columns, not 80" \
+	"decision tree, one question at a time, to a pattern, a pool size"
+keys C-d
+expect "Ctrl-D leaves" "exit=1"
 finish

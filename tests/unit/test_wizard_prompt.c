@@ -227,6 +227,7 @@ session(const char *dir, const char *input, int width)
 	p.out = out;
 	p.width = width;
 	p.utf8 = true;
+	p.term = NULL;
 	r.end = wizard_prompt_run(&p);
 	assert_int_equal(chdir(cwd), 0);
 	fclose(out);
