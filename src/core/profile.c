@@ -308,25 +308,6 @@ qname_ok(const char *s, const char **why)
 }
 
 static bool
-prefix_ok(const char *s, const char **why)
-{
-	const char *p;
-
-	*why = NULL;
-	if (s[0] == '\0')
-		*why = "is empty";
-	else if (!((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
-		*why = "must start with a lower-case letter or underscore";
-	else if (strlen(s) >= IDENT_MAX_LEN)
-		*why = "is longer than 62 characters (a tenant id needs at least one)";
-	for (p = s; *why == NULL && *p != '\0'; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			*why = "may contain only a-z, 0-9 and _ (schema names are written unquoted)";
-	}
-	return *why == NULL;
-}
-
-static bool
 appname_ok(const char *s, const char **why)
 {
 	const char *p;
@@ -390,7 +371,7 @@ load_scalar(struct loader *ld, const struct pk *k, const char *path, yaml_node_t
 		why = ident_ledger_problem(v);
 		break;
 	case PK_PREFIX:
-		prefix_ok(v, &why);
+		why = ident_prefix_problem(v);
 		break;
 	case PK_QNAME:
 		qname_ok(v, &why);
@@ -943,8 +924,7 @@ tenants_finish(struct loader *ld, void *obj, const char *path, const struct pk_m
 		t->archive_prefix = xstrdup("archived_");
 	if (t->table == NULL)
 		t->table = xstrdup("schema_migrations");
-	if (strncmp(t->prefix, t->archive_prefix, strlen(t->prefix)) == 0 ||
-	    strncmp(t->archive_prefix, t->prefix, strlen(t->archive_prefix)) == 0) {
+	if (ident_prefixes_overlap(t->prefix, t->archive_prefix)) {
 		at = marks[7].seen ? &marks[7].at : marks[0].seen ? &marks[0].at : here;
 		ld_error(ld, at,
 			 "%s: archive_prefix \"%s\" and prefix \"%s\" overlap, so archived and "

@@ -818,25 +818,16 @@ name_problem(const char *s)
 	return NULL;
 }
 
-/* Same rule as the profile loader's tenant prefix. */
+/* The profile loader's tenant prefix rule, against the archive prefix the
+ * generated profile leaves at its default. */
 static const char *
 prefix_problem(const char *s)
 {
-	const char *p;
+	const char *why = ident_prefix_problem(s);
 
-	if (s[0] == '\0')
-		return "is empty";
-	if (!((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
-		return "must start with a lower-case letter or underscore";
-	if (strlen(s) >= IDENT_MAX_LEN)
-		return "is longer than 62 characters (a tenant id needs at least one)";
-	for (p = s; *p != '\0'; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return "may contain only a-z, 0-9 and _ (schema names are written "
-			       "unquoted)";
-	}
-	if (strncmp(s, ARCHIVE_PREFIX, strlen(s)) == 0 ||
-	    strncmp(ARCHIVE_PREFIX, s, strlen(ARCHIVE_PREFIX)) == 0)
+	if (why != NULL)
+		return why;
+	if (ident_prefixes_overlap(s, ARCHIVE_PREFIX))
 		return "overlaps the archive prefix archived_ (archived and live tenants could "
 		       "not be told apart)";
 	return NULL;
