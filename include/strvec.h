@@ -10,12 +10,14 @@
  * vector too.
  *
  * Ownership: strvec_push() takes the string it is given; strvec_add(),
- * strvec_addf(), strvec_add_unique() and strvec_split() add copies.
+ * strvec_addf(), strvec_vaddf(), strvec_add_unique() and strvec_split()
+ * add copies.
  * strvec_free() frees every string and the array and zeroes the pair.
  */
 #ifndef PGDBM_STRVEC_H
 #define PGDBM_STRVEC_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,6 +29,7 @@ void strvec_push(char ***v, size_t *n, char *s);
 void strvec_add(char ***v, size_t *n, const char *s);
 /* Append a formatted string. */
 void strvec_addf(char ***v, size_t *n, const char *fmt, ...) ATTR_FORMAT(3, 4);
+void strvec_vaddf(char ***v, size_t *n, const char *fmt, va_list ap) ATTR_FORMAT(3, 0);
 /* Append a copy of s unless an equal string is there; true when added. */
 bool strvec_add_unique(char ***v, size_t *n, const char *s);
 

@@ -31,12 +31,16 @@ void
 strvec_addf(char ***v, size_t *n, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	strvec_vaddf(v, n, fmt, ap);
 	va_end(ap);
-	strvec_push(v, n, s);
+}
+
+void
+strvec_vaddf(char ***v, size_t *n, const char *fmt, va_list ap)
+{
+	strvec_push(v, n, xvasprintf(fmt, ap));
 }
 
 bool

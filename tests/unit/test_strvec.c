@@ -87,6 +87,31 @@ test_push_takes_add_copies(void **state)
 	assert_holds(s, want);
 }
 
+/* What a module's own "format and append" wrapper does with strvec_vaddf. */
+static void add_line(struct vec *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
+
+static void
+add_line(struct vec *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	strvec_vaddf(&s->v, &s->n, fmt, ap);
+	va_end(ap);
+}
+
+static void
+test_vaddf(void **state)
+{
+	struct vec *s = *state;
+	static const char *const want[] = { "pid 42 from local", "", "100%", NULL };
+
+	add_line(s, "pid %d from %s", 42, "local");
+	add_line(s, "%s", "");
+	add_line(s, "%d%%", 100);
+	assert_holds(s, want);
+}
+
 static void
 test_add_unique(void **state)
 {
@@ -216,6 +241,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_takes_add_copies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vaddf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sort_bytewise, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_keeps_items, setup, teardown),
