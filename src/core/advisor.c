@@ -1,6 +1,8 @@
 /*
  * advisor: the asynchronous run that gathers a database's evidence and
- * judges it. See include/advisor.h; the rules are in advisor_rules.c.
+ * judges it. See include/advisor.h; the evidence is built in
+ * advisor_evidence.c and judged in advisor_rules.c (include/advisor_int.h
+ * lists the files of the rules).
  *
  * One connection is borrowed from the database's pool for the whole run
  * and given back at the end. Every phase sends one simple-protocol script
