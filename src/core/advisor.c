@@ -938,9 +938,3 @@ advisor_database(const struct advisor *a)
 {
 	return a->db;
 }
-
-const struct adv_opts *
-advisor_opts(const struct advisor *a)
-{
-	return &a->opts;
-}
