@@ -338,7 +338,6 @@ const struct adv_report *advisor_report(const struct advisor *a);
 const char *advisor_error(const struct advisor *a);
 
 struct database *advisor_database(const struct advisor *a);
-const struct adv_opts *advisor_opts(const struct advisor *a);
 
 /*
  * The observed window as people say it: tenths of a second under a minute

@@ -10,6 +10,12 @@
  * so a schema that owns a ledger must also read the same folded and unquoted:
  * lower case and not a PostgreSQL reserved keyword. ident_ledger_problem()
  * checks that stricter rule.
+ *
+ * A schema-name prefix (the tenants' prefix and archive prefix: schema =
+ * prefix + tenant id) is written unquoted too, so it may hold only lower-case
+ * letters, digits and underscores, starts like an identifier, and leaves
+ * room for an id of at least one character. ident_prefix_problem() checks
+ * that rule, which the profile loader and the wizard share.
  */
 #ifndef PGDBM_IDENT_H
 #define PGDBM_IDENT_H
@@ -36,6 +42,19 @@ bool ident_is_reserved(const char *s);
  * lower case, not reserved), else a reason in English.
  */
 const char *ident_ledger_problem(const char *s);
+
+/*
+ * NULL when s can be a schema-name prefix (1 to 62 characters of a-z, 0-9
+ * and _, starting with a letter or _), else a reason in English.
+ */
+const char *ident_prefix_problem(const char *s);
+
+/*
+ * True when one of two schema-name prefixes starts the other ("t" and
+ * "tenant_"), so that names made with one could be taken for names made
+ * with the other.
+ */
+bool ident_prefixes_overlap(const char *a, const char *b);
 
 /* s as a double-quoted SQL identifier (quotes doubled); caller frees. */
 char *ident_quote(const char *s);

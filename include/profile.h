@@ -7,7 +7,7 @@
  * tenant set, the application pools it expects, and an optional PgBouncer
  * admin connection. docs/profiles.md documents every key.
  *
- * The loader is driven by key tables (see profile.c): each key names its
+ * The loader is driven by key tables (see profile_keys.c): each key names its
  * YAML node kind, its field, its range and its documentation. Unknown keys,
  * wrong types, duplicates, missing required keys, out-of-range values and
  * cross-field contradictions are reported as diagnostics that name the file,

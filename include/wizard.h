@@ -4,7 +4,7 @@
  * The wizard asks the questions of pgdbm's "Architecture Decision Tree"
  * guide and ends on one of the six patterns of its selection matrix, with
  * the reasons, a pool size, the anti-patterns to avoid and a profile for
- * the result. Everything it knows is in tables (wizard.c): the questions
+ * the result. Everything it knows is in tables (wizard_tree.c): the questions
  * with their answers, each answer's next question or tree node and the
  * guide's words it triggers; the tree nodes; the patterns; the refinement
  * rows that let a later answer change the recommendation.

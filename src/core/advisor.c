@@ -1,6 +1,8 @@
 /*
  * advisor: the asynchronous run that gathers a database's evidence and
- * judges it. See include/advisor.h; the rules are in advisor_rules.c.
+ * judges it. See include/advisor.h; the evidence is built in
+ * advisor_evidence.c and judged in advisor_rules.c (include/advisor_int.h
+ * lists the files of the rules).
  *
  * One connection is borrowed from the database's pool for the whole run
  * and given back at the end. Every phase sends one simple-protocol script
@@ -935,10 +937,4 @@ struct database *
 advisor_database(const struct advisor *a)
 {
 	return a->db;
-}
-
-const struct adv_opts *
-advisor_opts(const struct advisor *a)
-{
-	return &a->opts;
 }

@@ -194,6 +194,31 @@ ident_ledger_problem(const char *s)
 	return NULL;
 }
 
+const char *
+ident_prefix_problem(const char *s)
+{
+	const char *p;
+
+	if (s[0] == '\0')
+		return "is empty";
+	if (!((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return "must start with a lower-case letter or underscore";
+	if (strlen(s) >= IDENT_MAX_LEN)
+		return "is longer than 62 characters (a tenant id needs at least one)";
+	for (p = s; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || is_digit(*p) || *p == '_'))
+			return "may contain only a-z, 0-9 and _ (schema names are written "
+			       "unquoted)";
+	}
+	return NULL;
+}
+
+bool
+ident_prefixes_overlap(const char *a, const char *b)
+{
+	return strncmp(a, b, strlen(a)) == 0 || strncmp(b, a, strlen(b)) == 0;
+}
+
 char *
 ident_quote(const char *s)
 {

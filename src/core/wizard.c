@@ -1,32 +1,14 @@
 /*
- * wizard: pgdbm's architecture decision tree as tables, and one engine that
- * walks them.
+ * wizard: the engine that walks pgdbm's decision tree (wizard_tree.c): it
+ * checks each answer against its question, moves the state, and builds the
+ * result once the last question is answered (its profile comes from
+ * wizard_profile.c). wizard_evaluate() runs the same engine over KEY=VALUE
+ * answers, unanswered questions taking the guide's defaults.
  *
- * Vocabulary (from the guide, docs/architecture-decision-tree.md in pgdbm):
- *  - the flowchart asks five questions (Q1 to Q5) and ends on a node such
- *    as "Use Shared Pool Anyway"; each node leads to a code box ("Shared
- *    Pool Pattern") and, here, to one pattern of the selection matrix;
- *  - the matrix has six patterns: Simple, Shared Pool, Shared Pool +
- *    Schemas, Schema per Tenant, Multiple Databases, Dual-Mode;
- *  - the "Decision Questions", the scaling table and the profile the wizard
- *    writes add refining questions after the flowchart.
- *
- * Tables:
- *  - questions[]: every question in asking order, with its choices; a
- *    choice names the next question (or falls through to the question's
- *    `next`), the flowchart node it reaches, the guide's words, a default it
- *    implies for a later question and, for the load bands, the pool size.
- *    A question after the flowchart is asked only when the node reached and
- *    the pattern so far match its masks; otherwise the walk skips it.
- *  - nodes[]: each flowchart end node, its code box and matrix pattern.
- *  - overrides[]: refinements. Answering KEY=VALUE while the pattern is in
- *    `from` turns it into `to` and/or sets a profile layout flag. Rows apply
- *    in table order, so a later row wins: tenant isolation turns a
- *    one-database pattern into Schema per Tenant, then dual-mode turns any
- *    pattern into Dual-Mode.
- *  - patterns[]: what the result says about each pattern (the guide's "When
- *    to use", its matrix row, the anti-patterns with a reason each) and the
- *    shape of the profile generated for it.
+ * A question after the flowchart is asked only when the node reached and
+ * the pattern so far match its masks; otherwise the walk skips it. A choice
+ * may imply the default of a later question; a refinement row applies when
+ * its KEY=VALUE is answered while the pattern is in its `from` mask.
  *
  * The state machine (struct wizard):
  *
@@ -52,561 +34,26 @@
 
 #include "wizard.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "ident.h"
-#include "profile.h"
 #include "strbuf.h"
+#include "strvec.h"
+#include "wizard_int.h"
 #include "xalloc.h"
 
 #define PB(p) WIZARD_PATTERN_BIT(p)
 #define NB(n) WIZARD_NODE_BIT(n)
-
-#define ALL_PATTERNS ((1u << WIZARD_N_PATTERNS) - 1u)
-/* Patterns that keep the data in one database. */
-#define ONE_DATABASE (PB(WIZARD_SIMPLE) | PB(WIZARD_SHARED_POOL) | PB(WIZARD_SHARED_SCHEMAS))
 
 /* Longest service or library name: pgdbm names its pool <schema>_pool and
  * application_name holds 63 bytes. */
 #define NAME_MAX_LEN 58
 #define MAX_SERVICES 64
 
-#define TENANT_FOLDER	      "migrations/tenant"
-#define SHARED_SCHEMA	      "public"
-#define ARCHIVE_PREFIX	      "archived_"
-#define CONNINFO_FMT	      "postgresql://app@localhost:5432/%s"
-#define PROFILE_INDENT_MODULE "      - "
-
-static char *check_services(const struct wizard *w, const char *value);
-static char *check_library(const struct wizard *w, const char *value);
-static char *check_prefix(const struct wizard *w, const char *value);
-
-/* ------------------------------------------------------------------------
- * The questions
- * ------------------------------------------------------------------------ */
-
-static const struct wizard_question questions[] = {
-	/* The flowchart. */
-	{
-		.key = "service_count",
-		.prompt = "How many services?",
-		.source = "flowchart Q1; decision question 1",
-		.kind = WIZARD_CHOICE,
-		.choices =
-			(const struct wizard_choice[]){
-				{ .value = "one",
-				  .label = "One",
-				  .next = "growth",
-				  .rule = "How many services? One -> Single Service; \"One -> Consider "
-					  "Simple Pattern (but Shared Pool is still better)\"",
-				  .implies_key = "services",
-				  .implies_value = "app" },
-				{ .value = "multiple",
-				  .label = "Multiple",
-				  .next = "share_data",
-				  .rule = "How many services? Multiple -> Services share data?; "
-					  "\"Multiple -> Use Shared Pool Pattern\"",
-				  .implies_key = "services",
-				  .implies_value = "users,orders" },
-				{ .value = NULL },
-			},
-		.def = "one",
-		.def_why = "either answer reaches the Shared Pool Pattern when the questions after "
-			   "it keep their defaults, and one service is the smaller assumption "
-			   "(\"When in doubt, use the Shared Pool Pattern\")",
-	},
-	{
-		.key = "share_data",
-		.prompt = "Services share data?",
-		.source = "flowchart Q2",
-		.kind = WIZARD_CHOICE,
-		.choices =
-			(const struct wizard_choice[]){
-				{ .value = "yes",
-				  .label = "Yes",
-				  .next = "same_database",
-				  .rule = "Services share data? Yes -> Same database?" },
-				{ .value = "no",
-				  .label = "No",
-				  .next = "deployment",
-				  .rule = "Services share data? No -> Isolated Services -> Deployment "
-					  "type?" },
-				{ .value = NULL },
-			},
-		.def = "yes",
-		.def_why = "the branch of the guide's main recommendation, the Shared Pool "
-			   "Pattern node",
-	},
-	{
-		.key = "same_database",
-		.prompt = "Same database?",
-		.source = "flowchart Q3",
-		.kind = WIZARD_CHOICE,
-		.choices =
-			(const struct wizard_choice[]){
-				{ .value = "no",
-				  .label = "No",
-				  .next = "load",
-				  .node = WIZARD_NODE_MULTIPLE_DATABASES,
-				  .rule = "Same database? No -> Multiple Databases -> Multiple DB "
-					  "Pattern" },
-				{ .value = "yes",
-				  .label = "Yes",
-				  .next = "load",
-				  .node = WIZARD_NODE_SHARED_POOL,
-				  .rule = "Same database? Yes -> Shared Pool Pattern (recommended)" },
-				{ .value = NULL },
-			},
-		.def = "yes",
-		.def_why = "\"Default choice: Always use Shared Pool Pattern unless you have a "
-			   "specific reason not to\"",
-	},
-	{
-		.key = "growth",
-		.prompt = "Future growth?",
-		.source = "flowchart Q4; decision question 5",
-		.kind = WIZARD_CHOICE,
-		.choices =
-			(const struct wizard_choice[]){
-				{ .value = "stay-simple",
-				  .label = "Will stay simple",
-				  .next = "load",
-				  .node = WIZARD_NODE_SIMPLE_SETUP,
-				  .rule = "Future growth? Will stay simple -> Simple Setup -> Simple "
-					  "Pattern; \"No -> Simple Pattern is fine\"" },
-				{ .value = "might-grow",
-				  .label = "Might grow",
-				  .next = "load",
-				  .node = WIZARD_NODE_SHARED_POOL_ANYWAY,
-				  .rule = "Future growth? Might grow -> Use Shared Pool Anyway "
-					  "(recommended) -> Shared Pool Pattern; \"Yes -> Start with "
-					  "Shared Pool now\"" },
-				{ .value = NULL },
-			},
-		.def = "might-grow",
-		.def_why = "\"Start right: It's easier to start with Shared Pool than to migrate "
-			   "later\"",
-	},
-	{
-		.key = "deployment",
-		.prompt = "Deployment type?",
-		.source = "flowchart Q5",
-		.kind = WIZARD_CHOICE,
-		.choices =
-			(const struct wizard_choice[]){
-				{ .value = "separate-containers",
-				  .label = "Separate containers",
-				  .next = "load",
-				  .node = WIZARD_NODE_SEPARATE_DATABASES,
-				  .rule = "Deployment type? Separate containers -> Separate Databases "
-					  "-> Multiple DB Pattern" },
-				{ .value = "same-container",
-				  .label = "Same container",
-				  .next = "load",
-				  .node = WIZARD_NODE_SHARED_POOL_SCHEMAS,
-				  .rule = "Deployment type? Same container -> Shared Pool + Schemas "
-					  "(recommended) -> Shared Pool Pattern" },
-				{ .value = NULL },
-			},
-		.def = "same-container",
-		.def_why = "the recommended branch, Shared Pool + Schemas",
-	},
-
-	/* Refining questions, asked after the flowchart. */
-	{
-		.key = "load",
-		.prompt = "What's your expected load?",
-		.source = "decision question 4",
-		.kind = WIZARD_CHOICE,
-		.choices =
-			(const struct wizard_choice[]){
-				{ .value = "under-100",
-				  .label = "< 100 req/s",
-				  .rule = "What's your expected load? < 100 req/s -> 10-20 connections",
-				  .pool_min = 10,
-				  .pool_max = 20 },
-				{ .value = "100-1000",
-				  .label = "100-1000 req/s",
-				  .rule = "What's your expected load? 100-1000 req/s -> 20-50 "
-					  "connections",
-				  .pool_min = 20,
-				  .pool_max = 50 },
-				{ .value = "over-1000",
-				  .label = "> 1000 req/s",
-				  .rule = "What's your expected load? > 1000 req/s -> 50-100 "
-					  "connections",
-				  .pool_min = 50,
-				  .pool_max = 100 },
-				{ .value = NULL },
-			},
-		.def = "under-100",
-		.def_why = "the lowest band: the Simple pattern's \"<100 requests/second\", and "
-			   "the same 10-20 the scaling table gives Shared Pool at the MVP stage",
-		.next = "shared_tables",
-	},
-	{
-		.key = "shared_tables",
-		.prompt = "Will services share tables?",
-		.source = "decision question 2",
-		.kind = WIZARD_CHOICE,
-		.choices =
-			(const struct wizard_choice[]){
-				{ .value = "no",
-				  .label = "No",
-				  .rule = "Will services share tables? No -> Use different schemas" },
-				{ .value = "yes",
-				  .label = "Yes",
-				  .rule = "Will services share tables? Yes -> Use same schema" },
-				{ .value = NULL },
-			},
-		.def = "no",
-		.def_why = "\"Use schemas: They're free, provide isolation, and prevent "
-			   "conflicts\"",
-		.next = "tenant_isolation",
-		.ask_nodes = NB(WIZARD_NODE_SHARED_POOL),
-		.ask_note = "asked when several services share data in one database (the "
-			    "Shared Pool Pattern node)",
-	},
-	{
-		.key = "tenant_isolation",
-		.prompt = "Do you need tenant isolation?",
-		.source = "decision question 3",
-		.kind = WIZARD_CHOICE,
-		.choices =
-			(const struct wizard_choice[]){
-				{ .value = "no",
-				  .label = "No",
-				  .rule = "Do you need tenant isolation? No -> Use service-based "
-					  "schemas" },
-				{ .value = "yes",
-				  .label = "Yes",
-				  .rule = "Do you need tenant isolation? Yes -> Use Schema per "
-					  "Tenant" },
-				{ .value = NULL },
-			},
-		.def = "no",
-		.def_why = "tenant isolation is a specific requirement (\"Multi-tenant SaaS with "
-			   "data isolation requirements\")",
-		.next = "dual_mode",
-		.ask_patterns = ONE_DATABASE,
-		.ask_note = "asked when the data lives in one database (Simple, Shared Pool, "
-			    "Shared Pool + Schemas)",
-	},
-	{
-		.key = "dual_mode",
-		.prompt = "Do you need to support both standalone and embedded deployment?",
-		.source = "decision question 6",
-		.kind = WIZARD_CHOICE,
-		.choices =
-			(const struct wizard_choice[]){
-				{ .value = "no",
-				  .label = "No",
-				  .rule = "Do you need to support both standalone and embedded "
-					  "deployment? No -> Use standard patterns" },
-				{ .value = "yes",
-				  .label = "Yes",
-				  .rule = "Do you need to support both standalone and embedded "
-					  "deployment? Yes -> Use Dual-Mode Pattern" },
-				{ .value = NULL },
-			},
-		.def = "no",
-		.def_why = "only reusable libraries need it (\"Building reusable libraries that "
-			   "can run standalone or embedded\")",
-		.next = "stage",
-	},
-	{
-		.key = "stage",
-		.prompt = "Which growth stage are you at?",
-		.source = "scaling guidelines",
-		.kind = WIZARD_CHOICE,
-		.choices =
-			(const struct wizard_choice[]){
-				{ .value = "prototype",
-				  .label = "Prototype (< 100 users)",
-				  .rule = "Prototype, < 100 users: Simple, pool 2-10 (Quick start)",
-				  .stage_fits = PB(WIZARD_SIMPLE) },
-				{ .value = "mvp",
-				  .label = "MVP (< 1K users)",
-				  .rule = "MVP, < 1K users: Shared Pool, pool 10-20 (Better "
-					  "structure)",
-				  .stage_fits = PB(WIZARD_SHARED_POOL) },
-				{ .value = "growth",
-				  .label = "Growth (< 10K users)",
-				  .rule = "Growth, < 10K users: Shared + Schemas, pool 20-50 (Service "
-					  "isolation)",
-				  .stage_fits = PB(WIZARD_SHARED_SCHEMAS) },
-				{ .value = "scale",
-				  .label = "Scale (< 100K users)",
-				  .rule = "Scale, < 100K users: Shared + Monitoring, pool 50-100 (Add "
-					  "monitoring)",
-				  .stage_fits = PB(WIZARD_SHARED_POOL) |
-						PB(WIZARD_SHARED_SCHEMAS) },
-				{ .value = "enterprise",
-				  .label = "Enterprise (> 100K users)",
-				  .rule = "Enterprise, > 100K users: Multiple DBs, pool 100+ per DB "
-					  "(True separation)",
-				  .stage_fits = PB(WIZARD_MULTIPLE_DBS) },
-				{ .value = NULL },
-			},
-		.def = "mvp",
-		.def_why = "the stage the scaling table pairs with the default choice, Shared "
-			   "Pool",
-		.next = "services",
-	},
-
-	/* What the generated profile needs. */
-	{
-		.key = "services",
-		.prompt = "Service names?",
-		.source = "generated profile",
-		.kind = WIZARD_NAMES,
-		.def = "app",
-		.def_why = "app for one service; users,orders (the guide's Shared Pool example) "
-			   "for several",
-		.next = "library",
-		.rule = "each service gets a schema, a module and migrations/<name>; in Multiple "
-			"Databases, a database of its own",
-		.form = "comma-separated lower-case names (a-z, 0-9, _; at most 58 characters)",
-		.check = check_services,
-	},
-	{
-		.key = "library",
-		.prompt = "Library name?",
-		.source = "generated profile, Dual-Mode",
-		.kind = WIZARD_SCHEMA,
-		.def = "mylib",
-		.def_why = "the guide's Dual-Mode example (schema='mylib')",
-		.next = "tenant_prefix",
-		.ask_patterns = PB(WIZARD_DUAL_MODE),
-		.ask_note = "asked for Dual-Mode",
-		.rule = "embedded, the library runs on the host's shared pool in its own schema; "
-			"standalone, it owns its database and pool",
-		.form = "a lower-case name (a-z, 0-9, _; at most 58 characters)",
-		.check = check_library,
-	},
-	{
-		.key = "tenant_prefix",
-		.prompt = "Tenant schema prefix?",
-		.source = "generated profile, Schema per Tenant",
-		.kind = WIZARD_PREFIX,
-		.def = "tenant_",
-		.def_why = "the guide's schema = f\"tenant_{tenant_id}\"",
-		.next = "database",
-		.ask_patterns = PB(WIZARD_TENANT_SCHEMAS),
-		.ask_note = "asked for Schema per Tenant",
-		.rule = "tenant ID lives in schema <prefix>ID, migrated from migrations/tenant "
-			"with module name = the schema",
-		.form = "lower-case letters, digits and _, starting with a letter or _",
-		.check = check_prefix,
-	},
-	{
-		.key = "database",
-		.prompt = "Database name?",
-		.source = "generated profile",
-		.kind = WIZARD_DBNAME,
-		.def = "app",
-		.def_why = "a placeholder to edit",
-		.ask_patterns = ALL_PATTERNS & ~PB(WIZARD_MULTIPLE_DBS),
-		.ask_note = "not asked for Multiple Databases (one database per service)",
-		.rule = "the database of the conninfo placeholder "
-			"postgresql://app@localhost:5432/<database>",
-		.form = "an identifier (letters, digits, _)",
-	},
-};
-
-#define N_QUESTIONS (sizeof questions / sizeof questions[0])
-
-/* ------------------------------------------------------------------------
- * Flowchart nodes, refinements, patterns
- * ------------------------------------------------------------------------ */
-
-struct node_def {
-	const char *name;
-	const char *code; /* the flowchart's code box */
-	enum wizard_pattern pattern;
-	bool recommended;
-};
-
-static const struct node_def nodes[WIZARD_N_NODES] = {
-	[WIZARD_NODE_NONE] = { "(none)", "(none)", WIZARD_SHARED_POOL, false },
-	[WIZARD_NODE_SIMPLE_SETUP] = { "Simple Setup", "Simple Pattern", WIZARD_SIMPLE, false },
-	[WIZARD_NODE_SHARED_POOL_ANYWAY] = { "Use Shared Pool Anyway", "Shared Pool Pattern",
-					     WIZARD_SHARED_POOL, true },
-	[WIZARD_NODE_SHARED_POOL] = { "Shared Pool Pattern", "Shared Pool Pattern",
-				      WIZARD_SHARED_POOL, true },
-	[WIZARD_NODE_SHARED_POOL_SCHEMAS] = { "Shared Pool + Schemas", "Shared Pool Pattern",
-					      WIZARD_SHARED_SCHEMAS, true },
-	[WIZARD_NODE_SEPARATE_DATABASES] = { "Separate Databases", "Multiple DB Pattern",
-					     WIZARD_MULTIPLE_DBS, false },
-	[WIZARD_NODE_MULTIPLE_DATABASES] = { "Multiple Databases", "Multiple DB Pattern",
-					     WIZARD_MULTIPLE_DBS, false },
-};
-
-static const struct wizard_override overrides[] = {
-	{ "shared_tables", "yes", PB(WIZARD_SHARED_POOL), -1, WIZARD_LAYOUT_SHARED_SCHEMA,
-	  "Will services share tables? Yes -> Use same schema" },
-	{ "tenant_isolation", "yes", ONE_DATABASE, WIZARD_TENANT_SCHEMAS, 0,
-	  "Do you need tenant isolation? Yes -> Use Schema per Tenant" },
-	{ "dual_mode", "yes", ALL_PATTERNS, WIZARD_DUAL_MODE, 0,
-	  "Do you need to support both standalone and embedded deployment? Yes -> Use "
-	  "Dual-Mode Pattern" },
-};
-
-#define N_OVERRIDES (sizeof overrides / sizeof overrides[0])
-
-static const struct {
-	const char *name;
-	const char *guide;
-} antis[WIZARD_N_ANTI] = {
-	[WIZARD_ANTI_NONE] = { NULL, NULL },
-	[WIZARD_ANTI_MULTIPLE_POOLS] = { "Multiple Pools to Same Database",
-					 "WRONG - Creates multiple pools" },
-	[WIZARD_ANTI_SCHEMA_SWITCHING] = { "Schema Switching",
-					   "WRONG - Never change schema at runtime" },
-	[WIZARD_ANTI_POOL_PER_REQUEST] = { "Pool per Request",
-					   "WRONG - Never create pools in request handlers" },
-	[WIZARD_ANTI_NOT_CLOSING] = { "Forgetting to Close Pools", "WRONG - Always clean up" },
-};
-
-/* Profile shapes. */
-#define SHAPE_OWNED	     0x1u  /* one database, an owned pool without schema */
-#define SHAPE_SHARED	     0x2u  /* one database, one shared pool, service modules */
-#define SHAPE_TENANTS	     0x4u  /* ... and a tenants section */
-#define SHAPE_DB_PER_SERVICE 0x8u  /* a database (and owned pool) per service */
-#define SHAPE_DUAL	     0x10u /* embedded and standalone databases */
-
-#define MAX_ANTI 4
-
-struct pattern_def {
-	const char *id;
-	const char *name;
-	const char *when;
-	const char *matrix;
-	unsigned shape;
-	struct {
-		enum wizard_anti anti;
-		const char *reason;
-	} anti[MAX_ANTI];
-};
-
-static const struct pattern_def patterns[WIZARD_N_PATTERNS] = {
-	[WIZARD_SIMPLE] = {
-		"simple", "Simple",
-		"Single service, no growth expected, <100 requests/second",
-		"Simple CRUD API: 1 service, 1 database (No overhead needed)",
-		SHAPE_OWNED,
-		{
-			{ WIZARD_ANTI_POOL_PER_REQUEST,
-			  "the service owns its pool: create it once at startup (db.connect()), "
-			  "never in a request handler" },
-			{ WIZARD_ANTI_NOT_CLOSING,
-			  "an owned pool is the service's to close: await db.disconnect() at "
-			  "shutdown" },
-			{ WIZARD_ANTI_MULTIPLE_POOLS,
-			  "a worker with its own DatabaseConfig opens a second pool to the same "
-			  "database; when a second service appears, move to the Shared Pool "
-			  "pattern" },
-		},
-	},
-	[WIZARD_SHARED_POOL] = {
-		"shared-pool", "Shared Pool",
-		"Multiple services, same database, production applications",
-		"API with workers: 2+ services, 1 database (Efficient connection use)",
-		SHAPE_SHARED,
-		{
-			{ WIZARD_ANTI_MULTIPLE_POOLS,
-			  "the point of the pattern: every service takes a manager on the one pool "
-			  "from create_shared_pool(); none builds its own DatabaseConfig" },
-			{ WIZARD_ANTI_POOL_PER_REQUEST,
-			  "handlers use the managers made at startup (get_manager), never a new "
-			  "pool" },
-			{ WIZARD_ANTI_SCHEMA_SWITCHING,
-			  "each manager keeps the schema it was made with; make another manager on "
-			  "the same pool instead of changing db.schema" },
-			{ WIZARD_ANTI_NOT_CLOSING,
-			  "the pool's owner closes it once at shutdown (await shared_pool.close()); "
-			  "the managers on it do not own it" },
-		},
-	},
-	[WIZARD_SHARED_SCHEMAS] = {
-		"shared-pool-schemas", "Shared Pool + Schemas",
-		"Microservices architecture, service isolation needed",
-		"Microservices: many services, 1 database (Isolation + efficiency)",
-		SHAPE_SHARED,
-		{
-			{ WIZARD_ANTI_SCHEMA_SWITCHING,
-			  "isolation rests on each service's manager keeping its schema; switching "
-			  "db.schema at runtime sends one service's queries into another's tables" },
-			{ WIZARD_ANTI_MULTIPLE_POOLS,
-			  "every service manager sits on the one shared pool; a pool per service "
-			  "multiplies the connections to the same database" },
-			{ WIZARD_ANTI_POOL_PER_REQUEST,
-			  "services take their manager from app.state, made once in the lifespan" },
-			{ WIZARD_ANTI_NOT_CLOSING,
-			  "close the shared pool when the lifespan ends (await "
-			  "shared_pool.close())" },
-		},
-	},
-	[WIZARD_TENANT_SCHEMAS] = {
-		"schema-per-tenant", "Schema per Tenant",
-		"Multi-tenant SaaS with data isolation requirements",
-		"Multi-tenant SaaS: 1 service, 1 database (Data isolation)",
-		SHAPE_SHARED | SHAPE_TENANTS,
-		{
-			{ WIZARD_ANTI_SCHEMA_SWITCHING,
-			  "keep one manager per tenant schema (get_tenant_db); pointing a manager's "
-			  "db.schema at another tenant per request leaks data between tenants" },
-			{ WIZARD_ANTI_POOL_PER_REQUEST,
-			  "tenant managers are made on the shared pool at provisioning; never create "
-			  "a pool when a tenant's request arrives" },
-			{ WIZARD_ANTI_MULTIPLE_POOLS,
-			  "a pool per tenant multiplies connections by the number of tenants; all "
-			  "tenants share one pool" },
-			{ WIZARD_ANTI_NOT_CLOSING,
-			  "close the shared pool at shutdown; the tenant managers do not own it" },
-		},
-	},
-	[WIZARD_MULTIPLE_DBS] = {
-		"multiple-databases", "Multiple Databases",
-		"True service separation, different databases per service",
-		"Distributed system: many services, many databases (True separation)",
-		SHAPE_DB_PER_SERVICE,
-		{
-			{ WIZARD_ANTI_MULTIPLE_POOLS,
-			  "one pool per database: each service connects to its own database once, "
-			  "and nothing else opens a second pool to it" },
-			{ WIZARD_ANTI_NOT_CLOSING,
-			  "every database's manager was connected, so each must be disconnected at "
-			  "shutdown" },
-			{ WIZARD_ANTI_POOL_PER_REQUEST,
-			  "connect each database's pool at startup, not in handlers" },
-		},
-	},
-	[WIZARD_DUAL_MODE] = {
-		"dual-mode", "Dual-Mode",
-		"Building reusable libraries that can run standalone or embedded",
-		"Library/Package: 1 service, database varies (Flexible deployment)",
-		SHAPE_DUAL,
-		{
-			{ WIZARD_ANTI_MULTIPLE_POOLS,
-			  "embedded, the library uses the host's manager (db_manager, "
-			  "standalone=False) instead of opening a pool of its own to the host's "
-			  "database" },
-			{ WIZARD_ANTI_NOT_CLOSING,
-			  "standalone, the library owns its pool and closes it in its lifespan; "
-			  "embedded, the host closes the shared pool" },
-			{ WIZARD_ANTI_SCHEMA_SWITCHING,
-			  "the library's manager stays bound to the library's schema in both "
-			  "modes" },
-		},
-	},
-};
+/* The archive prefix of the generated profile (the loader's default). */
+#define ARCHIVE_PREFIX "archived_"
 
 /* ------------------------------------------------------------------------
  * The state
@@ -629,126 +76,11 @@ struct wizard {
 	enum wizard_node node;
 	int pattern; /* -1 until the flowchart has ended */
 	unsigned layout;
-	const char *implied[N_QUESTIONS]; /* defaults set by earlier answers */
+	const char *implied[WIZARD_N_QUESTIONS]; /* defaults set by earlier answers */
 	struct wizard_step *path;
 	size_t n_path;
 	struct wizard_result *result; /* FINISHED */
 };
-
-const struct wizard_question *
-wizard_questions(size_t *n)
-{
-	*n = N_QUESTIONS;
-	return questions;
-}
-
-static int
-question_index(const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < N_QUESTIONS; i++) {
-		if (strcmp(questions[i].key, key) == 0)
-			return (int)i;
-	}
-	return -1;
-}
-
-const struct wizard_question *
-wizard_question_find(const char *key)
-{
-	int i = question_index(key);
-
-	return i < 0 ? NULL : &questions[i];
-}
-
-const struct wizard_override *
-wizard_overrides(size_t *n)
-{
-	*n = N_OVERRIDES;
-	return overrides;
-}
-
-const char *
-wizard_pattern_id(enum wizard_pattern p)
-{
-	return (unsigned)p < WIZARD_N_PATTERNS ? patterns[p].id : "?";
-}
-
-const char *
-wizard_pattern_name(enum wizard_pattern p)
-{
-	return (unsigned)p < WIZARD_N_PATTERNS ? patterns[p].name : "?";
-}
-
-const char *
-wizard_node_name(enum wizard_node n)
-{
-	return (unsigned)n < WIZARD_N_NODES ? nodes[n].name : "?";
-}
-
-const char *
-wizard_pattern_when(enum wizard_pattern p)
-{
-	return (unsigned)p < WIZARD_N_PATTERNS ? patterns[p].when : "?";
-}
-
-const char *
-wizard_anti_name(enum wizard_anti a)
-{
-	return a > WIZARD_ANTI_NONE && a < WIZARD_N_ANTI ? antis[a].name : "?";
-}
-
-const char *
-wizard_anti_guide(enum wizard_anti a)
-{
-	return a > WIZARD_ANTI_NONE && a < WIZARD_N_ANTI ? antis[a].guide : "?";
-}
-
-const char *
-wizard_choice_leads_to(const struct wizard_choice *c, char *buf, size_t size)
-{
-	const struct wizard_question *next;
-	const char *arrow;
-	int p;
-
-	if (c->node != WIZARD_NODE_NONE) {
-		snprintf(buf, size, "%s", wizard_node_name(c->node));
-		return buf;
-	}
-	if (c->pool_max > 0) {
-		snprintf(buf, size, "pool %d-%d connections", c->pool_min, c->pool_max);
-		return buf;
-	}
-	if (c->stage_fits != 0) {
-		size_t len = 0;
-
-		buf[0] = '\0';
-		for (p = 0; p < WIZARD_N_PATTERNS && len + 1 < size; p++) {
-			if (c->stage_fits & WIZARD_PATTERN_BIT(p))
-				len += (size_t)snprintf(
-					buf + len, size - len, "%s%s", len ? " or " : "fits ",
-					wizard_pattern_name((enum wizard_pattern)p));
-		}
-		return buf;
-	}
-	if (c->next != NULL && (next = wizard_question_find(c->next)) != NULL &&
-	    next->source != NULL && strncmp(next->source, "flowchart", 9) == 0) {
-		snprintf(buf, size, "%s", next->prompt);
-		return buf;
-	}
-	arrow = c->rule != NULL ? strstr(c->rule, "-> ") : NULL;
-	if (arrow != NULL) {
-		const char *last;
-
-		while ((last = strstr(arrow + 3, "-> ")) != NULL)
-			arrow = last;
-		snprintf(buf, size, "%s", arrow + 3);
-		return buf;
-	}
-	buf[0] = '\0';
-	return buf;
-}
 
 /* ------------------------------------------------------------------------
  * Values
@@ -766,40 +98,11 @@ find_choice(const struct wizard_question *q, const char *value)
 	return NULL;
 }
 
-static void
-free_names(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Split "a, b,c" into trimmed items (empty items kept, to be refused). */
 static size_t
-split_names(const char *s, char ***out)
+split_names(const char *s, char ***v, size_t *n)
 {
-	char **v = NULL;
-	size_t n = 0;
-	const char *p = s;
-
-	for (;;) {
-		const char *end = strchr(p, ',');
-		const char *a = p, *b = end != NULL ? end : p + strlen(p);
-
-		while (a < b && (*a == ' ' || *a == '\t'))
-			a++;
-		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-			b--;
-		v = xreallocarray(v, n + 1, sizeof *v);
-		v[n++] = xstrndup(a, (size_t)(b - a));
-		if (end == NULL)
-			break;
-		p = end + 1;
-	}
-	*out = v;
-	return n;
+	return strvec_split(v, n, s, ',', STRVEC_TRIM);
 }
 
 /* Why a service or library name cannot be used, or NULL. */
@@ -813,30 +116,21 @@ name_problem(const char *s)
 	if (strlen(s) > NAME_MAX_LEN)
 		return "is longer than 58 characters (pgdbm names the pool <name>_pool and "
 		       "application_name holds 63 bytes)";
-	if (strcmp(s, SHARED_SCHEMA) == 0)
+	if (strcmp(s, WIZARD_SHARED_SCHEMA) == 0)
 		return "is the shared schema the wizard uses when services share tables";
 	return NULL;
 }
 
-/* Same rule as the profile loader's tenant prefix. */
+/* The profile loader's tenant prefix rule, against the archive prefix the
+ * generated profile leaves at its default. */
 static const char *
 prefix_problem(const char *s)
 {
-	const char *p;
+	const char *why = ident_prefix_problem(s);
 
-	if (s[0] == '\0')
-		return "is empty";
-	if (!((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
-		return "must start with a lower-case letter or underscore";
-	if (strlen(s) >= IDENT_MAX_LEN)
-		return "is longer than 62 characters (a tenant id needs at least one)";
-	for (p = s; *p != '\0'; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return "may contain only a-z, 0-9 and _ (schema names are written "
-			       "unquoted)";
-	}
-	if (strncmp(s, ARCHIVE_PREFIX, strlen(s)) == 0 ||
-	    strncmp(ARCHIVE_PREFIX, s, strlen(ARCHIVE_PREFIX)) == 0)
+	if (why != NULL)
+		return why;
+	if (ident_prefixes_overlap(s, ARCHIVE_PREFIX))
 		return "overlaps the archive prefix archived_ (archived and live tenants could "
 		       "not be told apart)";
 	return NULL;
@@ -877,9 +171,10 @@ validate(const struct wizard_question *q, const char *value, char **norm)
 		break;
 	case WIZARD_NAMES: {
 		struct strbuf sb = STRBUF_INIT;
-		char **v;
-		size_t n = split_names(value, &v), i, j;
+		char **v = NULL;
+		size_t n = 0, i;
 
+		split_names(value, &v, &n);
 		if (n > MAX_SERVICES)
 			why = "lists more than 64 names";
 		for (i = 0; why == NULL && i < n; i++) {
@@ -888,16 +183,13 @@ validate(const struct wizard_question *q, const char *value, char **norm)
 				bad = xstrdup(v[i]);
 				break;
 			}
-			for (j = 0; j < i; j++) {
-				if (strcmp(v[i], v[j]) == 0) {
-					bad = xstrdup(v[i]);
-					why = "is listed twice";
-					break;
-				}
+			if (strvec_contains(v, i, v[i])) {
+				bad = xstrdup(v[i]);
+				why = "is listed twice";
 			}
 			strbuf_addf(&sb, "%s%s", i ? "," : "", v[i]);
 		}
-		free_names(v, n);
+		strvec_free(&v, &n);
 		if (why == NULL) {
 			*norm = strbuf_detach(&sb);
 			return NULL;
@@ -929,37 +221,51 @@ validate(const struct wizard_question *q, const char *value, char **norm)
 	return err;
 }
 
+/* The step that answered key among n steps, or NULL. */
+static const struct wizard_step *
+steps_find(const struct wizard_step *steps, size_t n, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(steps[i].question->key, key) == 0)
+			return &steps[i];
+	}
+	return NULL;
+}
+
+const char *
+wizard_steps_value(const struct wizard_step *steps, size_t n, const char *key)
+{
+	const struct wizard_step *s = steps_find(steps, n, key);
+
+	return s != NULL ? s->value : NULL;
+}
+
 /* The step that answered key on the path, or NULL. */
 static const struct wizard_step *
 path_step(const struct wizard *w, const char *key)
 {
-	size_t i;
-
-	for (i = 0; i < w->n_path; i++) {
-		if (strcmp(w->path[i].question->key, key) == 0)
-			return &w->path[i];
-	}
-	return NULL;
+	return steps_find(w->path, w->n_path, key);
 }
 
 static const char *
 path_value(const struct wizard *w, const char *key)
 {
-	const struct wizard_step *s = path_step(w, key);
-
-	return s != NULL ? s->value : NULL;
+	return wizard_steps_value(w->path, w->n_path, key);
 }
 
 /* The answer to service_count decides how many names services may list. */
-static char *
-check_services(const struct wizard *w, const char *value)
+char *
+wizard_check_services(const struct wizard *w, const char *value)
 {
 	const struct wizard_step *count = path_step(w, "service_count");
-	char **v;
-	size_t n = split_names(value, &v);
+	char **v = NULL;
+	size_t n_v = 0, n;
 	char *err = NULL;
 
-	free_names(v, n);
+	n = split_names(value, &v, &n_v);
+	strvec_free(&v, &n_v);
 	if (count == NULL)
 		return NULL;
 	if (strcmp(count->value, "one") == 0 && n != 1)
@@ -977,18 +283,18 @@ check_services(const struct wizard *w, const char *value)
 static bool
 names_contain(const char *list, const char *name)
 {
-	char **v;
-	size_t n = split_names(list, &v), i;
-	bool found = false;
+	char **v = NULL;
+	size_t n = 0;
+	bool found;
 
-	for (i = 0; i < n; i++)
-		found = found || strcmp(v[i], name) == 0;
-	free_names(v, n);
+	split_names(list, &v, &n);
+	found = strvec_contains(v, n, name);
+	strvec_free(&v, &n);
 	return found;
 }
 
-static char *
-check_library(const struct wizard *w, const char *value)
+char *
+wizard_check_library(const struct wizard *w, const char *value)
 {
 	const char *services = path_value(w, "services");
 
@@ -1002,8 +308,8 @@ check_library(const struct wizard *w, const char *value)
 
 /* No module schema may start with the tenant prefix, and no service may
  * share the tenants' migrations folder. */
-static char *
-check_prefix(const struct wizard *w, const char *value)
+char *
+wizard_check_prefix(const struct wizard *w, const char *value)
 {
 	const char *services = path_value(w, "services");
 	char **v = NULL;
@@ -1011,15 +317,15 @@ check_prefix(const struct wizard *w, const char *value)
 	char *err = NULL;
 
 	if (w->layout & WIZARD_LAYOUT_SHARED_SCHEMA) {
-		if (strncmp(SHARED_SCHEMA, value, strlen(value)) == 0)
+		if (strncmp(WIZARD_SHARED_SCHEMA, value, strlen(value)) == 0)
 			err = xasprintf("value \"%s\" for tenant_prefix: the shared schema %s "
 					"starts with it and would be taken for a tenant (expected "
 					"another prefix)",
-					value, SHARED_SCHEMA);
+					value, WIZARD_SHARED_SCHEMA);
 		return err;
 	}
 	if (services != NULL)
-		n = split_names(services, &v);
+		split_names(services, &v, &n);
 	for (i = 0; err == NULL && i < n; i++) {
 		if (strncmp(v[i], value, strlen(value)) == 0)
 			err = xasprintf("value \"%s\" for tenant_prefix: service schema %s starts "
@@ -1031,9 +337,9 @@ check_prefix(const struct wizard *w, const char *value)
 				"value \"%s\" for tenant_prefix: service tenant would share "
 				"%s with the tenant migrations (expected another service "
 				"name)",
-				value, TENANT_FOLDER);
+				value, WIZARD_TENANT_FOLDER);
 	}
-	free_names(v, n);
+	strvec_free(&v, &n);
 	return err;
 }
 
@@ -1054,7 +360,7 @@ asked(const struct wizard *w, const struct wizard_question *q)
 static const char *
 default_of(const struct wizard *w, size_t i)
 {
-	return w->implied[i] != NULL ? w->implied[i] : questions[i].def;
+	return w->implied[i] != NULL ? w->implied[i] : wizard_tree_questions[i].def;
 }
 
 static void
@@ -1079,32 +385,34 @@ apply(struct wizard *w, struct wizard_step *s)
 
 	if (c != NULL && c->node != WIZARD_NODE_NONE) {
 		w->node = c->node;
-		w->pattern = (int)nodes[c->node].pattern;
-		strbuf_addf(&fx, "the flowchart ends at %s (%s): pattern %s", nodes[c->node].name,
-			    nodes[c->node].code, patterns[w->pattern].name);
+		w->pattern = (int)wizard_tree_nodes[c->node].pattern;
+		strbuf_addf(&fx, "the flowchart ends at %s (%s): pattern %s",
+			    wizard_tree_nodes[c->node].name, wizard_tree_nodes[c->node].code,
+			    wizard_tree_patterns[w->pattern].name);
 	}
 	if (c != NULL && c->implies_key != NULL) {
-		int q = question_index(c->implies_key);
+		int q = wizard_tree_index(c->implies_key);
 
 		if (q >= 0)
 			w->implied[q] = c->implies_value;
 	}
 	if (c != NULL && c->pool_max > 0)
 		strbuf_addf(&fx, "pool min %d, max %d", c->pool_min, c->pool_max);
-	for (i = 0; i < N_OVERRIDES; i++) {
-		const struct wizard_override *o = &overrides[i];
+	for (i = 0; i < WIZARD_N_OVERRIDES; i++) {
+		const struct wizard_override *o = &wizard_tree_overrides[i];
 
 		if (strcmp(o->key, s->question->key) != 0 || strcmp(o->value, s->value) != 0 ||
 		    w->pattern < 0 || (PB(w->pattern) & o->from) == 0)
 			continue;
 		if (o->to >= 0 && o->to != w->pattern) {
 			strbuf_addf(&fx, "%spattern %s -> %s", fx.len ? "; " : "",
-				    patterns[w->pattern].name, patterns[o->to].name);
+				    wizard_tree_patterns[w->pattern].name,
+				    wizard_tree_patterns[o->to].name);
 			w->pattern = o->to;
 		}
 		if (o->layout & WIZARD_LAYOUT_SHARED_SCHEMA)
 			strbuf_addf(&fx, "%sthe services share one schema (%s) in the profile",
-				    fx.len ? "; " : "", SHARED_SCHEMA);
+				    fx.len ? "; " : "", WIZARD_SHARED_SCHEMA);
 		w->layout |= o->layout;
 	}
 	s->effect = fx.len ? strbuf_detach(&fx) : NULL;
@@ -1116,15 +424,15 @@ static void
 advance(struct wizard *w, const char *key)
 {
 	while (key != NULL) {
-		int i = question_index(key);
+		int i = wizard_tree_index(key);
 
 		if (i < 0)
 			break; /* a broken table; the table test catches it */
-		if (asked(w, &questions[i])) {
+		if (asked(w, &wizard_tree_questions[i])) {
 			w->cur = (size_t)i;
 			return;
 		}
-		key = questions[i].next;
+		key = wizard_tree_questions[i].next;
 	}
 	w->state = WIZARD_FINISHED;
 	w->result = build_result(w);
@@ -1152,7 +460,7 @@ reset(struct wizard *w)
 static int
 do_answer(struct wizard *w, const char *value, bool assumed, char **err)
 {
-	const struct wizard_question *q = &questions[w->cur];
+	const struct wizard_question *q = &wizard_tree_questions[w->cur];
 	struct wizard_step *s;
 	char *norm = NULL, *e;
 
@@ -1250,7 +558,7 @@ wizard_free(struct wizard **wp)
 const struct wizard_question *
 wizard_current(const struct wizard *w)
 {
-	return w->state == WIZARD_ASKING ? &questions[w->cur] : NULL;
+	return w->state == WIZARD_ASKING ? &wizard_tree_questions[w->cur] : NULL;
 }
 
 const char *
@@ -1312,148 +620,8 @@ wizard_result(const struct wizard *w)
 }
 
 /* ------------------------------------------------------------------------
- * The result and its profile
+ * The result
  * ------------------------------------------------------------------------ */
-
-static void
-add_folder(struct wizard_result *r, const char *folder)
-{
-	size_t i;
-
-	for (i = 0; i < r->n_folders; i++) {
-		if (strcmp(r->folders[i], folder) == 0)
-			return;
-	}
-	r->folders = xreallocarray(r->folders, r->n_folders + 1, sizeof *r->folders);
-	r->folders[r->n_folders++] = xstrdup(folder);
-}
-
-static void
-yaml_module(struct strbuf *sb, struct wizard_result *r, const char *name, const char *schema,
-	    const char *folder)
-{
-	char *path = xasprintf("migrations/%s", folder);
-
-	strbuf_addf(sb, PROFILE_INDENT_MODULE "{ name: %s, schema: %s, migrations: %s }\n", name,
-		    schema, path);
-	add_folder(r, path);
-	free(path);
-}
-
-/* The service modules of a database the services share. */
-static void
-yaml_service_modules(struct strbuf *sb, struct wizard_result *r, unsigned layout, char **svc,
-		     size_t n_svc)
-{
-	size_t i;
-
-	if (layout & WIZARD_LAYOUT_SHARED_SCHEMA) {
-		strbuf_adds(sb, "      # the services share their tables in one schema (a "
-				"manager without schema: module public)\n");
-		yaml_module(sb, r, SHARED_SCHEMA, SHARED_SCHEMA, SHARED_SCHEMA);
-		return;
-	}
-	for (i = 0; i < n_svc; i++)
-		yaml_module(sb, r, svc[i], svc[i], svc[i]);
-}
-
-/* An application pool: who uses it and how pgdbm names it, then the row. */
-static void
-yaml_app(struct strbuf *sb, const struct wizard_result *r, const char *who, const char *name)
-{
-	strbuf_addf(sb,
-		    "    apps:\n"
-		    "      # %s\n"
-		    "      # DatabaseConfig(min_connections=%d, max_connections=%d)\n"
-		    "      - { application_name: %s, pool_max: %d }\n",
-		    who, r->pool_min, r->pool_max, name, r->pool_max);
-}
-
-static void
-yaml_database(struct strbuf *sb, const char *label, const char *dbname)
-{
-	strbuf_addf(sb, "  %s:\n    conninfo: \"" CONNINFO_FMT "\"\n    modules:\n", label, dbname);
-}
-
-static void
-gen_profile(const struct wizard *w, struct wizard_result *r)
-{
-	const struct pattern_def *p = &patterns[r->pattern];
-	const char *database = path_value(w, "database");
-	const char *library = path_value(w, "library");
-	const char *prefix = path_value(w, "tenant_prefix");
-	struct strbuf sb = STRBUF_INIT;
-	char **svc, *app;
-	size_t n_svc = split_names(path_value(w, "services"), &svc), i;
-
-	strbuf_addf(&sb,
-		    "# pgdbm-console wizard: %s\n# %s.\n# Regenerate with:\n#   "
-		    "pgdbm-console wizard",
-		    p->name, p->when);
-	for (i = 0; i < w->n_path; i++)
-		strbuf_addf(&sb, " \\\n#     --answer %s=%s", w->path[i].question->key,
-			    w->path[i].value);
-	strbuf_adds(&sb, "\n# The conninfo values are placeholders to edit. A profile never needs "
-			 "a\n# password: libpq reads ~/.pgpass, PGPASSWORD and the other PG* "
-			 "variables.\n");
-	strbuf_addf(&sb, "name: %s\ndatabases:\n", p->id);
-
-	if (p->shape & SHAPE_OWNED) {
-		yaml_database(&sb, database, database);
-		strbuf_adds(&sb, "      # an owned pool without schema: module default, ledger "
-				 "public.schema_migrations\n");
-		yaml_module(&sb, r, "default", "public", svc[0]);
-		yaml_app(&sb, r,
-			 "the service's own pool (pgdbm: app_pool when the config has no schema)",
-			 "app_pool");
-	} else if (p->shape & SHAPE_SHARED) {
-		yaml_database(&sb, database, database);
-		yaml_service_modules(&sb, r, w->layout, svc, n_svc);
-		if (p->shape & SHAPE_TENANTS) {
-			strbuf_addf(&sb,
-				    "    tenants:\n"
-				    "      # tenant ID lives in schema %sID with its own ledger\n"
-				    "      prefix: %s\n"
-				    "      migrations: %s\n",
-				    prefix, prefix, TENANT_FOLDER);
-			add_folder(r, TENANT_FOLDER);
-		}
-		yaml_app(
-			&sb, r,
-			p->shape & SHAPE_TENANTS
-				? "one shared pool for the services and every tenant (pgdbm: app_pool)"
-				: "one shared pool for every service (pgdbm: app_pool, no schema)",
-			"app_pool");
-	} else if (p->shape & SHAPE_DB_PER_SERVICE) {
-		for (i = 0; i < n_svc; i++) {
-			char *dbname = xasprintf("%s_db", svc[i]);
-			char *pool = xasprintf("%s_pool", svc[i]);
-
-			yaml_database(&sb, svc[i], dbname);
-			yaml_module(&sb, r, svc[i], svc[i], svc[i]);
-			yaml_app(&sb, r, "the service's own pool (pgdbm: <schema>_pool)", pool);
-			free(pool);
-			free(dbname);
-		}
-	} else if (p->shape & SHAPE_DUAL) {
-		strbuf_addf(&sb, "  # embedded: the library on the host application's shared "
-				 "pool, in its own schema\n");
-		yaml_database(&sb, "embedded", database);
-		yaml_module(&sb, r, library, library, library);
-		yaml_service_modules(&sb, r, w->layout, svc, n_svc);
-		yaml_app(&sb, r,
-			 "the host's shared pool, used by the library too (pgdbm: app_pool)",
-			 "app_pool");
-		strbuf_addf(&sb, "  # standalone: the library owns its database and pool\n");
-		yaml_database(&sb, "standalone", library);
-		yaml_module(&sb, r, library, library, library);
-		app = xasprintf("%s_pool", library);
-		yaml_app(&sb, r, "the library's own pool (pgdbm: <schema>_pool)", app);
-		free(app);
-	}
-	free_names(svc, n_svc);
-	r->profile = strbuf_detach(&sb);
-}
 
 static char *
 stage_note(const struct wizard *w, enum wizard_pattern pattern)
@@ -1471,30 +639,30 @@ stage_note(const struct wizard *w, enum wizard_pattern pattern)
 	if ((covered & PB(pattern)) == 0)
 		return xasprintf("%s. The scaling table has no stage for %s; the answers above "
 				 "decide.",
-				 s->choice->rule, patterns[pattern].name);
+				 s->choice->rule, wizard_tree_patterns[pattern].name);
 	return xasprintf("%s. The answers above led to %s instead; the stage is advice, the "
 			 "answers decide.",
-			 s->choice->rule, patterns[pattern].name);
+			 s->choice->rule, wizard_tree_patterns[pattern].name);
 }
 
 static struct wizard_result *
 build_result(const struct wizard *w)
 {
 	struct wizard_result *r = xcalloc(1, sizeof *r);
-	const struct pattern_def *p;
+	const struct wizard_pattern_def *p;
 	const struct wizard_step *load;
 	size_t i;
 
 	r->pattern = (enum wizard_pattern)w->pattern;
-	p = &patterns[r->pattern];
+	p = &wizard_tree_patterns[r->pattern];
 	r->pattern_id = p->id;
 	r->pattern_name = p->name;
 	r->when_to_use = p->when;
 	r->matrix = p->matrix;
 	r->node = w->node;
-	r->node_name = nodes[w->node].name;
-	r->code_pattern = nodes[w->node].code;
-	r->recommended = nodes[w->node].recommended;
+	r->node_name = wizard_tree_nodes[w->node].name;
+	r->code_pattern = wizard_tree_nodes[w->node].code;
+	r->recommended = wizard_tree_nodes[w->node].recommended;
 
 	r->reasons = xcalloc(w->n_path, sizeof *r->reasons);
 	r->n_reasons = w->n_path;
@@ -1512,15 +680,15 @@ build_result(const struct wizard *w)
 		r->pool_max = load->choice->pool_max;
 	}
 
-	for (i = 0; i < MAX_ANTI && p->anti[i].anti != WIZARD_ANTI_NONE; i++) {
+	for (i = 0; i < WIZARD_MAX_ANTI && p->anti[i].anti != WIZARD_ANTI_NONE; i++) {
 		r->anti = xreallocarray(r->anti, r->n_anti + 1, sizeof *r->anti);
-		r->anti[r->n_anti].name = antis[p->anti[i].anti].name;
-		r->anti[r->n_anti].guide = antis[p->anti[i].anti].guide;
+		r->anti[r->n_anti].name = wizard_tree_antis[p->anti[i].anti].name;
+		r->anti[r->n_anti].guide = wizard_tree_antis[p->anti[i].anti].guide;
 		r->anti[r->n_anti].reason = p->anti[i].reason;
 		r->n_anti++;
 	}
 	r->stage_note = stage_note(w, r->pattern);
-	gen_profile(w, r);
+	wizard_profile_generate(r, w->layout);
 	return r;
 }
 
@@ -1538,7 +706,7 @@ result_free(struct wizard_result *r)
 	free(r->anti);
 	free(r->stage_note);
 	free(r->profile);
-	free_names(r->folders, r->n_folders);
+	strvec_free(&r->folders, &r->n_folders);
 }
 
 void
@@ -1583,8 +751,9 @@ wizard_evaluate(const char *const *answers, size_t n, char **err)
 		if (g[i].q == NULL) {
 			struct strbuf sb = STRBUF_INIT;
 
-			for (j = 0; j < N_QUESTIONS; j++)
-				strbuf_addf(&sb, "%s%s", j ? ", " : "", questions[j].key);
+			for (j = 0; j < WIZARD_N_QUESTIONS; j++)
+				strbuf_addf(&sb, "%s%s", j ? ", " : "",
+					    wizard_tree_questions[j].key);
 			*err = xasprintf("unknown question key \"%s\" (expected one of %s)", key,
 					 strbuf_str(&sb));
 			strbuf_free(&sb);
@@ -1631,132 +800,4 @@ out:
 	free(g);
 	wizard_free(&w);
 	return r;
-}
-
-/* ------------------------------------------------------------------------
- * Writing
- * ------------------------------------------------------------------------ */
-
-/* mkdir path unless it is a folder already; records what it made. */
-static int
-make_dir(const char *path, char ***created, size_t *n_created, char **err)
-{
-	struct stat st;
-
-	if (stat(path, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return 0;
-		*err = xasprintf("%s exists and is not a folder", path);
-		return -1;
-	}
-	if (mkdir(path, 0777) != 0) {
-		if (errno == EEXIST)
-			return 0;
-		*err = xasprintf("cannot create the folder %s: %s", path, strerror(errno));
-		return -1;
-	}
-	*created = xreallocarray(*created, *n_created + 1, sizeof **created);
-	(*created)[(*n_created)++] = xstrdup(path);
-	return 0;
-}
-
-/* Every folder of base/rel, one level at a time, then base/rel/down. */
-static int
-make_folder(const char *base, const char *rel, char ***created, size_t *n_created, char **err)
-{
-	char *full = base != NULL ? xasprintf("%s/%s", base, rel) : xstrdup(rel);
-	size_t skip = base != NULL ? strlen(base) + 1 : 0;
-	char *p, *down;
-	int rc = 0;
-
-	for (p = full + skip; rc == 0 && (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		rc = make_dir(full, created, n_created, err);
-		*p = '/';
-	}
-	if (rc == 0)
-		rc = make_dir(full, created, n_created, err);
-	down = xasprintf("%s/down", full);
-	if (rc == 0)
-		rc = make_dir(down, created, n_created, err);
-	free(down);
-	free(full);
-	return rc;
-}
-
-int
-wizard_write(const struct wizard_result *r, const char *path, bool force, char ***created,
-	     size_t *n_created, char **err)
-{
-	const char *slash = strrchr(path, '/');
-	char *base = NULL;
-	struct stat st;
-	size_t i, len;
-	FILE *f;
-	int rc = 0;
-
-	*created = NULL;
-	*n_created = 0;
-	*err = NULL;
-	if (stat(path, &st) == 0 && !force)
-		return 1;
-	if (slash != NULL)
-		base = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
-	for (i = 0; rc == 0 && i < r->n_folders; i++)
-		rc = make_folder(base, r->folders[i], created, n_created, err);
-	free(base);
-	if (rc != 0)
-		return -1;
-
-	f = fopen(path, force ? "w" : "wx");
-	if (f == NULL) {
-		if (errno == EEXIST)
-			return 1;
-		*err = xasprintf("cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
-	len = strlen(r->profile);
-	if (fwrite(r->profile, 1, len, f) != len) {
-		*err = xasprintf("cannot write %s: %s", path, strerror(errno));
-		fclose(f);
-		return -1;
-	}
-	if (fclose(f) != 0) {
-		*err = xasprintf("cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-char *
-wizard_verdict(const char *path, bool *loads)
-{
-	struct profile_diags diags = { NULL, 0, 0 };
-	struct profile *p = profile_load(path, &diags);
-	struct strbuf sb = STRBUF_INIT;
-	size_t i, modules = 0, tenants = 0;
-
-	*loads = p != NULL;
-	if (p != NULL) {
-		for (i = 0; i < p->n_databases; i++) {
-			modules += p->databases[i].n_modules;
-			tenants += p->databases[i].tenants.present;
-		}
-		strbuf_addf(&sb, "profile check passed: profile %s, %zu database%s (",
-			    p->name != NULL ? p->name : "?", p->n_databases,
-			    p->n_databases == 1 ? "" : "s");
-		for (i = 0; i < p->n_databases; i++)
-			strbuf_addf(&sb, "%s%s", i ? ", " : "", p->databases[i].label);
-		strbuf_addf(&sb, "), %zu module%s%s", modules, modules == 1 ? "" : "s",
-			    tenants > 0 ? ", tenants" : "");
-	} else {
-		strbuf_adds(&sb, "profile check FAILED: the written profile does not load");
-	}
-	for (i = 0; i < diags.n; i++) {
-		strbuf_adds(&sb, "\n");
-		profile_diag_format(&diags.v[i], &sb);
-	}
-	profile_free(&p);
-	profile_diags_free(&diags);
-	return strbuf_detach(&sb);
 }

@@ -4,7 +4,9 @@
  * Invariants: an identifier the rule accepts is 1 to 63 ASCII letters,
  * digits and underscores, not starting with a digit; the stricter ledger
  * rule implies the plain one and refuses upper case and reserved words;
- * quoting wraps in double quotes, doubles every quote inside, and reads
+ * a schema-name prefix the prefix rule accepts is 1 to 62 lower-case
+ * letters, digits and underscores, an identifier itself, and overlaps
+ * itself and every prefix of it; quoting wraps in double quotes, doubles every quote inside, and reads
  * back to the input.
  */
 #include "config.h"
@@ -22,7 +24,7 @@ word_char(char c)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = fuzz_cstr(data, size), *q, *back, *o;
+	char *s = fuzz_cstr(data, size), *q, *back, *o, *half;
 	const char *p;
 	size_t n = strlen(s), quotes = 0;
 
@@ -38,6 +40,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check(!ident_is_reserved(s), "no reserved word for a ledger");
 		for (p = s; *p != '\0'; p++)
 			fuzz_check(!(*p >= 'A' && *p <= 'Z'), "no upper case for a ledger");
+	}
+	if (ident_prefix_problem(s) == NULL) {
+		fuzz_check(n >= 1 && n <= 62, "a prefix leaves room for an id");
+		fuzz_check(ident_problem(s) == NULL, "a prefix is an identifier");
+		for (p = s; *p != '\0'; p++)
+			fuzz_check((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+					   *p == '_',
+				   "a prefix is lower case, digits and underscores");
+		half = strndup(s, n / 2);
+		fuzz_check(half != NULL, "out of memory");
+		fuzz_check(ident_prefixes_overlap(s, s), "a prefix overlaps itself");
+		fuzz_check(ident_prefixes_overlap(s, half) && ident_prefixes_overlap(half, s),
+			   "a prefix overlaps its own beginning, both ways");
+		free(half);
 	}
 	for (p = s; *p != '\0'; p++)
 		quotes += *p == '"';

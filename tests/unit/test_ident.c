@@ -1,5 +1,6 @@
 /*
- * test_ident: pgdbm's identifier rule, the ledger rule and quoting.
+ * test_ident: pgdbm's identifier rule, the ledger rule, the schema-name
+ * prefix rule (tenants) and quoting.
  */
 #include "config.h"
 
@@ -72,6 +73,54 @@ test_ledger_rule(void **state)
 	assert_false(ident_is_reserved("WITH")); /* the caller folds first */
 }
 
+/* The rule the profile's tenant prefixes and the wizard's answer share. */
+static void
+test_prefix_rule(void **state)
+{
+	char name62[63], name63[64];
+
+	(void)state;
+	memset(name62, 'a', 62);
+	name62[62] = '\0';
+	memset(name63, 'a', 63);
+	name63[63] = '\0';
+	assert_null(ident_prefix_problem("tenant_"));
+	assert_null(ident_prefix_problem("_t"));
+	assert_null(ident_prefix_problem("t"));
+	assert_null(ident_prefix_problem("t2_"));
+	assert_null(ident_prefix_problem(name62));
+	assert_string_equal(ident_prefix_problem(""), "is empty");
+	assert_string_equal(ident_prefix_problem("Tenant_"),
+			    "must start with a lower-case letter or underscore");
+	assert_string_equal(ident_prefix_problem("1t"),
+			    "must start with a lower-case letter or underscore");
+	assert_string_equal(ident_prefix_problem(name63),
+			    "is longer than 62 characters (a tenant id needs at least one)");
+	assert_string_equal(ident_prefix_problem("tenAnt_"),
+			    "may contain only a-z, 0-9 and _ (schema names are written unquoted)");
+	assert_string_equal(ident_prefix_problem("t-"),
+			    "may contain only a-z, 0-9 and _ (schema names are written unquoted)");
+	assert_string_equal(ident_prefix_problem("t\xc3\xa9"),
+			    "may contain only a-z, 0-9 and _ (schema names are written unquoted)");
+	/* the length is checked before the characters */
+	name63[10] = '-';
+	assert_string_equal(ident_prefix_problem(name63),
+			    "is longer than 62 characters (a tenant id needs at least one)");
+}
+
+static void
+test_prefixes_overlap(void **state)
+{
+	(void)state;
+	assert_true(ident_prefixes_overlap("tenant_", "tenant_"));
+	assert_true(ident_prefixes_overlap("t", "tenant_"));
+	assert_true(ident_prefixes_overlap("tenant_", "t"));
+	assert_true(ident_prefixes_overlap("archived", "archived_"));
+	assert_false(ident_prefixes_overlap("tenant_", "archived_"));
+	assert_false(ident_prefixes_overlap("tenant_", "tenants"));
+	assert_false(ident_prefixes_overlap("a_", "b_"));
+}
+
 static void
 test_quote(void **state)
 {
@@ -93,10 +142,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rule_accepts),
-		cmocka_unit_test(test_rule_rejects),
-		cmocka_unit_test(test_ledger_rule),
-		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_rule_accepts),	 cmocka_unit_test(test_rule_rejects),
+		cmocka_unit_test(test_ledger_rule),	 cmocka_unit_test(test_prefix_rule),
+		cmocka_unit_test(test_prefixes_overlap), cmocka_unit_test(test_quote),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
