@@ -3,9 +3,10 @@
  *
  * One binary serves the console and every non-interactive command. The
  * dispatcher looks the first one or two words up in the command table
- * (cli.c); each command parses its own options with cli_parse_options(),
- * which knows the options every command shares (--profile, --database,
- * --json, --help), and returns an exit status:
+ * (cli.c), whose every row (a command, or a subcommand such as `migrate
+ * apply`) names its own handler; each handler parses its options with
+ * cli_parse_options(), which knows the options every command shares
+ * (--profile, --database, --json, --help), and returns an exit status:
  *
  *   CLI_OK (0)     success
  *   CLI_FAIL (1)   the operation failed or found a problem
@@ -135,11 +136,21 @@ size_t cli_env_select(struct cli *cli, const struct cli_env *env, struct databas
 /* Whether progress lines go to standard error (it is a terminal, and not --json). */
 bool cli_show_progress(const struct cli *cli);
 
-/* Commands */
+/* Commands: one handler per row of the command table */
 int cmd_console(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
-int cmd_migrate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
-int cmd_tenant(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_migrate_status(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_migrate_plan(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_migrate_apply(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_migrate_rollback(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_migrate_repair(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_migrate_new(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_tenant_list(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_tenant_status(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_tenant_provision(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_tenant_deprovision(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_tenant_restore(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+int cmd_tenant_migrate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_pools(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_wizard(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 int cmd_advise(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);

@@ -7,6 +7,13 @@
  * until they finish. Text for people, --json for programs; progress lines
  * go to standard error when it is a terminal.
  *
+ * Each subcommand has its handler (cmd_migrate_status, ...), named by its
+ * row of the command table. They share one option table and parser
+ * (migrate_parse: every subcommand accepts every option); status, plan,
+ * apply, rollback and repair then share run_modules(), which runs one kind
+ * of run on each module and reports it (report_status, report_plan,
+ * report_done).
+ *
  * Exit status: 1 when a run fails, when status finds drift, a failed
  * migration or an empty file, when plan is refused, and with --check when
  * anything is pending, out of order or missing; 2 for usage and profile
@@ -379,7 +386,7 @@ json_plan(struct json *j, const struct unit *u, const struct mig_plan *plan, boo
 	json_array_end(j);
 }
 
-/* ---- the command ---- */
+/* ---- reports ---- */
 
 static bool
 problem_in_status(const struct mig_status *st, bool check)
@@ -390,8 +397,271 @@ problem_in_status(const struct mig_status *st, bool check)
 			 st->count[MIG_MISSING] > 0);
 }
 
+/* status: the unit's migrations; false when they show a problem. */
+static bool
+report_status(struct cli *cli, struct json *j, const struct unit *u, const struct migrate_args *a)
+{
+	const struct mig_status *st = migrate_status(u->run);
+
+	if (cli->json)
+		json_status(j, st);
+	else
+		print_status_text(cli, u, st);
+	return !problem_in_status(st, a->check);
+}
+
+/* plan: what apply (or with --rollback, rollback) would run; false when refused. */
+static bool
+report_plan(struct cli *cli, struct json *j, const struct unit *u, const struct migrate_args *a)
+{
+	struct mig_plan plan;
+	bool ok;
+
+	if (a->rollback)
+		mig_plan_rollback(&plan, migrate_status(u->run), &a->opts);
+	else
+		mig_plan_apply(&plan, migrate_status(u->run), &a->opts, u->mgr, 0);
+	ok = plan.refusal == NULL;
+	if (cli->json)
+		json_plan(j, u, &plan, a->rollback);
+	else
+		print_plan_text(cli, u, &plan, a->sql, a->rollback);
+	mig_plan_free(&plan);
+	return ok;
+}
+
+/* apply, rollback and repair: what the run did, file by file. */
+static void
+report_done(struct cli *cli, struct json *j, const struct unit *u, enum mig_kind kind,
+	    const char *who)
+{
+	size_t k, n_done;
+	const struct mig_done *d = migrate_done_list(u->run, &n_done);
+
+	if (cli->json) {
+		json_key(j, "done");
+		json_array_begin(j);
+	}
+	for (k = 0; k < n_done; k++) {
+		if (cli->json) {
+			json_object_begin(j);
+			json_kstr(j, "filename", d[k].filename);
+			json_kint(j, "execution_time_ms", d[k].exec_ms);
+			json_kstr(j, "old_checksum", d[k].old_checksum);
+			json_kstr(j, "new_checksum", d[k].new_checksum);
+			json_object_end(j);
+		} else if (kind == MIG_RUN_REPAIR) {
+			fprintf(cli->out, "%s: %s: accepted checksum %s (was %s)\n", who,
+				d[k].filename, d[k].new_checksum, d[k].old_checksum);
+		} else {
+			fprintf(cli->out, "%s: %s %s (%d ms)\n", who,
+				kind == MIG_RUN_APPLY ? "applied" : "rolled back", d[k].filename,
+				d[k].exec_ms);
+		}
+	}
+	if (cli->json)
+		json_array_end(j);
+	else if (n_done == 0 && migrate_ok(u->run))
+		fprintf(cli->out, "%s: up to date\n", who);
+}
+
+/* ---- the commands ---- */
+
+/* Every command's options, after their defaults: cli_parse_options()'s result. */
 static int
-cmd_new(struct cli *cli, struct cli_env *env, struct migrate_args *a, int argc, char **argv)
+migrate_parse(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+	      struct migrate_args *a)
+{
+	memset(a, 0, sizeof *a);
+	mig_opts_defaults(&a->opts);
+	return cli_parse_options(cli, cmd, argc, argv, migrate_options, NULL, migrate_on_opt, a);
+}
+
+/* False, after saying why, when --allow-read-only is given to a command other than new. */
+static bool
+refuse_allow_read_only(struct cli *cli, const struct migrate_args *a)
+{
+	if (!a->allow_read_only)
+		return true;
+	cli_error(cli, "--allow-read-only is an option of migrate new only");
+	return false;
+}
+
+/*
+ * Run `kind` on the selected modules of the selected databases, one after
+ * the other, and report each (`plan`: a status run, then the plan).
+ * rollback and repair work on exactly one module.
+ */
+static int
+run_modules(struct cli *cli, const struct cli_command *cmd, struct migrate_args *a,
+	    enum mig_kind kind, bool plan)
+{
+	struct cli_env env;
+	struct database **dbs = NULL;
+	struct unit *units = NULL;
+	size_t n_dbs, n_units = 0, i, j;
+	int status = CLI_OK;
+	struct strbuf out = STRBUF_INIT;
+	struct json js;
+
+	if (!cli_env_open(cli, &env))
+		return CLI_USAGE;
+
+	/* the units: selected databases x selected modules */
+	dbs = xcalloc(env.profile->n_databases, sizeof *dbs);
+	n_dbs = cli_env_select(cli, &env, dbs);
+	for (i = 0; i < n_dbs; i++)
+		n_units += dbs[i]->cfg->n_modules;
+	units = xcalloc(n_units + 1, sizeof *units);
+	n_units = 0;
+	for (i = 0; i < n_dbs; i++) {
+		for (j = 0; j < dbs[i]->cfg->n_modules; j++) {
+			const struct profile_module *pm = &dbs[i]->cfg->modules[j];
+
+			if (a->module != NULL && strcmp(pm->name, a->module) != 0)
+				continue;
+			unit_open(&units[n_units++], cli, dbs[i], pm);
+		}
+	}
+	if (n_units == 0) {
+		cli_error(cli, "no module%s%s%s in the selected database%s", a->module ? " " : "",
+			  a->module ? a->module : "", a->module ? " found" : "s",
+			  n_dbs == 1 ? "" : "s");
+		status = CLI_USAGE;
+		goto out;
+	}
+	if ((kind == MIG_RUN_ROLLBACK || kind == MIG_RUN_REPAIR) && n_units != 1) {
+		cli_error(cli, "migrate %s works on one module; choose it with --module%s",
+			  cmd->sub, n_dbs > 1 ? " and --database" : "");
+		status = CLI_USAGE;
+		goto out;
+	}
+
+	json_init(&js, &out, true);
+	if (cli->json) {
+		json_object_begin(&js);
+		json_kstr(&js, "command", cmd->sub);
+		json_key(&js, "modules");
+		json_array_begin(&js);
+	}
+	for (i = 0; i < n_units; i++) {
+		struct unit *u = &units[i];
+		char who[160];
+
+		snprintf(who, sizeof who, "%s/%s", u->db->cfg->label, u->pm->name);
+		if (u->error != NULL) {
+			cli_error(cli, "%s: %s", who, u->error);
+			status = CLI_FAIL;
+			continue;
+		}
+		u->run = migrate_start(kind, &u->target, &a->opts, progress_cb, NULL, cli);
+		run_to_end(env.loop, u->run);
+
+		if (cli->json) {
+			json_object_begin(&js);
+			json_kstr(&js, "database", u->db->cfg->label);
+			json_kstr(&js, "module", u->pm->name);
+			json_kstr(&js, "schema", u->mgr->schema);
+			json_kstr(&js, "ledger", u->mgr->ledger);
+			json_kbool(&js, "ok", migrate_ok(u->run));
+			json_error(&js, migrate_error(u->run));
+		}
+		if (!migrate_ok(u->run)) {
+			status = CLI_FAIL;
+			if (!cli->json)
+				print_error(cli, who, migrate_error(u->run));
+		} else if (plan) {
+			if (!report_plan(cli, &js, u, a))
+				status = CLI_FAIL;
+		} else if (kind == MIG_RUN_STATUS) {
+			if (!report_status(cli, &js, u, a))
+				status = CLI_FAIL;
+		}
+		if (kind != MIG_RUN_STATUS)
+			report_done(cli, &js, u, kind, who);
+		if (cli->json)
+			json_object_end(&js);
+	}
+	if (cli->json) {
+		json_array_end(&js);
+		json_kbool(&js, "ok", status == CLI_OK);
+		json_object_end(&js);
+		cli_print_json(cli, &out);
+	}
+out:
+	strbuf_free(&out);
+	for (i = 0; i < n_units; i++)
+		unit_close(&units[i]);
+	free(units);
+	free(dbs);
+	cli_env_close(&env);
+	return status;
+}
+
+/* status, plan, apply and rollback: options only. */
+static int
+migrate_modules(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+		enum mig_kind kind, bool plan)
+{
+	struct migrate_args a;
+	int npos = migrate_parse(cli, cmd, argc, argv, &a);
+
+	if (npos < 0)
+		return cli_parse_exit(npos);
+	if (!refuse_allow_read_only(cli, &a))
+		return CLI_USAGE;
+	if (npos > 0) {
+		cli_error(cli, "migrate %s: unexpected argument \"%s\"", cmd->sub, argv[0]);
+		return CLI_USAGE;
+	}
+	return run_modules(cli, cmd, &a, kind, plan);
+}
+
+int
+cmd_migrate_status(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	return migrate_modules(cli, cmd, argc, argv, MIG_RUN_STATUS, false);
+}
+
+int
+cmd_migrate_plan(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	return migrate_modules(cli, cmd, argc, argv, MIG_RUN_STATUS, true);
+}
+
+int
+cmd_migrate_apply(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	return migrate_modules(cli, cmd, argc, argv, MIG_RUN_APPLY, false);
+}
+
+int
+cmd_migrate_rollback(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	return migrate_modules(cli, cmd, argc, argv, MIG_RUN_ROLLBACK, false);
+}
+
+int
+cmd_migrate_repair(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	struct migrate_args a;
+	int npos = migrate_parse(cli, cmd, argc, argv, &a);
+
+	if (npos < 0)
+		return cli_parse_exit(npos);
+	if (npos != 1) {
+		cli_error(cli, "migrate repair takes one FILE (the migration to accept)");
+		return CLI_USAGE;
+	}
+	a.opts.repair_file = argv[0];
+	if (!refuse_allow_read_only(cli, &a))
+		return CLI_USAGE;
+	return run_modules(cli, cmd, &a, MIG_RUN_REPAIR, false);
+}
+
+/* new: write the next migration file of the one module chosen, and its down script. */
+static int
+write_new(struct cli *cli, struct cli_env *env, const struct migrate_args *a, int argc, char **argv)
 {
 	const struct profile_module *pm = NULL;
 	const struct profile_database *pdb = NULL;
@@ -455,186 +725,17 @@ cmd_new(struct cli *cli, struct cli_env *env, struct migrate_args *a, int argc, 
 }
 
 int
-cmd_migrate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+cmd_migrate_new(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
 	struct migrate_args a;
 	struct cli_env env;
-	struct database **dbs = NULL;
-	struct unit *units = NULL;
-	size_t n_dbs, n_units = 0, i, j;
-	enum mig_kind kind = MIG_RUN_STATUS;
-	bool plan_only = false, rollback_plan = false;
-	int npos, status = CLI_OK;
-	struct strbuf out = STRBUF_INIT;
-	struct json js;
+	int npos = migrate_parse(cli, cmd, argc, argv, &a), status;
 
-	memset(&a, 0, sizeof a);
-	mig_opts_defaults(&a.opts);
-	npos = cli_parse_options(cli, cmd, argc, argv, migrate_options, NULL, migrate_on_opt, &a);
 	if (npos < 0)
 		return cli_parse_exit(npos);
-	if (strcmp(cmd->sub, "apply") == 0) {
-		kind = MIG_RUN_APPLY;
-	} else if (strcmp(cmd->sub, "rollback") == 0) {
-		kind = MIG_RUN_ROLLBACK;
-	} else if (strcmp(cmd->sub, "repair") == 0) {
-		kind = MIG_RUN_REPAIR;
-		if (npos != 1) {
-			cli_error(cli, "migrate repair takes one FILE (the migration to accept)");
-			return CLI_USAGE;
-		}
-		a.opts.repair_file = argv[0];
-	} else if (strcmp(cmd->sub, "plan") == 0) {
-		plan_only = true;
-	}
-	if (strcmp(cmd->sub, "new") != 0 && a.allow_read_only) {
-		cli_error(cli, "--allow-read-only is an option of migrate new only");
-		return CLI_USAGE;
-	}
-	if (strcmp(cmd->sub, "new") != 0 && kind != MIG_RUN_REPAIR && npos > 0) {
-		cli_error(cli, "migrate %s: unexpected argument \"%s\"", cmd->sub, argv[0]);
-		return CLI_USAGE;
-	}
 	if (!cli_env_open(cli, &env))
 		return CLI_USAGE;
-	if (strcmp(cmd->sub, "new") == 0) {
-		status = cmd_new(cli, &env, &a, npos, argv);
-		cli_env_close(&env);
-		return status;
-	}
-
-	/* the units: selected databases x selected modules */
-	dbs = xcalloc(env.profile->n_databases, sizeof *dbs);
-	n_dbs = cli_env_select(cli, &env, dbs);
-	for (i = 0; i < n_dbs; i++)
-		n_units += dbs[i]->cfg->n_modules;
-	units = xcalloc(n_units + 1, sizeof *units);
-	n_units = 0;
-	for (i = 0; i < n_dbs; i++) {
-		for (j = 0; j < dbs[i]->cfg->n_modules; j++) {
-			const struct profile_module *pm = &dbs[i]->cfg->modules[j];
-
-			if (a.module != NULL && strcmp(pm->name, a.module) != 0)
-				continue;
-			unit_open(&units[n_units++], cli, dbs[i], pm);
-		}
-	}
-	if (n_units == 0) {
-		cli_error(cli, "no module%s%s%s in the selected database%s", a.module ? " " : "",
-			  a.module ? a.module : "", a.module ? " found" : "s",
-			  n_dbs == 1 ? "" : "s");
-		status = CLI_USAGE;
-		goto out;
-	}
-	if ((kind == MIG_RUN_ROLLBACK || kind == MIG_RUN_REPAIR) && n_units != 1) {
-		cli_error(cli, "migrate %s works on one module; choose it with --module%s",
-			  cmd->sub, n_dbs > 1 ? " and --database" : "");
-		status = CLI_USAGE;
-		goto out;
-	}
-	rollback_plan = plan_only && a.rollback;
-
-	json_init(&js, &out, true);
-	if (cli->json) {
-		json_object_begin(&js);
-		json_kstr(&js, "command", cmd->sub);
-		json_key(&js, "modules");
-		json_array_begin(&js);
-	}
-	for (i = 0; i < n_units; i++) {
-		struct unit *u = &units[i];
-		char who[160];
-
-		snprintf(who, sizeof who, "%s/%s", u->db->cfg->label, u->pm->name);
-		if (u->error != NULL) {
-			cli_error(cli, "%s: %s", who, u->error);
-			status = CLI_FAIL;
-			continue;
-		}
-		u->run = migrate_start(kind, &u->target, &a.opts, progress_cb, NULL, cli);
-		run_to_end(env.loop, u->run);
-
-		if (cli->json) {
-			json_object_begin(&js);
-			json_kstr(&js, "database", u->db->cfg->label);
-			json_kstr(&js, "module", u->pm->name);
-			json_kstr(&js, "schema", u->mgr->schema);
-			json_kstr(&js, "ledger", u->mgr->ledger);
-			json_kbool(&js, "ok", migrate_ok(u->run));
-			json_error(&js, migrate_error(u->run));
-		}
-		if (!migrate_ok(u->run)) {
-			status = CLI_FAIL;
-			if (!cli->json)
-				print_error(cli, who, migrate_error(u->run));
-		} else if (kind == MIG_RUN_STATUS && plan_only) {
-			struct mig_plan plan;
-
-			if (rollback_plan)
-				mig_plan_rollback(&plan, migrate_status(u->run), &a.opts);
-			else
-				mig_plan_apply(&plan, migrate_status(u->run), &a.opts, u->mgr, 0);
-			if (plan.refusal != NULL)
-				status = CLI_FAIL;
-			if (cli->json)
-				json_plan(&js, u, &plan, rollback_plan);
-			else
-				print_plan_text(cli, u, &plan, a.sql, rollback_plan);
-			mig_plan_free(&plan);
-		} else if (kind == MIG_RUN_STATUS) {
-			if (problem_in_status(migrate_status(u->run), a.check))
-				status = CLI_FAIL;
-			if (cli->json)
-				json_status(&js, migrate_status(u->run));
-			else
-				print_status_text(cli, u, migrate_status(u->run));
-		}
-		if (kind != MIG_RUN_STATUS) {
-			size_t k, n_done;
-			const struct mig_done *d = migrate_done_list(u->run, &n_done);
-
-			if (cli->json) {
-				json_key(&js, "done");
-				json_array_begin(&js);
-			}
-			for (k = 0; k < n_done; k++) {
-				if (cli->json) {
-					json_object_begin(&js);
-					json_kstr(&js, "filename", d[k].filename);
-					json_kint(&js, "execution_time_ms", d[k].exec_ms);
-					json_kstr(&js, "old_checksum", d[k].old_checksum);
-					json_kstr(&js, "new_checksum", d[k].new_checksum);
-					json_object_end(&js);
-				} else if (kind == MIG_RUN_REPAIR) {
-					fprintf(cli->out, "%s: %s: accepted checksum %s (was %s)\n",
-						who, d[k].filename, d[k].new_checksum,
-						d[k].old_checksum);
-				} else {
-					fprintf(cli->out, "%s: %s %s (%d ms)\n", who,
-						kind == MIG_RUN_APPLY ? "applied" : "rolled back",
-						d[k].filename, d[k].exec_ms);
-				}
-			}
-			if (cli->json)
-				json_array_end(&js);
-			else if (n_done == 0 && migrate_ok(u->run))
-				fprintf(cli->out, "%s: up to date\n", who);
-		}
-		if (cli->json)
-			json_object_end(&js);
-	}
-	if (cli->json) {
-		json_array_end(&js);
-		json_kbool(&js, "ok", status == CLI_OK);
-		json_object_end(&js);
-		cli_print_json(cli, &out);
-	}
-out:
-	strbuf_free(&out);
-	for (i = 0; i < n_units; i++)
-		unit_close(&units[i]);
-	free(units);
-	free(dbs);
+	status = write_new(cli, &env, &a, npos, argv);
 	cli_env_close(&env);
 	return status;
 }

@@ -8,6 +8,13 @@
  * them all by default; provision places each new tenant on the database
  * with the fewest tenants unless --database says where.
  *
+ * Each subcommand has its handler (cmd_tenant_list, ...), named by its row
+ * of the command table; they share one option table and parser
+ * (tenant_parse: every subcommand accepts every option). list and status
+ * read the tenant list (do_list); provision, deprovision, restore and
+ * migrate share job_command_open() (profile, tenant ids checked, the
+ * databases with tenants) and run_jobs() (one job per database, reported).
+ *
  * Exit status: 1 when any tenant failed (or, with status --check, when any
  * tenant has pending or drifted migrations); 2 for usage errors, including
  * an invalid tenant id, which is refused before any SQL runs.
@@ -25,6 +32,7 @@
 #include "json.h"
 #include "loop.h"
 #include "migfile.h"
+#include "strvec.h"
 #include "tenant.h"
 #include "units.h"
 
@@ -484,107 +492,136 @@ do_list(struct cli *cli, struct cli_env *env, struct tenant_args *a, bool status
 
 /* ---- ids from arguments and --from-file ---- */
 
-static char **
-collect_ids(struct cli *cli, struct tenant_args *a, int argc, char **argv, size_t *n)
+/*
+ * The ids given as arguments, then those of --from-file: a line each,
+ * blank lines and # comments skipped.
+ */
+static void
+collect_ids(struct cli *cli, const struct tenant_args *a, int argc, char **argv, char ***ids,
+	    size_t *n)
 {
-	char **ids = NULL;
-	size_t k = 0;
+	FILE *f;
+	char line[512];
 	int i;
 
-	for (i = 0; i < argc; i++) {
-		ids = xreallocarray(ids, k + 1, sizeof *ids);
-		ids[k++] = xstrdup(argv[i]);
+	for (i = 0; i < argc; i++)
+		strvec_add(ids, n, argv[i]);
+	if (a->from_file == NULL)
+		return;
+	f = fopen(a->from_file, "r");
+	if (f == NULL) {
+		cli_error(cli, "--from-file: cannot open %s", a->from_file);
+		return;
 	}
-	if (a->from_file != NULL) {
-		FILE *f = fopen(a->from_file, "r");
-		char line[512];
-		int lineno = 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		size_t len = strlen(line);
 
-		if (f == NULL) {
-			cli_error(cli, "--from-file: cannot open %s", a->from_file);
-			*n = k;
-			return ids;
-		}
-		while (fgets(line, sizeof line, f) != NULL) {
-			size_t len = strlen(line);
-
-			lineno++;
-			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
-					   line[len - 1] == ' ' || line[len - 1] == '\t'))
-				line[--len] = '\0';
-			if (len == 0 || line[0] == '#')
-				continue;
-			ids = xreallocarray(ids, k + 1, sizeof *ids);
-			ids[k++] = xstrdup(line);
-		}
-		fclose(f);
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+				   line[len - 1] == ' ' || line[len - 1] == '\t'))
+			line[--len] = '\0';
+		if (len > 0 && line[0] != '#')
+			strvec_add(ids, n, line);
 	}
-	*n = k;
-	return ids;
+	fclose(f);
 }
 
-static void
-free_ids(char **ids, size_t n)
+/* ---- the commands ---- */
+
+/* Every command's options, after their defaults: cli_parse_options()'s result. */
+static int
+tenant_parse(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+	     struct tenant_args *a)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
+	memset(a, 0, sizeof *a);
+	tenant_job_opts_defaults(&a->opts);
+	return cli_parse_options(cli, cmd, argc, argv, tenant_options, NULL, tenant_on_opt, a);
 }
 
-/* ---- the command ---- */
-
-int
-cmd_tenant(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+/* list and status: options only. */
+static int
+list_command(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+	     bool status_only)
 {
 	struct tenant_args a;
 	struct cli_env env;
-	struct database **dbs = NULL;
-	char **ids = NULL;
-	size_t n_ids = 0, n_dbs, i, d;
-	int npos, status = CLI_OK;
-	struct strbuf out = STRBUF_INIT;
-	struct json j;
-	const char *sub = cmd->sub;
+	int npos = tenant_parse(cli, cmd, argc, argv, &a), status;
 
-	memset(&a, 0, sizeof a);
-	tenant_job_opts_defaults(&a.opts);
-	npos = cli_parse_options(cli, cmd, argc, argv, tenant_options, NULL, tenant_on_opt, &a);
 	if (npos < 0)
 		return cli_parse_exit(npos);
-	if ((strcmp(sub, "list") == 0 || strcmp(sub, "status") == 0 ||
-	     strcmp(sub, "migrate") == 0) &&
-	    npos > 0 && strcmp(sub, "migrate") != 0) {
-		cli_error(cli, "tenant %s: unexpected argument \"%s\"", sub, argv[0]);
+	if (npos > 0) {
+		cli_error(cli, "tenant %s: unexpected argument \"%s\"", cmd->sub, argv[0]);
 		return CLI_USAGE;
 	}
 	if (!cli_env_open(cli, &env))
 		return CLI_USAGE;
-	if (strcmp(sub, "list") == 0 || strcmp(sub, "status") == 0) {
-		status = do_list(cli, &env, &a, strcmp(sub, "status") == 0);
-		cli_env_close(&env);
-		return status;
-	}
+	status = do_list(cli, &env, &a, status_only);
+	cli_env_close(&env);
+	return status;
+}
 
-	ids = collect_ids(cli, &a, npos, argv, &n_ids);
-	dbs = xcalloc(env.profile->n_databases, sizeof *dbs);
-	n_dbs = tenant_databases(cli, &env, dbs);
-	if (n_dbs == 0) {
-		status = CLI_USAGE;
-		goto out;
-	}
-	/* ids are checked before anything is sent */
-	if (strcmp(sub, "migrate") != 0 || n_ids > 0) {
-		bool bad = false;
+int
+cmd_tenant_list(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	return list_command(cli, cmd, argc, argv, false);
+}
 
-		if (n_ids == 0) {
-			cli_error(cli, "tenant %s needs a tenant id", sub);
-			status = CLI_USAGE;
-			goto out;
+int
+cmd_tenant_status(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	return list_command(cli, cmd, argc, argv, true);
+}
+
+/* What provision, deprovision, restore and migrate share. */
+struct job_command {
+	struct tenant_args a;
+	struct cli_env env;
+	struct database **dbs; /* the selected databases with tenants */
+	size_t n_dbs;
+	char **ids; /* strvec: the tenant ids, checked */
+	size_t n_ids;
+};
+
+/* How many tenant ids a command takes. */
+enum ids_wanted {
+	IDS_ANY,  /* none means every tenant (migrate) */
+	IDS_SOME, /* one or more */
+	IDS_ONE,
+};
+
+/*
+ * Parse the options, open the profile, gather the ids and check each one
+ * before anything is sent. True to go on; false with the exit status in
+ * *status after saying why. job_command_close() in both cases.
+ */
+static bool
+job_command_open(struct job_command *jc, struct cli *cli, const struct cli_command *cmd, int argc,
+		 char **argv, enum ids_wanted wanted, int *status)
+{
+	bool bad = false;
+	size_t i;
+	int npos;
+
+	memset(jc, 0, sizeof *jc);
+	*status = CLI_USAGE;
+	npos = tenant_parse(cli, cmd, argc, argv, &jc->a);
+	if (npos < 0) {
+		*status = cli_parse_exit(npos);
+		return false;
+	}
+	if (!cli_env_open(cli, &jc->env))
+		return false;
+	collect_ids(cli, &jc->a, npos, argv, &jc->ids, &jc->n_ids);
+	jc->dbs = xcalloc(jc->env.profile->n_databases, sizeof *jc->dbs);
+	jc->n_dbs = tenant_databases(cli, &jc->env, jc->dbs);
+	if (jc->n_dbs == 0)
+		return false;
+	if (wanted != IDS_ANY || jc->n_ids > 0) {
+		if (jc->n_ids == 0) {
+			cli_error(cli, "tenant %s needs a tenant id", cmd->sub);
+			return false;
 		}
-		for (i = 0; i < n_ids; i++) {
-			char *why = tenant_id_problem(&dbs[0]->cfg->tenants, ids[i]);
+		for (i = 0; i < jc->n_ids; i++) {
+			char *why = tenant_id_problem(&jc->dbs[0]->cfg->tenants, jc->ids[i]);
 
 			if (why != NULL) {
 				cli_error(cli, "%s", why);
@@ -592,91 +629,67 @@ cmd_tenant(struct cli *cli, const struct cli_command *cmd, int argc, char **argv
 				bad = true;
 			}
 		}
-		if (bad) {
-			status = CLI_USAGE;
-			goto out;
-		}
+		if (bad)
+			return false;
 	}
-	if ((strcmp(sub, "deprovision") == 0 || strcmp(sub, "restore") == 0) && n_ids != 1) {
-		cli_error(cli, "tenant %s works on one tenant id", sub);
-		status = CLI_USAGE;
-		goto out;
+	if (wanted == IDS_ONE && jc->n_ids != 1) {
+		cli_error(cli, "tenant %s works on one tenant id", cmd->sub);
+		return false;
 	}
-	if (strcmp(sub, "deprovision") == 0) {
-		if (a.mode == NULL) {
-			cli_error(cli, "tenant deprovision needs --mode archive or --mode drop");
-			status = CLI_USAGE;
-			goto out;
-		}
-		if (a.confirm == NULL || strcmp(a.confirm, ids[0]) != 0) {
-			cli_error(cli,
-				  "tenant deprovision: type the tenant id back with --confirm %s",
-				  ids[0]);
-			status = CLI_USAGE;
-			goto out;
-		}
-		a.opts.confirmed = true;
-	}
-	a.opts.ids = (const char *const *)ids;
-	a.opts.n_ids = n_ids;
-	a.opts.filter = a.filter;
+	jc->a.opts.ids = (const char *const *)jc->ids;
+	jc->a.opts.n_ids = jc->n_ids;
+	jc->a.opts.filter = jc->a.filter;
+	return true;
+}
+
+static void
+job_command_close(struct job_command *jc)
+{
+	strvec_free(&jc->ids, &jc->n_ids);
+	free(jc->dbs);
+	cli_env_close(&jc->env);
+}
+
+/* What each kind of job says it did to a tenant, and whether it reads the migration folder. */
+static const struct {
+	const char *verb;
+	bool files;
+} job_kinds[] = {
+	[TENANT_JOB_PROVISION] = { "provisioned", true },
+	[TENANT_JOB_ARCHIVE] = { "archived", false },
+	[TENANT_JOB_DROP] = { "dropped", false },
+	[TENANT_JOB_RESTORE] = { "restored", false },
+	[TENANT_JOB_MIGRATE] = { "migrated", true },
+	[TENANT_JOB_ROLLBACK] = { "rolled back", true },
+};
+
+/* Run a `kind` job on each of the n databases, one after the other, and report. */
+static int
+run_jobs(struct cli *cli, const struct cli_command *cmd, struct job_command *jc,
+	 struct database **dbs, size_t n, enum tenant_job_kind kind)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct json j;
+	int status = CLI_OK;
+	size_t d;
 
 	json_init(&j, &out, true);
 	if (cli->json) {
 		json_object_begin(&j);
-		json_kstr(&j, "command", sub);
+		json_kstr(&j, "command", cmd->sub);
 		json_key(&j, "databases");
 		json_array_begin(&j);
 	}
-	for (d = 0; d < n_dbs; d++) {
+	for (d = 0; d < n; d++) {
 		struct migfile_set files = { NULL, NULL, 0, NULL, 0 };
-		enum tenant_job_kind kind;
-		struct tenant_job *job;
-		const char *verb;
 		struct database *db = dbs[d];
+		struct tenant_job *job;
 
-		if (strcmp(sub, "provision") == 0) {
-			kind = TENANT_JOB_PROVISION;
-			verb = "provisioned";
-			if (n_dbs > 1 && cli->database == NULL) {
-				/* place new tenants on the database with the fewest tenants */
-				size_t best = 0, best_n = SIZE_MAX, k;
-
-				for (k = 0; k < n_dbs; k++) {
-					struct tenant_job *lj = run_job(cli, env.loop,
-									TENANT_JOB_LIST, dbs[k],
-									NULL, &a.opts, false);
-					struct tenant_list *l = tenant_job_list(lj);
-
-					if (l != NULL && l->n < best_n) {
-						best_n = l->n;
-						best = k;
-					}
-					tenant_job_free(&lj);
-				}
-				db = dbs[best];
-				d = n_dbs; /* one database only */
-				if (cli_show_progress(cli))
-					fprintf(cli->err, "placing on %s (%zu tenants there)\n",
-						db->cfg->label, best_n);
-			}
-		} else if (strcmp(sub, "deprovision") == 0) {
-			kind = strcmp(a.mode, "drop") == 0 ? TENANT_JOB_DROP : TENANT_JOB_ARCHIVE;
-			verb = kind == TENANT_JOB_DROP ? "dropped" : "archived";
-		} else if (strcmp(sub, "restore") == 0) {
-			kind = TENANT_JOB_RESTORE;
-			verb = "restored";
-		} else {
-			kind = a.rollback ? TENANT_JOB_ROLLBACK : TENANT_JOB_MIGRATE;
-			verb = a.rollback ? "rolled back" : "migrated";
-		}
-		if ((kind == TENANT_JOB_PROVISION || kind == TENANT_JOB_MIGRATE ||
-		     kind == TENANT_JOB_ROLLBACK) &&
-		    scan_files(cli, db, &files) != NULL) {
+		if (job_kinds[kind].files && scan_files(cli, db, &files) != NULL) {
 			status = CLI_FAIL;
 			continue;
 		}
-		job = run_job(cli, env.loop, kind, db, &files, &a.opts, true);
+		job = run_job(cli, jc->env.loop, kind, db, &files, &jc->a.opts, true);
 		/* failed, or interrupted with tenants left undone */
 		if (tenant_job_error(job) != NULL || tenant_job_progress(job)->failed > 0 ||
 		    tenant_job_progress(job)->cancelled)
@@ -687,7 +700,7 @@ cmd_tenant(struct cli *cli, const struct cli_command *cmd, int argc, char **argv
 			json_results(&j, job);
 			json_object_end(&j);
 		} else {
-			text_results(cli, db->cfg->label, job, verb);
+			text_results(cli, db->cfg->label, job, job_kinds[kind].verb);
 		}
 		tenant_job_free(&job);
 		migfile_set_free(&files);
@@ -698,10 +711,105 @@ cmd_tenant(struct cli *cli, const struct cli_command *cmd, int argc, char **argv
 		json_object_end(&j);
 		cli_print_json(cli, &out);
 	}
-out:
 	strbuf_free(&out);
-	free_ids(ids, n_ids);
-	free(dbs);
-	cli_env_close(&env);
+	return status;
+}
+
+/* Of several databases, the one with the fewest tenants (where new ones go). */
+static size_t
+fewest_tenants(struct cli *cli, struct job_command *jc)
+{
+	size_t best = 0, best_n = SIZE_MAX, k;
+
+	for (k = 0; k < jc->n_dbs; k++) {
+		struct tenant_job *lj = run_job(cli, jc->env.loop, TENANT_JOB_LIST, jc->dbs[k],
+						NULL, &jc->a.opts, false);
+		struct tenant_list *l = tenant_job_list(lj);
+
+		if (l != NULL && l->n < best_n) {
+			best_n = l->n;
+			best = k;
+		}
+		tenant_job_free(&lj);
+	}
+	if (cli_show_progress(cli))
+		fprintf(cli->err, "placing on %s (%zu tenants there)\n", jc->dbs[best]->cfg->label,
+			best_n);
+	return best;
+}
+
+int
+cmd_tenant_provision(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	struct job_command jc;
+	int status;
+
+	if (job_command_open(&jc, cli, cmd, argc, argv, IDS_SOME, &status)) {
+		if (jc.n_dbs > 1 && cli->database == NULL)
+			status = run_jobs(cli, cmd, &jc, &jc.dbs[fewest_tenants(cli, &jc)], 1,
+					  TENANT_JOB_PROVISION);
+		else
+			status = run_jobs(cli, cmd, &jc, jc.dbs, jc.n_dbs, TENANT_JOB_PROVISION);
+	}
+	job_command_close(&jc);
+	return status;
+}
+
+/* deprovision: --mode given, the id typed back with --confirm; false after saying what lacks. */
+static bool
+deprovision_confirmed(struct cli *cli, struct job_command *jc)
+{
+	if (jc->a.mode == NULL) {
+		cli_error(cli, "tenant deprovision needs --mode archive or --mode drop");
+		return false;
+	}
+	if (jc->a.confirm == NULL || strcmp(jc->a.confirm, jc->ids[0]) != 0) {
+		cli_error(cli, "tenant deprovision: type the tenant id back with --confirm %s",
+			  jc->ids[0]);
+		return false;
+	}
+	jc->a.opts.confirmed = true;
+	return true;
+}
+
+int
+cmd_tenant_deprovision(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	struct job_command jc;
+	int status;
+
+	if (job_command_open(&jc, cli, cmd, argc, argv, IDS_ONE, &status)) {
+		status = CLI_USAGE;
+		if (deprovision_confirmed(cli, &jc))
+			status = run_jobs(cli, cmd, &jc, jc.dbs, jc.n_dbs,
+					  strcmp(jc.a.mode, "drop") == 0 ? TENANT_JOB_DROP
+									 : TENANT_JOB_ARCHIVE);
+	}
+	job_command_close(&jc);
+	return status;
+}
+
+int
+cmd_tenant_restore(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	struct job_command jc;
+	int status;
+
+	if (job_command_open(&jc, cli, cmd, argc, argv, IDS_ONE, &status))
+		status = run_jobs(cli, cmd, &jc, jc.dbs, jc.n_dbs, TENANT_JOB_RESTORE);
+	job_command_close(&jc);
+	return status;
+}
+
+int
+cmd_tenant_migrate(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	struct job_command jc;
+	int status;
+
+	if (job_command_open(&jc, cli, cmd, argc, argv, IDS_ANY, &status))
+		status = run_jobs(cli, cmd, &jc, jc.dbs, jc.n_dbs,
+				  jc.a.rollback ? TENANT_JOB_ROLLBACK : TENANT_JOB_MIGRATE);
+	job_command_close(&jc);
 	return status;
 }
