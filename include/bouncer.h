@@ -193,8 +193,7 @@ size_t bouncer_n_samples(const struct bouncer *b);
 uint64_t bouncer_refreshes(const struct bouncer *b);
 uint64_t bouncer_skipped(const struct bouncer *b);
 
-/* The label and the (unredacted) conninfo it was made with. */
-const char *bouncer_label(const struct bouncer *b);
+/* The (unredacted) conninfo it was made with. */
 const char *bouncer_conninfo(const struct bouncer *b);
 
 /*

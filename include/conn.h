@@ -172,7 +172,6 @@ void conn_abandon(struct conn *c);
 void conn_close(struct conn *c);
 
 enum conn_state conn_state(const struct conn *c);
-const char *conn_state_name(enum conn_state s);
 
 /* Last connection-level error message ("" when none). */
 const char *conn_error(const struct conn *c);

@@ -125,7 +125,4 @@ const struct job *jobs_running_on(const struct jobs *j, size_t db);
 /* A tenant job's per-tenant results (NULL and 0 for migrate jobs). */
 const struct tenant_result *jobs_tenant_results(const struct job *job, size_t *n);
 
-/* What a migrate job applied, rolled back or repaired (NULL and 0 otherwise). */
-const struct mig_done *jobs_migrate_done(const struct job *job, size_t *n);
-
 #endif

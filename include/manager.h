@@ -46,12 +46,4 @@ char *manager_ledger_problem(const struct manager *m);
  */
 char *manager_render(const struct manager *m, const char *sql, char **out, int *line);
 
-/*
- * Render sql and send it through the pool (nparams < 0: a simple-protocol
- * script). A rendering error reaches cb at once as reply->conn_error, and
- * nothing is sent.
- */
-void manager_query(const struct manager *m, const char *sql, int nparams, const char *const *params,
-		   pool_reply_cb cb, void *arg);
-
 #endif

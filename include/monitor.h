@@ -159,8 +159,6 @@ size_t monitor_pool_history(const struct monitor *m, const char *appname, int *o
 uint64_t monitor_refreshes(const struct monitor *m);
 uint64_t monitor_skipped(const struct monitor *m);
 
-struct database *monitor_database(const struct monitor *m);
-
 /* The pgdbm migration lock key's module label for a bigint advisory key. */
 const char *mon_advisory_label(const struct mon_advisory *a, char *buf, size_t size);
 

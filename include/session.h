@@ -172,7 +172,6 @@ void session_inventory_refresh(struct session *s);
 void session_keep_queue_fresh(struct session *s, size_t i);
 
 void session_db_status(const struct session *s, size_t i, struct session_db_status *out);
-const char *session_db_state_name(enum session_db_state st);
 
 /*
  * "live", "stale 12s: connection refused", "retrying in 4s: ...",

@@ -33,7 +33,4 @@ ATTR_MALLOC char *xstrndup(const char *s, size_t n);
 ATTR_MALLOC char *xasprintf(const char *fmt, ...) ATTR_FORMAT(1, 2);
 ATTR_MALLOC char *xvasprintf(const char *fmt, va_list ap) ATTR_FORMAT(1, 0);
 
-/* Free *p and set it to NULL. */
-void xfree(void *pp);
-
 #endif

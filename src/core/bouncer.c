@@ -957,12 +957,6 @@ bouncer_skipped(const struct bouncer *b)
 }
 
 const char *
-bouncer_label(const struct bouncer *b)
-{
-	return b->label;
-}
-
-const char *
 bouncer_conninfo(const struct bouncer *b)
 {
 	return b->conninfo;

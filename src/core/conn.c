@@ -212,26 +212,6 @@ conn_params_free(char **keys, char **values)
  * State machine
  * ------------------------------------------------------------------------ */
 
-const char *
-conn_state_name(enum conn_state s)
-{
-	switch (s) {
-	case CONN_CLOSED:
-		return "closed";
-	case CONN_CONNECTING:
-		return "connecting";
-	case CONN_READY:
-		return "ready";
-	case CONN_BUSY:
-		return "busy";
-	case CONN_CANCELLING:
-		return "cancelling";
-	case CONN_BROKEN:
-		return "broken";
-	}
-	return "?";
-}
-
 #ifndef NDEBUG
 /* The edges of the diagram in conn.h; set_state() asserts them. */
 static bool

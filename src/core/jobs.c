@@ -717,12 +717,3 @@ jobs_tenant_results(const struct job *job, size_t *n)
 		return NULL;
 	return tenant_job_results(job->impl->tjob, n);
 }
-
-const struct mig_done *
-jobs_migrate_done(const struct job *job, size_t *n)
-{
-	*n = 0;
-	if (job->impl->run == NULL)
-		return NULL;
-	return migrate_done_list(job->impl->run, n);
-}

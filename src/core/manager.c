@@ -82,24 +82,3 @@ manager_render(const struct manager *m, const char *sql, char **out, int *line)
 
 	return tmpl_render(sql, m->schema, out, line != NULL ? line : &ignored);
 }
-
-void
-manager_query(const struct manager *m, const char *sql, int nparams, const char *const *params,
-	      pool_reply_cb cb, void *arg)
-{
-	char *rendered = NULL, *err;
-	int line = 0;
-
-	err = manager_render(m, sql, &rendered, &line);
-	if (err != NULL) {
-		struct conn_reply reply;
-
-		memset(&reply, 0, sizeof reply);
-		reply.conn_error = err;
-		cb(m->pool, &reply, arg);
-		free(err);
-		return;
-	}
-	pool_query(m->pool, rendered, nparams, params, cb, arg);
-	free(rendered);
-}

@@ -880,9 +880,3 @@ monitor_skipped(const struct monitor *m)
 {
 	return m->skipped;
 }
-
-struct database *
-monitor_database(const struct monitor *m)
-{
-	return m->db;
-}

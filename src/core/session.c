@@ -465,24 +465,6 @@ session_db_status(const struct session *s, size_t i, struct session_db_status *o
 	}
 }
 
-const char *
-session_db_state_name(enum session_db_state st)
-{
-	switch (st) {
-	case SESSION_DB_CONNECTING:
-		return "connecting";
-	case SESSION_DB_RETRYING:
-		return "retrying";
-	case SESSION_DB_LIVE:
-		return "live";
-	case SESSION_DB_STALE:
-		return "stale";
-	case SESSION_DB_ERROR:
-		return "error";
-	}
-	return "?";
-}
-
 /* The first line of a libpq message, without its trailing newline. */
 static void
 first_line(const char *in, char *buf, size_t size)

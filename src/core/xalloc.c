@@ -111,12 +111,3 @@ xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
-
-void
-xfree(void *pp)
-{
-	void **p = pp;
-
-	free(*p);
-	*p = NULL;
-}
