@@ -46,8 +46,8 @@ struct migfile_set {
 	char *folder;
 	struct migfile *v; /* in apply order: byte-wise order of names */
 	size_t n;
-	/* "PATH: skipped: why", one per *.sql entry that is not a migration
-	 * (a dot-file, a folder, a symlink to a folder, a broken symlink) */
+	/* a strvec: "PATH: skipped: why", one per *.sql entry that is not a
+	 * migration (a dot-file, a folder, a symlink to a folder, a broken symlink) */
 	char **warnings;
 	size_t n_warnings;
 };

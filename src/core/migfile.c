@@ -47,6 +47,7 @@
 #include "msglog.h"
 #include "sqlsplit.h"
 #include "strbuf.h"
+#include "strvec.h"
 #include "xalloc.h"
 
 #define SQL_SUFFIX "sql"
@@ -165,19 +166,6 @@ is_regular(const char *path)
 	return S_ISREG(st.st_mode) ? 1 : 0;
 }
 
-static int
-cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void
-add_warning(struct migfile_set *set, char *text)
-{
-	set->warnings = xreallocarray(set->warnings, set->n_warnings + 1, sizeof *set->warnings);
-	set->warnings[set->n_warnings++] = text;
-}
-
 /* Sorted names of the folder's *.sql entries (dot-files included); NULL or an error. */
 static char *
 list_sql_names(const char *folder, char ***names, size_t *n)
@@ -191,14 +179,11 @@ list_sql_names(const char *folder, char ***names, size_t *n)
 		return xasprintf("%s: cannot open the migration folder: %s", folder,
 				 strerror(errno));
 	while ((e = readdir(d)) != NULL) {
-		if (!has_sql_suffix(e->d_name))
-			continue;
-		*names = xreallocarray(*names, *n + 1, sizeof **names);
-		(*names)[(*n)++] = xstrdup(e->d_name);
+		if (has_sql_suffix(e->d_name))
+			strvec_add(names, n, e->d_name);
 	}
 	closedir(d);
-	if (*n > 0)
-		qsort(*names, *n, sizeof **names, cmp_names);
+	strvec_sort(*names, *n);
 	return NULL;
 }
 
@@ -224,16 +209,6 @@ skip_reason(const char *path)
 			       : xasprintf("%s: skipped: a broken symlink (to %s)", path, target);
 	return xasprintf("%s: skipped: a symlink to %s, not a migration file", path,
 			 S_ISDIR(st.st_mode) ? "a folder" : "something that is not a regular file");
-}
-
-static void
-free_names(char **names, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
 }
 
 /* The down script of m, if there is one. */
@@ -265,9 +240,9 @@ add_migration(struct migfile_set *set, const char *rfolder, const char *name)
 	size_t s, e;
 
 	if (name[0] == '.') {
-		add_warning(set, xasprintf("%s: skipped: a dot-file (hidden: not a migration, for "
-					   "pgdbm either)",
-					   path));
+		strvec_addf(&set->warnings, &set->n_warnings,
+			    "%s: skipped: a dot-file (hidden: not a migration, for pgdbm either)",
+			    path);
 		free(path);
 		return NULL;
 	}
@@ -276,7 +251,7 @@ add_migration(struct migfile_set *set, const char *rfolder, const char *name)
 		if (reg < 0)
 			err = xasprintf("%s: %s", path, strerror(errno));
 		else
-			add_warning(set, skip_reason(path));
+			strvec_push(&set->warnings, &set->n_warnings, skip_reason(path));
 		free(path);
 		return err;
 	}
@@ -314,7 +289,7 @@ migfile_scan(const char *folder, struct migfile_set *set)
 	err = list_sql_names(folder, &names, &n);
 	for (i = 0; i < n && err == NULL; i++)
 		err = add_migration(set, rfolder, names[i]);
-	free_names(names, n);
+	strvec_free(&names, &n);
 	free(rfolder);
 	if (err != NULL)
 		migfile_set_free(set);
@@ -331,9 +306,7 @@ migfile_set_free(struct migfile_set *set)
 		script_free(&set->v[i].up);
 		script_free(&set->v[i].down);
 	}
-	for (i = 0; i < set->n_warnings; i++)
-		free(set->warnings[i]);
-	free(set->warnings);
+	strvec_free(&set->warnings, &set->n_warnings);
 	free(set->v);
 	free(set->folder);
 	memset(set, 0, sizeof *set);
@@ -439,7 +412,7 @@ largest_number(const char *folder, uintmax_t *max)
 		if (v > *max)
 			*max = v;
 	}
-	free_names(names, n);
+	strvec_free(&names, &n);
 	return err;
 }
 
