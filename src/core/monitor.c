@@ -23,6 +23,7 @@
 #include "msglog.h"
 #include "pool.h"
 #include "strbuf.h"
+#include "strvec.h"
 #include "units.h"
 #include "xalloc.h"
 
@@ -57,7 +58,7 @@ struct monitor {
 	struct app_history *apps;
 	size_t n_apps;
 
-	char **alert_keys; /* alerts active at the last refresh */
+	char **alert_keys; /* strvec: the alerts active at the last refresh */
 	size_t n_alert_keys;
 
 	uint64_t refreshes, skipped;
@@ -436,24 +437,18 @@ compute_alerts(struct monitor *m, struct mon_snapshot *s)
 static void
 log_new_alerts(struct monitor *m, const struct mon_snapshot *s)
 {
-	char **keys = xcalloc(s->n_alerts + 1, sizeof *keys);
-	size_t i, j;
+	char **keys = NULL;
+	size_t n_keys = 0, i;
 
 	for (i = 0; i < s->n_alerts; i++) {
-		bool known = false;
-
-		for (j = 0; j < m->n_alert_keys && !known; j++)
-			known = strcmp(m->alert_keys[j], s->alerts[i].key) == 0;
-		if (!known)
+		if (!strvec_contains(m->alert_keys, m->n_alert_keys, s->alerts[i].key))
 			msglog_add(m->log, MSG_WARNING, m->db->cfg->label, "alert: %s",
 				   s->alerts[i].text);
-		keys[i] = xstrdup(s->alerts[i].key);
+		strvec_add(&keys, &n_keys, s->alerts[i].key);
 	}
-	for (j = 0; j < m->n_alert_keys; j++)
-		free(m->alert_keys[j]);
-	free(m->alert_keys);
+	strvec_free(&m->alert_keys, &m->n_alert_keys);
 	m->alert_keys = keys;
-	m->n_alert_keys = s->n_alerts;
+	m->n_alert_keys = n_keys;
 }
 
 /* ------------------------------------------------------------------------
@@ -790,9 +785,7 @@ monitor_free(struct monitor **mp)
 	for (i = 0; i < m->n_apps; i++)
 		free(m->apps[i].appname);
 	free(m->apps);
-	for (i = 0; i < m->n_alert_keys; i++)
-		free(m->alert_keys[i]);
-	free(m->alert_keys);
+	strvec_free(&m->alert_keys, &m->n_alert_keys);
 	free(m->modules);
 	free(m->error);
 	free(m);
