@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "strvec.h"
 
 #define MASK "********"
 
@@ -51,23 +52,21 @@ struct span {
 struct found {
 	struct span *spans;
 	size_t n_spans;
-	char **secrets;
+	char **secrets; /* strvec, each once */
 	size_t n_secrets;
 };
 
+/* [p, p + n), which holds no NUL, as a secret unless it is empty. */
 static void
 add_secret(struct found *f, const char *p, size_t n)
 {
-	size_t i;
+	char *s;
 
 	if (n == 0)
 		return;
-	for (i = 0; i < f->n_secrets; i++) {
-		if (strlen(f->secrets[i]) == n && memcmp(f->secrets[i], p, n) == 0)
-			return;
-	}
-	f->secrets = xreallocarray(f->secrets, f->n_secrets + 1, sizeof *f->secrets);
-	f->secrets[f->n_secrets++] = xstrndup(p, n);
+	s = xstrndup(p, n);
+	strvec_add_unique(&f->secrets, &f->n_secrets, s);
+	free(s);
 }
 
 static void
@@ -87,10 +86,8 @@ found_free(struct found *f)
 
 	for (i = 0; i < f->n_spans; i++)
 		free(f->spans[i].with);
-	for (i = 0; i < f->n_secrets; i++)
-		free(f->secrets[i]);
 	free(f->spans);
-	free(f->secrets);
+	strvec_free(&f->secrets, &f->n_secrets);
 }
 
 static bool
