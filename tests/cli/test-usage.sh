@@ -2,8 +2,9 @@
 # test-usage: what the commands say before they reach a database, to the
 # byte: --help, each command group's and subcommand's --help, and the
 # usage and profile errors of every migrate and tenant subcommand (bad
-# options, arguments, tenant ids, confirmations), with their exit status,
-# compared with tests/data/cli/usage.txt.
+# options, arguments, tenant ids, confirmations), advise's duration
+# options, and a profile's diagnostics (a few, and more than are kept),
+# with their exit status, compared with tests/data/cli/usage.txt.
 #
 # Every invocation stops before it connects (the profiles name a server
 # that is never asked), so no server is needed. After a deliberate change
@@ -52,6 +53,11 @@ databases:
       - { name: app, migrations: m }
 YAML
 printf 'ok\n# a comment\n\nBad  \n' >ids.txt
+printf 'databases:\n  main:\n    conninfo: "%s"\n    warn_at: lots\n    pool: { min: x }\n' "$ci" >bad.yaml
+{
+	echo "databases:"
+	for i in $(seq 1 60); do printf '  d%d:\n    conninfo: "%s"\n    pool: { min: x }\n' "$i" "$ci"; done
+} >many.yaml
 
 : >actual
 run() {
@@ -71,7 +77,7 @@ run --version
 for g in profile migrate tenant; do run "$g" --help; done
 for s in status plan apply rollback repair new; do run migrate "$s" --help; done
 for s in list status provision deprovision restore migrate; do run tenant "$s" --help; done
-for c in "profile check" advise pools wizard; do run $c --help; done
+for c in "profile check" advise pools; do run $c --help; done
 run migrate
 run migrate bogus
 run tenant
@@ -121,6 +127,15 @@ run tenant deprovision "${P[@]}" a --mode drop
 run tenant deprovision "${P[@]}" a --mode drop --confirm b
 run tenant restore "${P[@]}"
 run tenant restore "${P[@]}" a b
+
+run advise "${P[@]}" --window soon
+run advise "${P[@]}" --sample 1ms
+run advise "${P[@]}" --window 1h
+run advise "${P[@]}" --sample x
+run profile check bad.yaml
+run profile check many.yaml
+run migrate status --profile bad.yaml
+run tenant list --profile many.yaml
 
 if [ "${PGDBM_UPDATE_EXPECTED:-0}" = 1 ]; then
 	cp actual "$expected"
