@@ -23,6 +23,7 @@
 #define PGDBM_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "msglog.h"
@@ -91,12 +92,25 @@ int cli_parse_options(struct cli *cli, const struct cli_command *cmd, int argc, 
 		      bool (*on_opt)(struct cli *cli, int opt, const char *arg, void *data),
 		      void *data);
 
+/*
+ * The value of the duration option --NAME (units_parse_duration): true
+ * with *ms set, else false after printing "--NAME: why, got "ARG"".
+ */
+bool cli_parse_duration(struct cli *cli, const char *name, const char *arg, int64_t *ms);
+
 /* Print the JSON text in sb (and a newline) to standard output, exact. */
 struct strbuf;
 void cli_print_json(struct cli *cli, const struct strbuf *sb);
 
 /* Print "pgdbm-console: message" to standard error. */
 void cli_error(struct cli *cli, const char *fmt, ...) ATTR_FORMAT(2, 3);
+
+/*
+ * Print a profile's diagnostics to standard error, one a line
+ * ("file:line:col: error: message"), and how many errors were not kept.
+ */
+struct profile_diags;
+void cli_print_diags(struct cli *cli, const char *path, const struct profile_diags *diags);
 
 /*
  * Find and load the profile named by --profile (or the search order).

@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "safetext.h"
 #include "strbuf.h"
+#include "units.h"
 
 static const struct cli_command commands[] = {
 	{ "profile", "check", cmd_profile_check, "[FILE] [--connect] [--json]",
@@ -341,6 +342,34 @@ cli_parse_options(struct cli *cli, const struct cli_command *cmd, int argc, char
 	return npos;
 }
 
+bool
+cli_parse_duration(struct cli *cli, const char *name, const char *arg, int64_t *ms)
+{
+	const char *why = units_parse_duration(arg, ms);
+
+	if (why == NULL)
+		return true;
+	cli_error(cli, "--%s: %s, got \"%s\"", name, why, arg);
+	return false;
+}
+
+void
+cli_print_diags(struct cli *cli, const char *path, const struct profile_diags *diags)
+{
+	size_t i;
+
+	for (i = 0; i < diags->n; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		profile_diag_format(&diags->v[i], &sb);
+		fprintf(cli->err, "%s\n", strbuf_str(&sb));
+		strbuf_free(&sb);
+	}
+	if (diags->n_errors > diags->n)
+		fprintf(cli->err, "%s: %zu more errors not shown\n", path,
+			diags->n_errors - diags->n);
+}
+
 static struct profile *
 load_one(struct cli *cli, const char *arg)
 {
@@ -348,7 +377,6 @@ load_one(struct cli *cli, const char *arg)
 	struct profile *p;
 	char *why = NULL;
 	char *path;
-	size_t i;
 
 	path = profile_find(arg, &why);
 	if (path == NULL) {
@@ -357,16 +385,7 @@ load_one(struct cli *cli, const char *arg)
 		return NULL;
 	}
 	p = profile_load(path, &diags);
-	for (i = 0; i < diags.n; i++) {
-		struct strbuf sb = STRBUF_INIT;
-
-		profile_diag_format(&diags.v[i], &sb);
-		fprintf(cli->err, "%s\n", strbuf_str(&sb));
-		strbuf_free(&sb);
-	}
-	if (diags.n_errors > diags.n)
-		fprintf(cli->err, "%s: %zu more errors not shown\n", path,
-			diags.n_errors - diags.n);
+	cli_print_diags(cli, path, &diags);
 	profile_diags_free(&diags);
 	free(path);
 	return p;

@@ -22,7 +22,6 @@
 #include "database.h"
 #include "json.h"
 #include "loop.h"
-#include "units.h"
 
 #define WINDOW_MIN_MS 200
 #define WINDOW_MAX_MS (10 * 60 * 1000)
@@ -43,15 +42,10 @@ static bool
 advise_on_opt(struct cli *cli, int opt, const char *arg, void *data)
 {
 	struct adv_opts *o = data;
-	const char *why;
 	int64_t ms;
 
-	why = units_parse_duration(arg, &ms);
-	if (why != NULL) {
-		cli_error(cli, "--%s: %s, got \"%s\"", opt == OPT_WINDOW ? "window" : "sample", why,
-			  arg);
+	if (!cli_parse_duration(cli, opt == OPT_WINDOW ? "window" : "sample", arg, &ms))
 		return false;
-	}
 	if (opt == OPT_WINDOW) {
 		if (ms < WINDOW_MIN_MS || ms > WINDOW_MAX_MS) {
 			cli_error(cli, "--window: expected 200ms to 10m, got \"%s\"", arg);

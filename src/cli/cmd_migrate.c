@@ -34,7 +34,6 @@
 #include "manager.h"
 #include "migfile.h"
 #include "migrate.h"
-#include "units.h"
 
 enum {
 	OPT_MODULE = 0x300,
@@ -74,7 +73,6 @@ static bool
 migrate_on_opt(struct cli *cli, int opt, const char *arg, void *data)
 {
 	struct migrate_args *a = data;
-	const char *why;
 	char *end;
 
 	switch (opt) {
@@ -95,12 +93,7 @@ migrate_on_opt(struct cli *cli, int opt, const char *arg, void *data)
 		a->check = true;
 		return true;
 	case OPT_LOCK_WAIT:
-		why = units_parse_duration(arg, &a->opts.lock_wait_ms);
-		if (why != NULL) {
-			cli_error(cli, "--lock-wait: %s, got \"%s\"", why, arg);
-			return false;
-		}
-		return true;
+		return cli_parse_duration(cli, "lock-wait", arg, &a->opts.lock_wait_ms);
 	case OPT_OUT_OF_ORDER:
 		a->opts.allow_out_of_order = true;
 		return true;

@@ -387,16 +387,7 @@ cmd_profile_check(struct cli *cli, const struct cli_command *cmd, int argc, char
 		cli_print_json(cli, &sb);
 		strbuf_free(&sb);
 	} else {
-		for (i = 0; i < diags.n; i++) {
-			struct strbuf sb = STRBUF_INIT;
-
-			profile_diag_format(&diags.v[i], &sb);
-			fprintf(cli->err, "%s\n", strbuf_str(&sb));
-			strbuf_free(&sb);
-		}
-		if (diags.n_errors > diags.n)
-			fprintf(cli->err, "%s: %zu more errors not shown\n", path,
-				diags.n_errors - diags.n);
+		cli_print_diags(cli, path, &diags);
 		if (p != NULL) {
 			char r[32];
 

@@ -93,7 +93,6 @@ static bool
 tenant_on_opt(struct cli *cli, int opt, const char *arg, void *data)
 {
 	struct tenant_args *a = data;
-	const char *why;
 
 	switch (opt) {
 	case OPT_FILTER:
@@ -151,12 +150,7 @@ tenant_on_opt(struct cli *cli, int opt, const char *arg, void *data)
 		a->check = true;
 		return true;
 	case OPT_LOCK_WAIT:
-		why = units_parse_duration(arg, &a->opts.lock_wait_ms);
-		if (why != NULL) {
-			cli_error(cli, "--lock-wait: %s, got \"%s\"", why, arg);
-			return false;
-		}
-		return true;
+		return cli_parse_duration(cli, "lock-wait", arg, &a->opts.lock_wait_ms);
 	}
 	return false;
 }
