@@ -2,8 +2,8 @@
 # test-usage: what the commands say before they reach a database, to the
 # byte: --help, each command group's and subcommand's --help, and the
 # usage and profile errors of every migrate and tenant subcommand (bad
-# options, arguments, tenant ids, confirmations), advise's duration
-# options, and a profile's diagnostics (a few, and more than are kept),
+# options, arguments, tenant ids, confirmations), advise's and pools'
+# arguments, advise's duration options, and a profile's diagnostics (a few, and more than are kept),
 # with their exit status, compared with tests/data/cli/usage.txt.
 #
 # Every invocation stops before it connects (the profiles name a server
@@ -128,6 +128,8 @@ run tenant deprovision "${P[@]}" a --mode drop --confirm b
 run tenant restore "${P[@]}"
 run tenant restore "${P[@]}" a b
 
+run advise "${P[@]}" stray
+run pools "${P[@]}" stray
 run advise "${P[@]}" --window soon
 run advise "${P[@]}" --sample 1ms
 run advise "${P[@]}" --window 1h
