@@ -93,6 +93,12 @@ int cli_parse_options(struct cli *cli, const struct cli_command *cmd, int argc, 
 		      void *data);
 
 /*
+ * For a command that takes no argument: false, after printing
+ * "NAME [SUB]: unexpected argument "ARG"", when it was given npos > 0.
+ */
+bool cli_no_arguments(struct cli *cli, const struct cli_command *cmd, int npos, char **argv);
+
+/*
  * The value of the duration option --NAME (units_parse_duration): true
  * with *ms set, else false after printing "--NAME: why, got "ARG"".
  */

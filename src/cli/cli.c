@@ -343,6 +343,16 @@ cli_parse_options(struct cli *cli, const struct cli_command *cmd, int argc, char
 }
 
 bool
+cli_no_arguments(struct cli *cli, const struct cli_command *cmd, int npos, char **argv)
+{
+	if (npos <= 0)
+		return true;
+	cli_error(cli, "%s%s%s: unexpected argument \"%s\"", cmd->name, cmd->sub ? " " : "",
+		  cmd->sub ? cmd->sub : "", argv[0]);
+	return false;
+}
+
+bool
 cli_parse_duration(struct cli *cli, const char *name, const char *arg, int64_t *ms)
 {
 	const char *why = units_parse_duration(arg, ms);

@@ -267,10 +267,8 @@ cmd_advise(struct cli *cli, const struct cli_command *cmd, int argc, char **argv
 	npos = cli_parse_options(cli, cmd, argc, argv, advise_options, NULL, advise_on_opt, &opts);
 	if (npos < 0)
 		return cli_parse_exit(npos);
-	if (npos > 0) {
-		cli_error(cli, "advise: unexpected argument \"%s\"", argv[0]);
+	if (!cli_no_arguments(cli, cmd, npos, argv))
 		return CLI_USAGE;
-	}
 	if (opts.sample_ms * 2 > opts.window_ms) {
 		cli_error(cli, "--sample must be at most half of --window (%lld ms)",
 			  (long long)opts.window_ms);

@@ -603,10 +603,8 @@ migrate_modules(struct cli *cli, const struct cli_command *cmd, int argc, char *
 		return cli_parse_exit(npos);
 	if (!refuse_allow_read_only(cli, &a))
 		return CLI_USAGE;
-	if (npos > 0) {
-		cli_error(cli, "migrate %s: unexpected argument \"%s\"", cmd->sub, argv[0]);
+	if (!cli_no_arguments(cli, cmd, npos, argv))
 		return CLI_USAGE;
-	}
 	return run_modules(cli, cmd, &a, kind, plan);
 }
 

@@ -444,10 +444,8 @@ cmd_pools(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
 	npos = cli_parse_options(cli, cmd, argc, argv, NULL, NULL, NULL, NULL);
 	if (npos < 0)
 		return cli_parse_exit(npos);
-	if (npos > 0) {
-		cli_error(cli, "pools: unexpected argument \"%s\"", argv[0]);
+	if (!cli_no_arguments(cli, cmd, npos, argv))
 		return CLI_USAGE;
-	}
 	if (!cli_env_open(cli, &env))
 		return CLI_USAGE;
 	dbs = xcalloc(env.profile->n_databases + 1, sizeof *dbs);

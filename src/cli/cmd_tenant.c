@@ -542,10 +542,8 @@ list_command(struct cli *cli, const struct cli_command *cmd, int argc, char **ar
 
 	if (npos < 0)
 		return cli_parse_exit(npos);
-	if (npos > 0) {
-		cli_error(cli, "tenant %s: unexpected argument \"%s\"", cmd->sub, argv[0]);
+	if (!cli_no_arguments(cli, cmd, npos, argv))
 		return CLI_USAGE;
-	}
 	if (!cli_env_open(cli, &env))
 		return CLI_USAGE;
 	status = do_list(cli, &env, &a, status_only);
