@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # test-usage: what the commands say before they reach a database, to the
-# byte: --help, each command group's and subcommand's --help, and the
-# usage and profile errors of every migrate and tenant subcommand (bad
-# options, arguments, tenant ids, confirmations), advise's and pools'
-# arguments, advise's duration options, and a profile's diagnostics (a few, and more than are kept),
-# with their exit status, compared with tests/data/cli/usage.txt.
+# byte: --help, each command group's and subcommand's --help, the usage
+# and profile errors of every migrate and tenant subcommand (bad options,
+# arguments, tenant ids, confirmations), advise's and pools' arguments,
+# advise's duration options, and a profile's diagnostics (a few, and more
+# than are kept), with their exit status, compared with
+# tests/data/cli/usage.txt.
 #
 # Every invocation stops before it connects (the profiles name a server
 # that is never asked), so no server is needed. After a deliberate change
