@@ -26,13 +26,17 @@
  * migration carries the no-transaction marker, the schema is created, the
  * migrate engine applies the folder, and the schema is dropped on failure.
  *
- * Fan-out (MIGRATE) runs in bulk: a few workers, each on one connection,
- * take batches of tenants, lock them all in one statement, read their
- * ledgers under the locks with COPY, and apply each pending file in one
- * transaction with its ledger row (see "Bulk fan-out" below). Tenants the
+ * Fan-out (MIGRATE) reads every ledger first, like LIST: tenants with
+ * nothing to do are skipped there, and canaries are picked among the
+ * others. Then it runs in bulk: `concurrency` workers, each on one
+ * connection, take one tenant at a time, lock it, read its ledger under
+ * the lock with COPY, and apply each pending file in one transaction with
+ * its ledger row and its event (see "Bulk fan-out" below). Tenants the
  * bulk path cannot take (lock busy, no ledger, a no-transaction file, a
- * refused plan) and ROLLBACK go through the migrate engine, once per
- * tenant. Tenants with nothing to do are skipped.
+ * refused plan), the canaries, and ROLLBACK go through the migrate engine,
+ * once per tenant. After a lost connection the outcome of a COMMIT in
+ * flight is read back from the ledger, and tenants not started are tried
+ * again on a new connection.
  */
 #include "config.h"
 
@@ -57,6 +61,10 @@
 
 #define CHUNK	  400
 #define TOOL_NAME "pgdbm-console " PACKAGE_VERSION
+
+/* A tenant whose run lost its connection before anything ran: tries, first delay (doubled). */
+#define FAN_TRIES      6
+#define FAN_BACKOFF_MS 250
 
 /* ------------------------------------------------------------------------
  * Names
@@ -283,9 +291,11 @@ struct worker {
 	int step;    /* provision: which round trip */
 	size_t file; /* provision: next migration */
 	int64_t started_us, file_started_us;
-	int *exec_ms;  /* provision: per migration */
-	long *offsets; /* provision: character offset of each migration in body */
-	char *body;    /* provision: what was sent for the current file */
+	int *exec_ms;		  /* provision: per migration */
+	long *offsets;		  /* provision: character offset of each migration in body */
+	char *body;		  /* provision: what was sent for the current file */
+	int tries;		  /* fan-out: runs that lost their connection before starting */
+	struct loop_timer *retry; /* fan-out: the delay before the next run */
 	struct worker *next;
 };
 
@@ -326,14 +336,15 @@ struct tenant_job {
 	struct loop_timer *kick; /* schedule() from the loop, outside callbacks */
 	struct strbuf scratch;
 
-	/* fan-out in bulk (see "bulk fan-out" below) */
-	bool bulk;	   /* MIGRATE: batches of tenants per connection */
+	/* fan-out in bulk (see "Bulk fan-out" below) */
+	bool bulk;	   /* MIGRATE: workers that keep their connection */
 	bool bulk_started; /* the bulk workers have been started */
 	int bulk_active;   /* bulk workers still running */
 	size_t bulk_next;  /* next result a bulk worker may take */
 	size_t *res_list;  /* list index of each result (SIZE_MAX: none) */
 	bool *slow;	   /* results the per-tenant path must take */
 	bool bulk_done;	   /* the bulk workers have all ended */
+	char *bulk_error;  /* why a bulk worker gave up (connections lost) */
 	struct bulk *bulks;
 };
 
@@ -694,12 +705,6 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 	}
 	job->have_list = true;
 	job->phase = J_LEDGERS;
-	if (job->bulk) {
-		/* bulk fan-outs read each ledger under its lock, batch by batch */
-		free(members);
-		schedule(job);
-		return;
-	}
 	for (i = 0; i < (int)job->list.n; i++) {
 		if (job->list.v[i].archived || !job->list.v[i].has_ledger)
 			continue;
@@ -1396,15 +1401,74 @@ fan_progress(struct mig_run *r, const char *what, void *arg)
 		note_failure(w->job, &w->job->results[w->index]);
 }
 
+static void fan_done(struct mig_run *r, void *arg);
+
+/* One migrate run for w's tenant (again after a lost connection). */
+static void
+fan_start_run(struct worker *w)
+{
+	struct tenant_job *job = w->job;
+	struct mig_target t;
+	struct mig_opts o;
+
+	memset(&t, 0, sizeof t);
+	t.label = w->schema;
+	t.mgr = w->mgr;
+	t.files = job->files;
+	t.read_only = job->db->cfg->read_only;
+	mig_opts_defaults(&o);
+	o.lock_wait_ms = job->opts.lock_wait_ms;
+	o.lean = true; /* the job created the events table up front */
+	o.server_version_num = pool_server_version(job->pool);
+	w->run = migrate_start(job->kind == TENANT_JOB_MIGRATE ? MIG_RUN_APPLY : MIG_RUN_ROLLBACK,
+			       &t, &o, fan_progress, fan_done, w);
+}
+
+static void
+fan_retry(struct loop *loop, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)loop;
+	w->retry = NULL;
+	migrate_run_free(&w->run);
+	if (w->job->stop) {
+		worker_done(w, TENANT_SKIPPED,
+			    w->job->prog.cancelled ? "cancelled"
+						   : "not started: the run stopped after a "
+						     "failure");
+		return;
+	}
+	fan_start_run(w);
+}
+
 static void
 fan_done(struct mig_run *r, void *arg)
 {
 	struct worker *w = arg;
+	struct tenant_job *job = w->job;
 	size_t n;
 
 	migrate_done_list(r, &n);
-	w->job->results[w->index].applied = (int)n;
-	if (migrate_ok(r)) {
+	job->results[w->index].applied = (int)n;
+	if (!migrate_ok(r) && !migrate_started(r) && migrate_error(r)->connection && !job->stop &&
+	    w->tries + 1 < FAN_TRIES) {
+		/* nothing ran: its connection went (or none came); again on a
+		 * new one after a while (the run is freed then: it called us) */
+		int64_t delay = (int64_t)FAN_BACKOFF_MS << w->tries++;
+
+		msglog_add(pool_log(job->pool), MSG_INFO, job->db->cfg->label,
+			   "tenant %s: %s; trying again in %lld ms", job->results[w->index].id,
+			   migrate_error(r)->message, (long long)delay);
+		w->retry = loop_timer_add(job->loop, delay, 0, fan_retry, w);
+		return;
+	}
+	if (migrate_ok(r) && n == 0) {
+		/* already done by someone else since the ledgers were read */
+		worker_done(w, TENANT_SKIPPED,
+			    job->kind == TENANT_JOB_MIGRATE ? "up to date"
+							    : "nothing to roll back");
+	} else if (migrate_ok(r)) {
 		worker_done(w, TENANT_OK, NULL);
 	} else {
 		struct strbuf sb = STRBUF_INIT;
@@ -1418,48 +1482,57 @@ fan_done(struct mig_run *r, void *arg)
 /* ------------------------------------------------------------------------
  * Bulk fan-out
  *
- * A bulk worker keeps one connection and takes BATCH tenants at a time:
- *   LOCK    one statement tries the migration lock of every tenant of the batch
- *   READ    one read-only script COPYs the ledgers of those it locked
- *   then, file by file, two round trips each:
- *   BODY    "[COMMIT;] BEGIN; <rendered file>" (the COMMIT closes the file before)
- *   RECORD  the ledger row, with parameters (the apply events of the batch's
- *           committed files go in one statement at its end: EVENTS)
- *   END     "[COMMIT;] SELECT pg_advisory_unlock_all()"
- * The ledger of a tenant is read only after its lock is held, and each file
- * commits with its ledger row, as in the migrate engine. A tenant is ok once
- * the COMMIT after its last file succeeded. Tenants it could not lock, whose
- * ledger is missing, whose plan is refused or needs the no-transaction path
- * are left to the per-tenant path once the bulk workers are done. A file
- * that fails is rolled back, recorded as a failure event, and its tenant
- * reported failed (with the line when the server gave a position).
+ * `concurrency` bulk workers, each on a connection of its own, take the
+ * tenants with pending work one at a time from the job's queue (so N
+ * workers run N tenants at once whenever N are left), and a tenant's
+ * migration lock is held only while that tenant runs. Per tenant:
+ *   LOCK    "[COMMIT;] [unlock the tenant before;] lock this one; COPY its
+ *           ledger" (the lock is tried: a busy one is left to the per-tenant
+ *           path, which waits for it)
+ *   then per pending file:
+ *   BODY    "[COMMIT;] BEGIN; <rendered file>" (the COMMIT closes the file
+ *           before)
+ *   RECORD  the ledger row and its apply event, one statement, parameters
+ * The last file's COMMIT and the unlock ride with the next tenant's LOCK,
+ * or the worker's END; the tenant is ok once that COMMIT answered. The
+ * ledger is read only once the lock is held, and each file commits with
+ * its ledger row and its event, as in the migrate engine. A tenant found
+ * current under its lock is skipped; one the bulk path cannot take (ledger
+ * gone, a no-transaction file, a refused plan) goes to the per-tenant path
+ * once the bulk workers are done. A file that fails is rolled back, its
+ * failure recorded as an event, its line found from its one run
+ * (migrate_error_line), and its tenant reported failed.
+ *
+ * A connection lost mid-run: a tenant whose COMMIT was in flight is
+ * settled by reading its ledger back (migrate_verify) and reported as the
+ * database holds it; one whose file was running is reported failed with
+ * what was committed before; one not started yet goes back to the queue.
+ * The worker takes a new connection after a growing delay and carries on;
+ * after BULK_TRIES losses in a row it gives up, and when the last worker
+ * has given up the tenants left are reported failed with the reason.
  * ------------------------------------------------------------------------ */
 
-#define BATCH 50
+#define BULK_TRIES	6   /* connections lost (or refused) in a row before a worker gives up */
+#define BULK_BACKOFF_MS 250 /* the first delay before a new connection, doubled each time */
 
 enum bulk_phase {
+	BK_IDLE, /* no connection: acquiring one, or waiting to */
 	BK_LOCK,
-	BK_READ,
 	BK_BODY,
 	BK_RECORD,
 	BK_ROLLBACK,
 	BK_FAIL_EVENT,
 	BK_END,
-	BK_EVENTS,
 };
 
-/* The apply event of one file, written with its batch's (see bulk_events). */
-struct bulk_event {
-	char *module, *schema, *filename, *checksum;
-	int ms;
-};
-
+/* A tenant a worker holds: its plan, read under its lock. */
 struct bulk_item {
-	size_t res; /* result index */
-	bool locked, todo;
+	size_t res; /* result index; SIZE_MAX: none */
+	struct manager *mgr;
+	bool locked;
 	struct mig_status status;
 	struct mig_plan plan;
-	struct manager *mgr;
+	size_t step; /* plan steps recorded (the next one to send) */
 	int64_t started_us;
 };
 
@@ -1467,26 +1540,48 @@ struct bulk {
 	struct tenant_job *job;
 	struct conn *conn;
 	struct pool_request *req;
+	struct loop_timer *timer; /* the delay before the next connection */
 	enum bulk_phase phase;
-	struct bulk_item *items;
-	size_t n;
-	size_t cur;	   /* item being applied */
-	size_t step;	   /* its plan step */
-	bool open_tx;	   /* a RECORD is done, its COMMIT is not sent yet */
-	size_t committing; /* item waiting for that COMMIT to be ok (SIZE_MAX: none) */
-	char *body;
-	size_t prefix; /* characters before the file in body */
+	struct bulk_item cur;	  /* the tenant being worked on */
+	struct bulk_item closing; /* the tenant whose last COMMIT goes with the next script */
+	bool commit;		  /* the next script opens with COMMIT (cur's file before,
+				     or closing's last) */
+	char *unlock;		  /* the next LOCK or END releases this lock key first */
+	bool sent_commit;	  /* the script in flight carries that COMMIT */
+	int losses;		  /* connections lost (or refused) in a row */
+	char *body, *rendered;	  /* the file in flight, as sent and as rendered */
+	size_t prefix;		  /* characters of body before the file */
+	int prefix_stmts;	  /* statements of body before the file */
 	int64_t sent_us;
-	int exec_ms;
 	char *fail_msg;
-	struct bulk_event pending; /* the file whose COMMIT is not answered yet */
-	struct bulk_event *events; /* committed files of this batch */
-	size_t n_events;
 	struct bulk *next;
 };
 
+/* A tenant whose COMMIT was in flight when its connection was lost. */
+struct bulk_check {
+	struct tenant_job *job;
+	size_t res;
+	size_t applied; /* files of its plan committed before the one in doubt */
+	size_t planned; /* files in its plan */
+	char *file;	/* the file in doubt (path) */
+	char *running;	/* the file that was running too (path; NULL: none) */
+	char *error;	/* the connection's */
+	int64_t started_us;
+	struct mig_verify *v;
+};
+
 static void bulk_reply(struct conn *c, struct conn_reply *reply, void *arg);
-static void bulk_take(struct bulk *b);
+static void bulk_go(struct bulk *b);
+
+static void
+bulk_item_clear(struct bulk_item *it)
+{
+	mig_plan_free(&it->plan);
+	mig_status_free(&it->status);
+	manager_free(&it->mgr);
+	memset(it, 0, sizeof *it);
+	it->res = SIZE_MAX;
+}
 
 static void
 bulk_send(struct bulk *b, enum bulk_phase ph, const char *sql, int n, const char *const *params)
@@ -1496,590 +1591,636 @@ bulk_send(struct bulk *b, enum bulk_phase ph, const char *sql, int n, const char
 		struct conn_reply reply;
 
 		memset(&reply, 0, sizeof reply);
-		reply.conn_error = "the connection is not ready";
+		reply.conn_error = conn_error(b->conn)[0] ? conn_error(b->conn)
+							  : "the connection is not ready";
 		bulk_reply(b->conn, &reply, b);
 	}
 }
 
-static void
-bulk_items_free(struct bulk *b)
+/* The next tenant for a bulk worker (SIZE_MAX: none); tenants without a
+ * ledger go to the per-tenant path, which creates it. */
+static size_t
+bulk_pick(struct tenant_job *job)
 {
-	size_t i;
+	for (; job->bulk_next < job->n_results; job->bulk_next++) {
+		size_t i = job->bulk_next, li = job->res_list[i];
 
-	for (i = 0; i < b->n; i++) {
-		mig_plan_free(&b->items[i].plan);
-		mig_status_free(&b->items[i].status);
-		manager_free(&b->items[i].mgr);
-	}
-	free(b->items);
-	b->items = NULL;
-	b->n = 0;
-}
-
-static void
-bulk_event_clear(struct bulk_event *e)
-{
-	free(e->module);
-	free(e->schema);
-	free(e->filename);
-	free(e->checksum);
-	memset(e, 0, sizeof *e);
-}
-
-/* The pending file's COMMIT: ok keeps its event for the batch's insert. */
-static void
-bulk_event_committed(struct bulk *b, bool ok)
-{
-	if (b->pending.filename == NULL)
-		return;
-	if (!ok) {
-		bulk_event_clear(&b->pending);
-		return;
-	}
-	b->events = xreallocarray(b->events, b->n_events + 1, sizeof *b->events);
-	b->events[b->n_events++] = b->pending;
-	memset(&b->pending, 0, sizeof b->pending);
-}
-
-static void
-bulk_events_free(struct bulk *b)
-{
-	size_t i;
-
-	for (i = 0; i < b->n_events; i++)
-		bulk_event_clear(&b->events[i]);
-	free(b->events);
-	b->events = NULL;
-	b->n_events = 0;
-	bulk_event_clear(&b->pending);
-}
-
-/*
- * The apply events of a batch's committed files, in one statement after the
- * batch: an event row per file costs as much as the ledger row, and the
- * ledger is what says a file is applied. Returns false when there is none.
- */
-static bool
-bulk_send_events(struct bulk *b)
-{
-	struct strbuf arr[5] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
-	const char **col;
-	const char *params[6];
-	char(*ms)[16];
-	size_t i;
-	int k;
-
-	if (b->n_events == 0)
-		return false;
-	col = xcalloc(b->n_events, sizeof *col);
-	ms = xcalloc(b->n_events, sizeof *ms);
-	for (k = 0; k < 5; k++) {
-		for (i = 0; i < b->n_events; i++) {
-			const struct bulk_event *e = &b->events[i];
-
-			snprintf(ms[i], sizeof ms[i], "%d", e->ms);
-			col[i] = k == 0	  ? e->module
-				 : k == 1 ? e->schema
-				 : k == 2 ? e->filename
-				 : k == 3 ? e->checksum
-					  : ms[i];
+		if (job->results[i].state != TENANT_WAITING || job->results[i].canary ||
+		    job->slow[i])
+			continue;
+		if (li == SIZE_MAX || !job->list.v[li].has_ledger) {
+			job->slow[i] = true;
+			continue;
 		}
-		pg_array(&arr[k], col, b->n_events);
-		params[k] = strbuf_str(&arr[k]);
+		return i;
 	}
-	params[5] = TOOL_NAME;
-	bulk_send(b, BK_EVENTS,
-		  "INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
-		  "new_checksum, duration_ms, tool)\n"
-		  "SELECT 'apply', m, s, f, c, d::int, $6\n"
-		  "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
-		  "AS u(m, s, f, c, d)",
-		  6, params);
-	for (k = 0; k < 5; k++)
-		strbuf_free(&arr[k]);
-	free(col);
-	free(ms);
-	return true;
+	return SIZE_MAX;
 }
 
-/* Hand a tenant back to the per-tenant path. */
+/* cur leaves the worker: its lock is released by the next script. */
 static void
-bulk_defer(struct bulk *b, struct bulk_item *it)
+bulk_let_go(struct bulk *b)
+{
+	if (b->cur.locked) {
+		free(b->unlock);
+		b->unlock = xstrdup(b->cur.mgr->lock_key_text);
+	}
+	bulk_item_clear(&b->cur);
+}
+
+/* cur goes back to waiting, not started: to the bulk queue again, or
+ * (slow) to the per-tenant path. */
+static void
+bulk_put_back(struct bulk *b, bool slow)
 {
 	struct tenant_job *job = b->job;
+	size_t i = b->cur.res;
 
-	if (job->results[it->res].state == TENANT_RUNNING) {
-		job->results[it->res].state = TENANT_WAITING;
+	if (job->results[i].state == TENANT_RUNNING) {
+		job->results[i].state = TENANT_WAITING;
 		job->prog.running--;
 	}
-	job->slow[it->res] = true;
-	it->todo = false;
+	if (slow)
+		job->slow[i] = true;
+	else if (i < job->bulk_next)
+		job->bulk_next = i;
+	bulk_let_go(b);
 }
 
 static void
-bulk_finish_item(struct bulk *b, size_t i, enum tenant_result_state st, const char *error)
+bulk_end_result(struct tenant_job *job, size_t i, enum tenant_result_state st, const char *error,
+		int applied, int64_t started_us)
 {
-	struct bulk_item *it = &b->items[i];
-	struct tenant_job *job = b->job;
-	size_t n;
-
-	if (job->results[it->res].state != TENANT_RUNNING)
+	if (job->results[i].state != TENANT_RUNNING)
 		return;
-	job->results[it->res].applied = (int)it->plan.n;
-	(void)n;
-	result_end(job, it->res, st, error, (loop_clock_us() - it->started_us) / 1000);
+	job->results[i].applied = applied;
+	result_end(job, i, st, error, (loop_clock_us() - started_us) / 1000);
 	if (st == TENANT_FAILED) {
 		msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label, "tenant %s: %s",
-			   job->results[it->res].id, error);
-		note_failure(job, &job->results[it->res]);
+			   job->results[i].id, error);
+		note_failure(job, &job->results[i]);
 	}
 	notify(job);
 }
 
+/* cur failed (its current file did, or its connection while it ran). */
 static void
-bulk_worker_end(struct bulk *b, const char *error)
+bulk_cur_failed(struct bulk *b, const char *error)
 {
-	struct tenant_job *job = b->job;
-	struct bulk **pp;
-	size_t i;
+	bulk_end_result(b->job, b->cur.res, TENANT_FAILED, error, (int)b->cur.step,
+			b->cur.started_us);
+	bulk_let_go(b);
+}
 
-	/* whatever the batch still holds goes back (a broken connection) */
-	for (i = 0; i < b->n; i++) {
-		if (job->results[b->items[i].res].state == TENANT_RUNNING) {
-			if (error != NULL)
-				bulk_finish_item(b, i, TENANT_FAILED, error);
-			else
-				bulk_defer(b, &b->items[i]);
-		}
+/* The answer of the COMMIT that closed `closing`'s last file. */
+static void
+bulk_closed(struct bulk *b, const PGresult *commit)
+{
+	struct bulk_item *it = &b->closing;
+
+	if (it->res == SIZE_MAX)
+		return;
+	if (PQresultStatus(commit) == PGRES_COMMAND_OK) {
+		bulk_end_result(b->job, it->res, TENANT_OK, NULL, (int)it->plan.n, it->started_us);
+	} else {
+		const char *m = PQresultErrorField(commit, PG_DIAG_MESSAGE_PRIMARY);
+		char *msg = xasprintf("%s: COMMIT failed: %s",
+				      it->plan.steps[it->plan.n - 1]->file->up.path,
+				      m != NULL ? m : "failed");
+
+		bulk_end_result(b->job, it->res, TENANT_FAILED, msg, (int)it->plan.n - 1,
+				it->started_us);
+		free(msg);
 	}
-	bulk_items_free(b);
-	pool_request_cancel(job->pool, &b->req);
-	if (b->conn != NULL) {
-		/* closing the session releases any advisory lock it still holds */
-		if (error != NULL)
-			pool_discard(job->pool, b->conn);
-		else
-			pool_release(job->pool, b->conn);
-	}
-	for (pp = &job->bulks; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == b) {
-			*pp = b->next;
-			break;
-		}
-	}
-	if (b->n_events > 0)
-		msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label,
-			   "%zu apply events of a broken batch were not recorded in "
-			   "pgdbm_console.events (the ledgers have the files)",
-			   b->n_events);
-	bulk_events_free(b);
-	free(b->body);
-	free(b->fail_msg);
-	free(b);
-	job->bulk_active--;
+	bulk_item_clear(it);
+}
+
+static void
+kick_schedule(struct tenant_job *job)
+{
 	if (job->kick == NULL)
 		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
 }
 
-/* Send the body of the next file, or end the batch. */
 static void
-bulk_next(struct bulk *b)
+bulk_checked(struct mig_verify *v, int held, const char *error, void *arg)
+{
+	struct bulk_check *ck = arg;
+	struct tenant_job *job = ck->job;
+	size_t applied = ck->applied + (held == 1);
+	char *msg = NULL;
+
+	(void)v;
+	migrate_verify_free(&ck->v);
+	if (held == 1 && ck->running == NULL && applied == ck->planned)
+		; /* it committed: the tenant is done */
+	else if (held < 0)
+		msg = xasprintf("%s: connection lost during its COMMIT; whether it committed is "
+				"unknown, its ledger could not be read back (%s): %s",
+				ck->file, error, ck->error);
+	else if (held == 1)
+		msg = xasprintf("%s: connection lost while it ran (%zu of %zu applied): %s",
+				ck->running, applied, ck->planned, ck->error);
+	else
+		msg = xasprintf("%s: connection lost during its COMMIT, which did not happen (the "
+				"ledger read back) (%zu of %zu applied): %s",
+				ck->file, applied, ck->planned, ck->error);
+	bulk_end_result(job, ck->res, msg == NULL ? TENANT_OK : TENANT_FAILED, msg, (int)applied,
+			ck->started_us);
+	free(msg);
+	free(ck->file);
+	free(ck->running);
+	free(ck->error);
+	free(ck);
+	kick_schedule(job);
+}
+
+/*
+ * The COMMIT of plan step `file` of it was in flight when the connection
+ * was lost (and, when `running`, the next file's body too): read its
+ * ledger back before saying anything. The tenant stays running meanwhile.
+ */
+static void
+bulk_check(struct bulk *b, struct bulk_item *it, size_t file, bool running, const char *error)
+{
+	struct bulk_check *ck = xcalloc(1, sizeof *ck);
+	const struct mig_entry *e = it->plan.steps[file];
+
+	ck->job = b->job;
+	ck->res = it->res;
+	ck->applied = file;
+	ck->planned = it->plan.n;
+	ck->file = xstrdup(e->file->up.path);
+	ck->running = running ? xstrdup(it->plan.steps[file + 1]->file->up.path) : NULL;
+	ck->error = xstrdup(error);
+	ck->started_us = it->started_us;
+	ck->v = migrate_verify_start(it->mgr, e->filename, e->file->up.checksum, bulk_checked, ck);
+	bulk_item_clear(it);
+}
+
+static void bulk_worker_end(struct bulk *b);
+static void bulk_reconnect(struct loop *loop, void *arg);
+
+/*
+ * The connection is gone: settle what was in flight, put back what had
+ * not started, and carry on with a new connection after a delay (or give
+ * up after BULK_TRIES losses in a row).
+ */
+static void
+bulk_lost(struct bulk *b, const char *error)
 {
 	struct tenant_job *job = b->job;
-	struct strbuf sb = STRBUF_INIT;
-	const struct mig_entry *e;
-	struct bulk_item *it;
-	char *rendered = NULL, *err;
-	int line = 0;
+	int64_t delay;
 
-	while (b->cur < b->n && (!b->items[b->cur].todo || b->step >= b->items[b->cur].plan.n)) {
-		b->cur++;
-		b->step = 0;
-	}
-	if (b->cur >= b->n || (job->stop && b->step == 0)) {
-		/* the end of the batch: commit the last file, release every lock */
-		size_t i;
+	if (b->closing.res != SIZE_MAX) {
+		if (b->sent_commit)
+			bulk_check(b, &b->closing, b->closing.plan.n - 1, false, error);
+		else {
+			/* its last COMMIT was never sent: rolled back with the session */
+			char *msg = xasprintf(
+				"%s: connection lost before its COMMIT: %s",
+				b->closing.plan.steps[b->closing.plan.n - 1]->file->up.path, error);
 
-		for (i = b->cur; i < b->n; i++) {
-			it = &b->items[i];
-			if (it->todo && job->results[it->res].state == TENANT_RUNNING) {
-				/* not started: the stop policy or a cancel skips it */
-				job->results[it->res].state = TENANT_WAITING;
-				job->prog.running--;
-				it->todo = false;
-			}
+			bulk_end_result(job, b->closing.res, TENANT_FAILED, msg,
+					(int)b->closing.plan.n - 1, b->closing.started_us);
+			free(msg);
+			bulk_item_clear(&b->closing);
 		}
-		bulk_send(b, BK_END,
-			  b->open_tx ? "COMMIT;\nSELECT pg_advisory_unlock_all()"
-				     : "SELECT pg_advisory_unlock_all()",
-			  -1, NULL);
+	}
+	if (b->cur.res != SIZE_MAX) {
+		if (b->phase == BK_LOCK || b->phase == BK_IDLE) {
+			bulk_put_back(b, false); /* not started: another connection takes it */
+		} else if (b->phase == BK_BODY && b->sent_commit) {
+			bulk_check(b, &b->cur, b->cur.step - 1, true, error);
+		} else if (b->phase == BK_ROLLBACK || b->phase == BK_FAIL_EVENT) {
+			char *msg = xstrdup(b->fail_msg);
+
+			bulk_cur_failed(b, msg);
+			free(msg);
+		} else {
+			char *msg = xasprintf(
+				"%s: connection lost while it ran (%zu of %zu applied): "
+				"%s",
+				b->cur.plan.steps[b->cur.step]->file->up.path, b->cur.step,
+				b->cur.plan.n, error);
+
+			bulk_cur_failed(b, msg);
+			free(msg);
+		}
+	}
+	/* the session's locks and transaction went with it */
+	b->commit = false;
+	b->sent_commit = false;
+	free(b->unlock);
+	b->unlock = NULL;
+	b->cur.locked = false;
+	if (b->conn != NULL) {
+		conn_abandon(b->conn);
+		pool_discard(job->pool, b->conn);
+		b->conn = NULL;
+	}
+	b->phase = BK_IDLE;
+	if (job->stop || bulk_pick(job) == SIZE_MAX) {
+		bulk_worker_end(b);
 		return;
 	}
-	it = &b->items[b->cur];
-	e = it->plan.steps[b->step];
-	if (b->step == 0)
-		it->started_us = loop_clock_us();
-	err = manager_render(it->mgr, e->file->up.text, &rendered, &line);
+	if (++b->losses >= BULK_TRIES) {
+		if (job->bulk_error == NULL)
+			job->bulk_error = xasprintf(
+				"the connection was lost %d times in a row (%s)", b->losses, error);
+		bulk_worker_end(b);
+		return;
+	}
+	delay = (int64_t)BULK_BACKOFF_MS << (b->losses - 1);
+	msglog_add(pool_log(job->pool), MSG_INFO, job->db->cfg->label,
+		   "tenant fan-out: connection lost (%s); going on with a new one in %lld ms",
+		   error, (long long)delay);
+	b->timer = loop_timer_add(job->loop, delay, 0, bulk_reconnect, b);
+}
+
+/* "[COMMIT;\n][SELECT pg_advisory_unlock(...);\n]": what the last tenant left. */
+static int
+bulk_tail(struct bulk *b, struct strbuf *sb)
+{
+	int n = 0;
+
+	b->sent_commit = b->commit;
+	if (b->commit) {
+		strbuf_adds(sb, "COMMIT;\n");
+		n++;
+	}
+	if (b->unlock != NULL) {
+		/* a lock key of a module that passed the identifier rule: a safe literal */
+		strbuf_addf(sb, "SELECT pg_advisory_unlock(hashtext('%s'));\n", b->unlock);
+		n++;
+	}
+	return n;
+}
+
+static void
+bulk_send_lock(struct bulk *b)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	b->prefix_stmts = bulk_tail(b, &sb);
+	strbuf_addf(&sb, "SELECT pg_try_advisory_lock(hashtext('%s'));\n",
+		    b->cur.mgr->lock_key_text);
+	copy_ledger(&sb, b->cur.mgr->schema, b->job->cfg->table);
+	bulk_send(b, BK_LOCK, strbuf_str(&sb), -1, NULL);
+	strbuf_free(&sb);
+}
+
+/* Send the body of cur's next file. */
+static void
+bulk_send_body(struct bulk *b)
+{
+	struct bulk_item *it = &b->cur;
+	const struct mig_entry *e = it->plan.steps[it->step];
+	struct strbuf sb = STRBUF_INIT;
+	char *err;
+	int line = 0;
+
+	free(b->rendered);
+	b->rendered = NULL;
+	err = manager_render(it->mgr, e->file->up.text, &b->rendered, &line);
 	if (err != NULL) {
-		/* the plan rendered it already; keep going safely anyway */
+		/* the plan rendered it already; fail safely anyway */
 		free(b->fail_msg);
 		b->fail_msg = xasprintf("%s:%d: %s", e->file->up.path, line, err);
 		free(err);
-		bulk_send(b, BK_ROLLBACK, b->open_tx ? "COMMIT" : "SELECT 1", -1, NULL);
+		b->sent_commit = b->commit;
+		b->commit = false;
+		bulk_send(b, BK_ROLLBACK, b->sent_commit ? "COMMIT" : "SELECT 1", -1, NULL);
 		return;
 	}
-	if (b->open_tx)
+	b->sent_commit = b->commit;
+	b->commit = false;
+	b->prefix_stmts = 1;
+	if (b->sent_commit) {
 		strbuf_adds(&sb, "COMMIT;\n");
+		b->prefix_stmts++;
+	}
 	strbuf_adds(&sb, "BEGIN;\n");
 	b->prefix = sb.len;
-	strbuf_adds(&sb, rendered);
-	free(rendered);
+	strbuf_adds(&sb, b->rendered);
 	free(b->body);
 	b->body = strbuf_detach(&sb);
 	b->sent_us = loop_clock_us();
 	bulk_send(b, BK_BODY, b->body, -1, NULL);
 }
 
-/* The file of the current step failed: say where, roll back, record. */
+/* cur's current file failed: roll it back, then record the failure. */
 static void
 bulk_file_failed(struct bulk *b, const struct conn_reply *reply)
 {
-	struct bulk_item *it = &b->items[b->cur];
-	const struct mig_entry *e = it->plan.steps[b->step];
+	const struct mig_entry *e = b->cur.plan.steps[b->cur.step];
 	char *m = error_text(reply);
-	const char *pos_s = reply->error != NULL
-				    ? PQresultErrorField(reply->error, PG_DIAG_STATEMENT_POSITION)
-				    : NULL;
+	int line = b->phase == BK_BODY ? migrate_error_line(reply, b->body, b->prefix,
+							    b->prefix_stmts, b->rendered)
+				       : 0;
 
 	free(b->fail_msg);
-	if (pos_s != NULL && atol(pos_s) > (long)b->prefix) {
-		long pos = atol(pos_s) - 1 - (long)b->prefix, chars = 0;
-		const unsigned char *p = (const unsigned char *)b->body + b->prefix;
-		int line = 1;
-
-		for (; *p != '\0' && chars < pos; p++) {
-			chars += (*p & 0xC0) != 0x80;
-			line += *p == '\n';
-		}
+	if (line > 0)
 		b->fail_msg = xasprintf("%s:%d: %s", e->file->up.path, line, m);
-	} else {
+	else
 		b->fail_msg = xasprintf("%s: %s", e->file->up.path, m);
-	}
 	free(m);
-	b->open_tx = false;
 	/* the policy applies now: nothing new starts while this one is recorded */
-	note_failure(b->job, &b->job->results[it->res]);
+	note_failure(b->job, &b->job->results[b->cur.res]);
 	bulk_send(b, BK_ROLLBACK, "ROLLBACK", -1, NULL);
 }
 
 static void
-bulk_read_done(struct bulk *b, const struct conn_reply *reply)
+bulk_send_fail_event(struct bulk *b)
+{
+	struct bulk_item *it = &b->cur;
+	char ms[24];
+	const char *params[6];
+
+	snprintf(ms, sizeof ms, "%lld", (long long)((loop_clock_us() - it->started_us) / 1000));
+	params[0] = it->mgr->module;
+	params[1] = it->mgr->schema;
+	params[2] = it->plan.steps[it->step]->filename;
+	params[3] = ms;
+	params[4] = b->fail_msg;
+	params[5] = TOOL_NAME;
+	bulk_send(b, BK_FAIL_EVENT,
+		  "INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
+		  "duration_ms, error, tool) VALUES ('fail', $1, $2, $3, $4, $5, $6)",
+		  6, params);
+}
+
+/* The lock answer and the ledger of cur, after the tail of the tenant before. */
+static void
+bulk_locked(struct bulk *b, const struct conn_reply *reply)
 {
 	struct tenant_job *job = b->job;
-	size_t k, copy = 0;
-	int i;
+	struct bulk_item *it = &b->cur;
+	int k = b->prefix_stmts, i;
+	struct mig_row *rows;
+	struct mig_opts o;
+	size_t nr = 0;
 
-	if (reply->error != NULL) {
-		/* a ledger went away since the catalog was read: one by one instead */
-		for (k = 0; k < b->n; k++)
-			if (b->items[k].locked)
-				bulk_defer(b, &b->items[k]);
-		b->cur = b->n;
-		bulk_next(b);
+	if (b->sent_commit) {
+		b->commit = false;
+		bulk_closed(b, reply->results[0]);
+		if (reply->error == reply->results[0]) {
+			/* the script stopped at that COMMIT: the rest again, without it */
+			bulk_send_lock(b);
+			return;
+		}
+	}
+	if (reply->n <= k || PQresultStatus(reply->results[k]) != PGRES_TUPLES_OK) {
+		char *m = error_text(reply);
+
+		bulk_lost(b, m); /* the unlock or the lock failed: start afresh */
+		free(m);
 		return;
 	}
-	for (k = 0; k < b->n; k++) {
-		struct bulk_item *it = &b->items[k];
-		struct mig_row *rows;
-		struct mig_opts o;
-		size_t nr = 0, from;
-		char *err = NULL;
-		char *schema;
-
-		if (!it->locked)
-			continue;
-		if ((int)copy >= reply->n_copies) {
-			bulk_defer(b, it);
-			continue;
-		}
-		from = copy == 0 ? 0 : reply->copy_ends[copy - 1];
-		schema = tenant_schema(job->cfg, job->results[it->res].id);
-		rows = copy_rows(reply->copy + from, reply->copy_ends[copy] - from, schema, &nr);
-		copy++;
-		it->status.ledger_exists = true;
-		/* the status takes the rows */
-		mig_status_compute(&it->status, job->files, rows, nr, NULL, 0);
-		it->mgr = manager_new(job->pool, schema, schema, job->cfg->table, &err);
-		free(schema);
-		if (it->mgr == NULL) {
-			free(err);
-			bulk_defer(b, it);
-			continue;
-		}
-		mig_opts_defaults(&o);
-		mig_plan_apply(&it->plan, &it->status, &o, it->mgr, pool_server_version(job->pool));
-		if (it->plan.refusal != NULL) {
-			bulk_defer(b, it); /* the per-tenant path says why, and records it */
-			continue;
-		}
-		for (i = 0; (size_t)i < it->plan.n; i++) {
-			if (it->plan.steps[i]->no_transaction)
-				break;
-		}
-		if ((size_t)i < it->plan.n) {
-			bulk_defer(b, it);
-			continue;
-		}
-		if (it->plan.n == 0) {
-			job->results[it->res].state = TENANT_RUNNING;
-			result_end(job, it->res, TENANT_SKIPPED, "up to date", 0);
-			it->todo = false;
-			continue;
-		}
-		it->todo = true;
+	free(b->unlock);
+	b->unlock = NULL;
+	it->locked = PQgetvalue(reply->results[k], 0, 0)[0] == 't';
+	if (!it->locked) {
+		bulk_put_back(b, true); /* busy: the per-tenant path waits for it */
+		bulk_go(b);
+		return;
 	}
-	notify(job);
-	b->cur = 0;
-	b->step = 0;
-	bulk_next(b);
+	if (reply->error != NULL || reply->n_copies != 1) {
+		bulk_put_back(b, true); /* the ledger went away: the per-tenant path creates it */
+		bulk_go(b);
+		return;
+	}
+	if (job->stop) {
+		bulk_put_back(b, false); /* not started: the policy or a cancel stops it */
+		bulk_go(b);
+		return;
+	}
+	rows = copy_rows(reply->copy, reply->copy_ends[0], it->mgr->module, &nr);
+	it->status.ledger_exists = true;
+	mig_status_compute(&it->status, job->files, rows, nr, NULL, 0); /* takes the rows */
+	mig_opts_defaults(&o);
+	mig_plan_apply(&it->plan, &it->status, &o, it->mgr, pool_server_version(job->pool));
+	for (i = 0; it->plan.refusal == NULL && (size_t)i < it->plan.n; i++) {
+		if (it->plan.steps[i]->no_transaction)
+			break;
+	}
+	if (it->plan.refusal != NULL || (size_t)i < it->plan.n) {
+		bulk_put_back(b, true); /* the per-tenant path says why, and records it */
+		bulk_go(b);
+		return;
+	}
+	if (it->plan.n == 0) {
+		/* someone else migrated it since the ledgers were read */
+		bulk_end_result(job, it->res, TENANT_SKIPPED, "up to date", 0, it->started_us);
+		bulk_let_go(b);
+		bulk_go(b);
+		return;
+	}
+	bulk_send_body(b);
+}
+
+static void
+bulk_send_record(struct bulk *b)
+{
+	struct bulk_item *it = &b->cur;
+	const struct mig_entry *e = it->plan.steps[it->step];
+	int64_t took = (loop_clock_us() - b->sent_us) / 1000;
+	char exec[24];
+	const char *params[6];
+	char *sql;
+
+	snprintf(exec, sizeof exec, "%lld", (long long)(took < 1 ? 1 : took));
+	params[0] = e->filename;
+	params[1] = e->file->up.checksum;
+	params[2] = it->mgr->module;
+	params[3] = exec;
+	params[4] = it->mgr->schema;
+	params[5] = TOOL_NAME;
+	/* the ledger row and its event, in the file's transaction */
+	sql = xasprintf("WITH l AS (INSERT INTO %s (filename, checksum, module_name, "
+			"execution_time_ms) VALUES ($1, $2, $3, $4) RETURNING id)\n"
+			"INSERT INTO pgdbm_console.events (action, module, schema_name, "
+			"filename, new_checksum, duration_ms, tool)\n"
+			"SELECT 'apply', $3, $5, $1, $2, $4::int, $6 FROM l",
+			it->mgr->ledger);
+	bulk_send(b, BK_RECORD, sql, 6, params);
+	free(sql);
 }
 
 static void
 bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 {
 	struct bulk *b = arg;
-	struct tenant_job *job = b->job;
-	bool failed = reply->conn_error != NULL || reply->error != NULL;
+	bool failed = reply->error != NULL;
 
 	(void)c;
 	if (reply->conn_error != NULL) {
-		char *m = error_text(reply);
+		char *m = xstrdup(reply->conn_error);
 
-		if (b->committing != SIZE_MAX)
-			bulk_finish_item(b, b->committing, TENANT_FAILED, m);
-		bulk_worker_end(b, m);
+		/* a COMMIT sent with the script that answered before the
+		 * connection went is settled; the rest the database says */
+		if (b->sent_commit && reply->n > 0 &&
+		    PQresultStatus(reply->results[0]) == PGRES_COMMAND_OK) {
+			b->sent_commit = false;
+			if (b->phase == BK_LOCK || b->phase == BK_END)
+				bulk_closed(b, reply->results[0]);
+		}
+		bulk_lost(b, m);
 		free(m);
 		return;
 	}
+	b->losses = 0;
 	switch (b->phase) {
-	case BK_LOCK: {
-		const PGresult *r = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
-		struct strbuf sql = STRBUF_INIT;
-		size_t k, locked = 0;
-
-		if (failed || r == NULL || (size_t)PQntuples(r) != b->n) {
-			bulk_worker_end(b, NULL);
-			return;
-		}
-		strbuf_adds(&sql, "BEGIN READ ONLY;\n");
-		for (k = 0; k < b->n; k++) {
-			struct bulk_item *it = &b->items[k];
-			char *schema;
-
-			it->locked = PQgetvalue(r, (int)k, 0)[0] == 't';
-			if (!it->locked) {
-				bulk_defer(b, it); /* busy: the per-tenant path waits for it */
-				continue;
-			}
-			schema = tenant_schema(job->cfg, job->results[it->res].id);
-			copy_ledger(&sql, schema, job->cfg->table);
-			free(schema);
-			locked++;
-		}
-		strbuf_adds(&sql, "COMMIT;\n");
-		if (locked == 0) {
-			strbuf_free(&sql);
-			b->cur = b->n;
-			bulk_next(b);
-			return;
-		}
-		bulk_send(b, BK_READ, strbuf_str(&sql), -1, NULL);
-		strbuf_free(&sql);
+	case BK_IDLE:
 		return;
-	}
-	case BK_READ:
-		bulk_read_done(b, reply);
+	case BK_LOCK:
+		bulk_locked(b, reply);
 		return;
-	case BK_BODY: {
-		/* with a COMMIT in front, results[0] is that COMMIT */
-		bool had_commit = b->open_tx;
-		bool commit_failed = had_commit && reply->n > 0 &&
-				     PQresultStatus(reply->results[0]) != PGRES_COMMAND_OK;
+	case BK_BODY:
+		if (b->sent_commit) {
+			b->sent_commit = false;
+			if (reply->error == reply->results[0]) {
+				/* the file before failed at its COMMIT (rolled back);
+				 * this one never ran */
+				b->cur.step--;
+				free(b->fail_msg);
+				{
+					char *m = error_text(reply);
 
-		if (had_commit) {
-			b->open_tx = false;
-			bulk_event_committed(b, !commit_failed);
-			if (commit_failed) {
-				char *m = error_text(reply);
-
-				if (b->committing != SIZE_MAX)
-					bulk_finish_item(b, b->committing, TENANT_FAILED, m);
-				b->committing = SIZE_MAX;
-				free(m);
-				/* the script stopped at the COMMIT: send this file again */
-				bulk_next(b);
+					b->fail_msg = xasprintf(
+						"%s: COMMIT failed: %s",
+						b->cur.plan.steps[b->cur.step]->file->up.path, m);
+					free(m);
+				}
+				note_failure(b->job, &b->job->results[b->cur.res]);
+				bulk_send_fail_event(b);
 				return;
 			}
-			if (b->committing != SIZE_MAX)
-				bulk_finish_item(b, b->committing, TENANT_OK, NULL);
-			b->committing = SIZE_MAX;
 		}
 		if (failed) {
 			bulk_file_failed(b, reply);
 			return;
 		}
-		{
-			struct bulk_item *it = &b->items[b->cur];
-			const struct mig_entry *e = it->plan.steps[b->step];
-			int64_t ms = (loop_clock_us() - b->sent_us) / 1000;
-			char exec[24];
-			const char *params[4];
-			char *sql;
-
-			b->exec_ms = ms < 1 ? 1 : (int)ms;
-			snprintf(exec, sizeof exec, "%d", b->exec_ms);
-			params[0] = e->filename;
-			params[1] = e->file->up.checksum;
-			params[2] = it->mgr->module;
-			params[3] = exec;
-			/* its apply event goes with the batch's, once this commits */
-			bulk_event_clear(&b->pending);
-			b->pending.module = xstrdup(it->mgr->module);
-			b->pending.schema = xstrdup(it->mgr->schema);
-			b->pending.filename = xstrdup(e->filename);
-			b->pending.checksum = xstrdup(e->file->up.checksum);
-			b->pending.ms = b->exec_ms;
-			sql = xasprintf("INSERT INTO %s (filename, checksum, module_name, "
-					"execution_time_ms) VALUES ($1, $2, $3, $4)",
-					it->mgr->ledger);
-			bulk_send(b, BK_RECORD, sql, 4, params);
-			free(sql);
-		}
+		bulk_send_record(b);
 		return;
-	}
 	case BK_RECORD:
 		if (failed) {
-			bulk_event_clear(&b->pending);
 			bulk_file_failed(b, reply);
 			return;
 		}
-		b->open_tx = true;
-		b->step++;
-		if (b->step >= b->items[b->cur].plan.n) {
-			b->committing = b->cur;
-			b->cur++;
-			b->step = 0;
+		b->cur.step++;
+		b->commit = true; /* with the next script */
+		if (b->cur.step == b->cur.plan.n) {
+			/* done once its COMMIT answers */
+			free(b->unlock);
+			b->unlock = xstrdup(b->cur.mgr->lock_key_text);
+			b->closing = b->cur;
+			memset(&b->cur, 0, sizeof b->cur);
+			b->cur.res = SIZE_MAX;
 		}
-		bulk_next(b);
+		bulk_go(b);
 		return;
-	case BK_ROLLBACK: {
-		struct bulk_item *it = &b->items[b->cur];
-		const struct mig_entry *e = it->plan.steps[b->step];
-		char ms[24];
-		const char *params[6];
+	case BK_ROLLBACK:
+		b->sent_commit = false;
+		bulk_send_fail_event(b);
+		return;
+	case BK_FAIL_EVENT: {
+		char *msg = xstrdup(b->fail_msg);
 
-		snprintf(ms, sizeof ms, "%lld",
-			 (long long)((loop_clock_us() - it->started_us) / 1000));
-		params[0] = it->mgr->module;
-		params[1] = it->mgr->schema;
-		params[2] = e->filename;
-		params[3] = ms;
-		params[4] = b->fail_msg;
-		params[5] = TOOL_NAME;
-		bulk_send(
-			b, BK_FAIL_EVENT,
-			"INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
-			"duration_ms, error, tool) VALUES ('fail', $1, $2, $3, $4, $5, $6)",
-			6, params);
+		bulk_cur_failed(b, msg);
+		free(msg);
+		bulk_go(b);
 		return;
 	}
-	case BK_FAIL_EVENT:
-		bulk_finish_item(b, b->cur, TENANT_FAILED, b->fail_msg);
-		b->items[b->cur].todo = false;
-		b->cur++;
-		b->step = 0;
-		bulk_next(b);
-		return;
 	case BK_END:
-		if (b->committing != SIZE_MAX) {
-			if (failed || (reply->n > 0 &&
-				       PQresultStatus(reply->results[0]) != PGRES_COMMAND_OK)) {
-				char *m = error_text(reply);
-
-				bulk_finish_item(b, b->committing, TENANT_FAILED, m);
-				bulk_event_committed(b, false);
-				free(m);
-			} else {
-				bulk_finish_item(b, b->committing, TENANT_OK, NULL);
-				bulk_event_committed(b, true);
-			}
-			b->committing = SIZE_MAX;
+		if (b->sent_commit) {
+			b->sent_commit = false;
+			b->commit = false;
+			bulk_closed(b, reply->results[0]);
 		}
-		b->open_tx = false;
-		bulk_items_free(b);
-		if (bulk_send_events(b))
-			return;
-		bulk_take(b);
-		return;
-	case BK_EVENTS:
+		free(b->unlock);
+		b->unlock = NULL;
 		if (failed) {
-			char *m = error_text(reply);
-
-			msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label,
-				   "%zu apply events were not recorded in pgdbm_console.events: %s",
-				   b->n_events, m);
-			free(m);
+			/* the session may still hold a lock: close it */
+			pool_discard(b->job->pool, b->conn);
+			b->conn = NULL;
 		}
-		bulk_events_free(b);
-		bulk_take(b);
+		bulk_worker_end(b);
 		return;
 	}
 }
 
-/* Take the next batch; end the worker when nothing is left. */
+/* What the worker does next: cur's next file, the next tenant, or the end. */
 static void
-bulk_take(struct bulk *b)
+bulk_go(struct bulk *b)
 {
 	struct tenant_job *job = b->job;
-	struct strbuf arr = STRBUF_INIT;
-	const char **schemas;
-	const char *params[1];
-	size_t k;
+	size_t i;
+	char *schema, *err = NULL;
 
-	bulk_items_free(b);
-	b->items = xcalloc(BATCH, sizeof *b->items);
-	while (!job->stop && b->n < BATCH && job->bulk_next < job->n_results) {
-		size_t i = job->bulk_next++;
-		size_t li = job->res_list[i];
-
-		if (job->results[i].state != TENANT_WAITING || job->results[i].canary ||
-		    job->slow[i])
-			continue;
-		if (li == SIZE_MAX || !job->list.v[li].has_ledger) {
-			job->slow[i] = true; /* the migrate engine creates the ledger */
-			continue;
-		}
-		b->items[b->n].res = i;
-		job->results[i].state = TENANT_RUNNING;
-		job->prog.running++;
-		b->n++;
-	}
-	if (b->n == 0) {
-		bulk_worker_end(b, NULL);
+	if (b->cur.res != SIZE_MAX) {
+		bulk_send_body(b);
 		return;
 	}
-	schemas = xcalloc(b->n, sizeof *schemas);
-	for (k = 0; k < b->n; k++)
-		schemas[k] = job->list.v[job->res_list[b->items[k].res]].schema;
-	pg_array(&arr, schemas, b->n);
-	free(schemas);
-	params[0] = strbuf_str(&arr);
-	b->committing = SIZE_MAX;
-	bulk_send(b, BK_LOCK,
-		  "SELECT pg_try_advisory_lock(hashtext('pgdbm_migration_' || s))\n"
-		  "FROM unnest($1::text[]) WITH ORDINALITY AS u(s, n) ORDER BY n",
-		  1, params);
-	strbuf_free(&arr);
+	i = job->stop ? SIZE_MAX : bulk_pick(job);
+	if (i == SIZE_MAX) {
+		struct strbuf sb = STRBUF_INIT;
+
+		/* the last COMMIT and unlock, then the connection goes back */
+		b->prefix_stmts = bulk_tail(b, &sb);
+		if (sb.len == 0) {
+			bulk_worker_end(b);
+		} else {
+			bulk_send(b, BK_END, strbuf_str(&sb), -1, NULL);
+		}
+		strbuf_free(&sb);
+		return;
+	}
+	job->bulk_next = i + 1;
+	schema = tenant_schema(job->cfg, job->results[i].id);
+	b->cur.mgr = manager_new(job->pool, schema, schema, job->cfg->table, &err);
+	free(schema);
+	b->cur.res = i;
+	b->cur.started_us = loop_clock_us();
+	job->results[i].state = TENANT_RUNNING;
+	job->prog.running++;
+	if (b->cur.mgr == NULL) {
+		/* a valid tenant id makes a valid manager; fail clearly anyway */
+		bulk_end_result(job, i, TENANT_FAILED, err, 0, b->cur.started_us);
+		free(err);
+		bulk_item_clear(&b->cur);
+		bulk_go(b);
+		return;
+	}
+	bulk_send_lock(b);
+}
+
+static void
+bulk_worker_end(struct bulk *b)
+{
+	struct tenant_job *job = b->job;
+	struct bulk **pp;
+
+	if (b->cur.res != SIZE_MAX)
+		bulk_put_back(b, false);
+	bulk_item_clear(&b->closing);
+	pool_request_cancel(job->pool, &b->req);
+	loop_timer_cancel(job->loop, &b->timer);
+	if (b->conn != NULL)
+		pool_release(job->pool, b->conn);
+	for (pp = &job->bulks; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == b) {
+			*pp = b->next;
+			break;
+		}
+	}
+	free(b->unlock);
+	free(b->body);
+	free(b->rendered);
+	free(b->fail_msg);
+	free(b);
+	job->bulk_active--;
+	kick_schedule(job);
 }
 
 static void
@@ -2088,14 +2229,32 @@ bulk_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 	struct bulk *b = arg;
 
 	(void)p;
-	(void)error;
 	b->req = NULL;
 	if (c == NULL) {
-		bulk_worker_end(b, NULL); /* its tenants go the per-tenant way */
+		bulk_lost(b, error != NULL ? error : "no connection");
 		return;
 	}
 	b->conn = c;
-	bulk_take(b);
+	bulk_go(b);
+}
+
+static void
+bulk_reconnect(struct loop *loop, void *arg)
+{
+	struct bulk *b = arg;
+	struct pool_request *req;
+
+	(void)loop;
+	b->timer = NULL;
+	if (b->job->stop) {
+		bulk_worker_end(b); /* nothing new starts: no connection needed */
+		return;
+	}
+	/* a connection handed over at once may end the worker: keep the
+	 * handle only while the request waits */
+	req = pool_acquire(b->job->pool, bulk_acquired, b);
+	if (req != NULL)
+		b->req = req;
 }
 
 /*
@@ -2128,24 +2287,32 @@ bulk_schedule(struct tenant_job *job)
 			struct bulk *b = xcalloc(1, sizeof *b);
 
 			b->job = job;
-			b->committing = SIZE_MAX;
+			b->cur.res = SIZE_MAX;
+			b->closing.res = SIZE_MAX;
 			b->next = job->bulks;
 			job->bulks = b;
 			job->bulk_active++;
-			/* a connection handed over at once may end the worker (nothing
-			 * left to take): keep the handle only while the request waits */
-			struct pool_request *req = pool_acquire(job->pool, bulk_acquired, b);
-
-			if (req != NULL)
-				b->req = req;
+			bulk_reconnect(job->loop, b);
 		}
 		return true;
 	}
 	if (job->bulk_active > 0)
 		return true;
 	if (!job->bulk_done) {
-		/* what the bulk workers left goes the per-tenant way */
 		job->bulk_done = true;
+		if (job->bulk_error != NULL) {
+			/* every worker gave up: what they did not start fails, saying why */
+			char *msg = xasprintf("not started: %s", job->bulk_error);
+
+			for (i = bulk_pick(job); i != SIZE_MAX; i = bulk_pick(job)) {
+				job->bulk_next = i + 1;
+				job->results[i].state = TENANT_RUNNING;
+				job->prog.running++;
+				bulk_end_result(job, i, TENANT_FAILED, msg, 0, loop_clock_us());
+			}
+			free(msg);
+		}
+		/* what the bulk workers left goes the per-tenant way */
 		job->next = 0;
 	}
 	return false;
@@ -2156,6 +2323,7 @@ bulk_schedule(struct tenant_job *job)
 static void
 worker_free(struct worker *w)
 {
+	loop_timer_cancel(w->job->loop, &w->retry);
 	migrate_run_free(&w->run);
 	manager_free(&w->mgr);
 	free(w->schema);
@@ -2188,6 +2356,25 @@ after_worker(struct loop *loop, void *arg)
 	schedule(job);
 }
 
+/*
+ * Canary i had nothing to do after all (someone migrated it since the
+ * ledgers were read): it tested nothing, so the next tenant with work
+ * waiting is a canary in its place.
+ */
+static void
+promote_canary(struct tenant_job *job, size_t i)
+{
+	size_t k;
+
+	job->results[i].canary = false;
+	for (k = 0; k < job->n_results; k++) {
+		if (job->results[k].state == TENANT_WAITING && !job->results[k].canary) {
+			job->results[k].canary = true;
+			return;
+		}
+	}
+}
+
 static void
 worker_done(struct worker *w, enum tenant_result_state st, const char *error)
 {
@@ -2205,6 +2392,8 @@ worker_done(struct worker *w, enum tenant_result_state st, const char *error)
 			   res->id, error != NULL ? error : "failed");
 		note_failure(job, res);
 	}
+	if (st == TENANT_SKIPPED && res->canary)
+		promote_canary(job, w->index);
 	unlink_worker(job, w);
 	/* the run that called us is still on the stack: free it later */
 	if (w->run != NULL) {
@@ -2272,24 +2461,9 @@ start_worker(struct tenant_job *job, size_t i)
 		acquire_for(w, admin_acquired);
 		return;
 	case TENANT_JOB_MIGRATE:
-	case TENANT_JOB_ROLLBACK: {
-		struct mig_target t;
-		struct mig_opts o;
-
-		memset(&t, 0, sizeof t);
-		t.label = w->schema;
-		t.mgr = w->mgr;
-		t.files = job->files;
-		t.read_only = job->db->cfg->read_only;
-		mig_opts_defaults(&o);
-		o.lock_wait_ms = job->opts.lock_wait_ms;
-		o.lean = true; /* the job created the events table up front */
-		o.server_version_num = pool_server_version(job->pool);
-		w->run = migrate_start(job->kind == TENANT_JOB_MIGRATE ? MIG_RUN_APPLY
-								       : MIG_RUN_ROLLBACK,
-				       &t, &o, fan_progress, fan_done, w);
+	case TENANT_JOB_ROLLBACK:
+		fan_start_run(w);
 		return;
-	}
 	case TENANT_JOB_LIST:
 		break;
 	}
@@ -2341,8 +2515,9 @@ pick_fanout(struct tenant_job *job)
 		add_result(job, t->id);
 		job->res_list = xreallocarray(job->res_list, job->n_results, sizeof *job->res_list);
 		job->res_list[job->n_results - 1] = i;
-		if (job->bulk)
-			continue; /* the ledgers are read under the locks */
+		/* judged from the ledgers read without the locks, so that canaries
+		 * and workers go to the tenants with work; each of those is read
+		 * again under its lock before anything is applied */
 		if (job->kind == TENANT_JOB_MIGRATE && t->pending == 0 && t->out_of_order == 0 &&
 		    t->drifted == 0) {
 			result_end(job, job->n_results - 1, TENANT_SKIPPED, "up to date", 0);
@@ -2736,10 +2911,26 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 void
 tenant_job_cancel(struct tenant_job *job)
 {
+	struct worker *w;
+	struct bulk *b;
+
 	if (job->phase == J_DONE)
 		return;
 	job->stop = true;
 	job->prog.cancelled = true;
+	/* what waits to try a new connection gives up now, not after its delay */
+	for (w = job->workers; w != NULL; w = w->next) {
+		if (w->retry != NULL) {
+			loop_timer_cancel(job->loop, &w->retry);
+			w->retry = loop_timer_add(job->loop, 0, 0, fan_retry, w);
+		}
+	}
+	for (b = job->bulks; b != NULL; b = b->next) {
+		if (b->timer != NULL) {
+			loop_timer_cancel(job->loop, &b->timer);
+			b->timer = loop_timer_add(job->loop, 0, 0, bulk_reconnect, b);
+		}
+	}
 	notify(job);
 	if (job->phase == J_RUN)
 		schedule(job);
@@ -2774,6 +2965,7 @@ job_really_free(struct tenant_job *job)
 	free(job->error);
 	free(job->res_list);
 	free(job->slow);
+	free(job->bulk_error);
 	for (i = job->next_chunk; i < job->n_chunks; i++) {
 		free(job->chunks[i]->members);
 		free(job->chunks[i]);
