@@ -26,9 +26,9 @@
  * migration carries the no-transaction marker, the schema is created, the
  * migrate engine applies the folder, and the schema is dropped on failure.
  *
- * Fan-out (MIGRATE) reads every ledger first, like LIST: tenants with
- * nothing to do are skipped there, and canaries are picked among the
- * others. Then it runs in bulk: `concurrency` workers, each on one
+ * Fan-out (MIGRATE) with canaries first reads ledgers, like LIST, only
+ * until it has found its canaries among the tenants with work (tenants
+ * read and current are skipped there). Then it runs in bulk: `concurrency` workers, each on one
  * connection, take one tenant at a time, lock it, read its ledger under
  * the lock with COPY, and apply each pending file in one transaction with
  * its ledger row and its event (see "Bulk fan-out" below). Tenants the
@@ -307,7 +307,8 @@ struct tenant_job {
 	const struct profile_tenants *cfg;
 	const struct migfile_set *files;
 	struct tenant_job_opts opts;
-	char **ids; /* copies of opts.ids */
+	char **ids;	   /* copies of opts.ids */
+	char **sorted_ids; /* the same, sorted (not owned) */
 	char *filter;
 	tenant_job_cb changed, done;
 	void *arg;
@@ -322,6 +323,7 @@ struct tenant_job {
 	size_t *ledger_of;     /* list index per chunk row source */
 	struct chunk **chunks; /* ledger chunks not sent yet, sent from `next_chunk` */
 	size_t n_chunks, next_chunk;
+	size_t with_work; /* MIGRATE: tenants read so far (and wanted) with work */
 
 	struct tenant_result *results;
 	size_t n_results;
@@ -446,6 +448,37 @@ error_text(const struct conn_reply *reply)
 }
 
 /* ---- reading the catalog and the ledgers ---- */
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether id is among the n sorted ids. */
+static bool
+among(char *const *sorted, size_t n, const char *id)
+{
+	return n > 0 && bsearch(&id, sorted, n, sizeof *sorted, cmp_id) != NULL;
+}
+
+/* Whether a fan-out works on t: a live tenant, named (when ids are given), matching. */
+static bool
+fanout_wanted(const struct tenant_job *job, const struct tenant_info *t)
+{
+	if (t->archived)
+		return false;
+	if (job->opts.n_ids > 0 && !among(job->sorted_ids, job->opts.n_ids, t->id))
+		return false;
+	return job->filter == NULL || strstr(t->id, job->filter) != NULL;
+}
+
+/* Read without its lock, t has something to apply (or cannot be applied as it is). */
+static bool
+has_work(const struct tenant_info *t)
+{
+	return t->ledger_read && (t->pending > 0 || t->out_of_order > 0 || t->drifted > 0);
+}
 
 static void list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg);
 static void list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg);
@@ -630,9 +663,28 @@ send_chunk(struct tenant_job *job, struct chunk *ch)
 static void
 send_chunks(struct tenant_job *job)
 {
-	while (job->error == NULL && job->next_chunk < job->n_chunks &&
-	       job->outstanding < job->concurrency)
+	/* a fan-out reads until it has its canaries: often the first chunk */
+	int most = job->kind == TENANT_JOB_MIGRATE && job->next_chunk == 0 ? 1 : job->concurrency;
+
+	while (job->error == NULL && job->next_chunk < job->n_chunks && job->outstanding < most)
 		send_chunk(job, job->chunks[job->next_chunk++]);
+}
+
+/*
+ * A fan-out (MIGRATE) reads ledgers without locks only to find its
+ * canaries among the tenants with work: once it has them, the chunks not
+ * sent yet are dropped (those tenants are read under their locks).
+ */
+static void
+enough_read(struct tenant_job *job)
+{
+	if (job->kind != TENANT_JOB_MIGRATE || job->with_work < (size_t)job->opts.canaries)
+		return;
+	while (job->next_chunk < job->n_chunks) {
+		free(job->chunks[job->next_chunk]->members);
+		free(job->chunks[job->next_chunk]);
+		job->next_chunk++;
+	}
 }
 
 static void
@@ -706,7 +758,15 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 	job->have_list = true;
 	job->phase = J_LEDGERS;
 	for (i = 0; i < (int)job->list.n; i++) {
-		if (job->list.v[i].archived || !job->list.v[i].has_ledger)
+		const struct tenant_info *t = &job->list.v[i];
+
+		if (job->kind == TENANT_JOB_MIGRATE) {
+			/* a fan-out reads only the tenants it works on */
+			if (!fanout_wanted(job, t))
+				continue;
+			job->with_work += has_work(t); /* no ledger: everything to do */
+		}
+		if (t->archived || !t->has_ledger)
 			continue;
 		if (n_members == 0)
 			members = xcalloc(CHUNK, sizeof *members);
@@ -722,6 +782,7 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 		queue_chunk(job, members, n_members);
 	else
 		free(members);
+	enough_read(job);
 	send_chunks(job);
 	if (job->outstanding == 0) {
 		schedule(job);
@@ -824,9 +885,12 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 
 		judge_tenant(job, t, rows, nr);
 		rows_free(rows, nr);
+		if (job->kind == TENANT_JOB_MIGRATE && fanout_wanted(job, t) && has_work(t))
+			job->with_work++;
 	}
 	free(ch->members);
 	free(ch);
+	enough_read(job);
 	send_chunks(job);
 	if (job->outstanding == 0) {
 		schedule(job);
@@ -1838,7 +1902,7 @@ bulk_lost(struct bulk *b, const char *error)
 	b->timer = loop_timer_add(job->loop, delay, 0, bulk_reconnect, b);
 }
 
-/* "[COMMIT;\n][SELECT pg_advisory_unlock(...);\n]": what the last tenant left. */
+/* The END script, "[COMMIT;\n][SELECT pg_advisory_unlock(...);\n]": what the last tenant left. */
 static int
 bulk_tail(struct bulk *b, struct strbuf *sb)
 {
@@ -1857,14 +1921,21 @@ bulk_tail(struct bulk *b, struct strbuf *sb)
 	return n;
 }
 
+/* "[COMMIT;] SELECT [unlock the tenant before,] lock this one; COPY its ledger" */
 static void
 bulk_send_lock(struct bulk *b)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	b->prefix_stmts = bulk_tail(b, &sb);
-	strbuf_addf(&sb, "SELECT pg_try_advisory_lock(hashtext('%s'));\n",
-		    b->cur.mgr->lock_key_text);
+	b->sent_commit = b->commit;
+	b->prefix_stmts = b->commit ? 1 : 0;
+	if (b->commit)
+		strbuf_adds(&sb, "COMMIT;\n");
+	/* lock keys of modules that passed the identifier rule: safe literals */
+	strbuf_adds(&sb, "SELECT ");
+	if (b->unlock != NULL)
+		strbuf_addf(&sb, "pg_advisory_unlock(hashtext('%s')), ", b->unlock);
+	strbuf_addf(&sb, "pg_try_advisory_lock(hashtext('%s'));\n", b->cur.mgr->lock_key_text);
 	copy_ledger(&sb, b->cur.mgr->schema, b->job->cfg->table);
 	bulk_send(b, BK_LOCK, strbuf_str(&sb), -1, NULL);
 	strbuf_free(&sb);
@@ -1973,13 +2044,13 @@ bulk_locked(struct bulk *b, const struct conn_reply *reply)
 	if (reply->n <= k || PQresultStatus(reply->results[k]) != PGRES_TUPLES_OK) {
 		char *m = error_text(reply);
 
-		bulk_lost(b, m); /* the unlock or the lock failed: start afresh */
+		bulk_lost(b, m); /* the lock statement failed: start afresh */
 		free(m);
 		return;
 	}
 	free(b->unlock);
 	b->unlock = NULL;
-	it->locked = PQgetvalue(reply->results[k], 0, 0)[0] == 't';
+	it->locked = PQgetvalue(reply->results[k], 0, PQnfields(reply->results[k]) - 1)[0] == 't';
 	if (!it->locked) {
 		bulk_put_back(b, true); /* busy: the per-tenant path waits for it */
 		bulk_go(b);
@@ -2356,6 +2427,15 @@ after_worker(struct loop *loop, void *arg)
 	schedule(job);
 }
 
+/* Result i may be a canary: a fan-out's canaries have work (as read without the lock). */
+static bool
+canary_fit(const struct tenant_job *job, size_t i)
+{
+	size_t li = job->res_list != NULL ? job->res_list[i] : SIZE_MAX;
+
+	return job->kind != TENANT_JOB_MIGRATE || (li != SIZE_MAX && has_work(&job->list.v[li]));
+}
+
 /*
  * Canary i had nothing to do after all (someone migrated it since the
  * ledgers were read): it tested nothing, so the next tenant with work
@@ -2368,7 +2448,8 @@ promote_canary(struct tenant_job *job, size_t i)
 
 	job->results[i].canary = false;
 	for (k = 0; k < job->n_results; k++) {
-		if (job->results[k].state == TENANT_WAITING && !job->results[k].canary) {
+		if (job->results[k].state == TENANT_WAITING && !job->results[k].canary &&
+		    canary_fit(job, k)) {
 			job->results[k].canary = true;
 			return;
 		}
@@ -2469,57 +2550,34 @@ start_worker(struct tenant_job *job, size_t i)
 	}
 }
 
-static int
-cmp_id(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Whether id is among the n sorted ids. */
-static bool
-among(char *const *sorted, size_t n, const char *id)
-{
-	return n > 0 && bsearch(&id, sorted, n, sizeof *sorted, cmp_id) != NULL;
-}
-
 /*
- * Pick the tenants a fan-out works on, from the list: live tenants only,
- * those named when ids are given (sorted once, so that a console handing
- * over 100,000 filtered ids does not cost a quadratic search).
+ * Pick the tenants a fan-out works on, from the list (fanout_wanted), and
+ * say which ids asked for are not live tenants.
  */
 static void
 pick_fanout(struct tenant_job *job)
 {
-	char **sorted = NULL, **picked = NULL;
+	char **picked = NULL;
 	size_t i, j, n_picked = 0;
 
-	if (job->opts.n_ids > 0) {
-		sorted = xcalloc(job->opts.n_ids, sizeof *sorted);
-		memcpy(sorted, job->ids, job->opts.n_ids * sizeof *sorted);
-		qsort(sorted, job->opts.n_ids, sizeof *sorted, cmp_id);
+	if (job->opts.n_ids > 0)
 		picked = xcalloc(job->opts.n_ids, sizeof *picked);
-	}
 	for (i = 0; i < job->list.n; i++) {
 		const struct tenant_info *t = &job->list.v[i];
-		bool wanted = !t->archived;
 
-		if (wanted && job->opts.n_ids > 0) {
-			wanted = among(sorted, job->opts.n_ids, t->id);
-			if (wanted && n_picked < job->opts.n_ids)
-				picked[n_picked++] = t->id;
-		}
-		if (job->filter != NULL && strstr(t->id, job->filter) == NULL)
-			wanted = false;
-		if (!wanted)
+		if (job->opts.n_ids > 0 && !t->archived && n_picked < job->opts.n_ids &&
+		    among(job->sorted_ids, job->opts.n_ids, t->id))
+			picked[n_picked++] = t->id;
+		if (!fanout_wanted(job, t))
 			continue;
 		add_result(job, t->id);
 		job->res_list = xreallocarray(job->res_list, job->n_results, sizeof *job->res_list);
 		job->res_list[job->n_results - 1] = i;
-		/* judged from the ledgers read without the locks, so that canaries
-		 * and workers go to the tenants with work; each of those is read
-		 * again under its lock before anything is applied */
-		if (job->kind == TENANT_JOB_MIGRATE && t->pending == 0 && t->out_of_order == 0 &&
-		    t->drifted == 0) {
+		/* judged from a ledger read without its lock, so that canaries and
+		 * workers go to the tenants with work; a tenant is read again under
+		 * its lock before anything is applied (those a fan-out did not read
+		 * here are judged only then) */
+		if (job->kind == TENANT_JOB_MIGRATE && t->ledger_read && !has_work(t)) {
 			result_end(job, job->n_results - 1, TENANT_SKIPPED, "up to date", 0);
 		} else if (job->kind == TENANT_JOB_ROLLBACK && t->applied == 0 && t->drifted == 0) {
 			result_end(job, job->n_results - 1, TENANT_SKIPPED, "nothing applied", 0);
@@ -2539,7 +2597,6 @@ pick_fanout(struct tenant_job *job)
 			result_end(job, job->n_results - 1, TENANT_FAILED, "no such tenant", 0);
 		}
 	}
-	free(sorted);
 	free(picked);
 	job->prog.total = job->n_results;
 	job->slow = xcalloc(job->n_results + 1, sizeof *job->slow);
@@ -2572,7 +2629,7 @@ schedule(struct tenant_job *job)
 			int want = job->opts.canaries;
 
 			for (i = 0; i < job->n_results && (int)n < want; i++) {
-				if (job->results[i].state == TENANT_WAITING) {
+				if (job->results[i].state == TENANT_WAITING && canary_fit(job, i)) {
 					job->results[i].canary = true;
 					n++;
 				}
@@ -2843,6 +2900,10 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 		job->ids = xcalloc(opts->n_ids, sizeof *job->ids);
 		for (i = 0; i < opts->n_ids; i++)
 			job->ids[i] = xstrdup(opts->ids[i]);
+		/* sorted once: a console hands over up to 100,000 filtered ids */
+		job->sorted_ids = xcalloc(opts->n_ids, sizeof *job->sorted_ids);
+		memcpy(job->sorted_ids, job->ids, opts->n_ids * sizeof *job->sorted_ids);
+		qsort(job->sorted_ids, opts->n_ids, sizeof *job->sorted_ids, cmp_id);
 	}
 	job->opts.ids = NULL;
 	job->filter = opts->filter != NULL ? xstrdup(opts->filter) : NULL;
@@ -2961,6 +3022,7 @@ job_really_free(struct tenant_job *job)
 	for (i = 0; i < job->opts.n_ids; i++)
 		free(job->ids[i]);
 	free(job->ids);
+	free(job->sorted_ids);
 	free(job->filter);
 	free(job->error);
 	free(job->res_list);
