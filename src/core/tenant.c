@@ -28,10 +28,11 @@
  *
  * Fan-out (MIGRATE) with canaries first reads ledgers, like LIST, only
  * until it has found its canaries among the tenants with work (tenants
- * read and current are skipped there). Then it runs in bulk: `concurrency` workers, each on one
- * connection, take one tenant at a time, lock it, read its ledger under
- * the lock with COPY, and apply each pending file in one transaction with
- * its ledger row and its event (see "Bulk fan-out" below). Tenants the
+ * read and current are skipped there). Then it runs in bulk:
+ * `concurrency` workers, each on one connection, take one tenant at a
+ * time, lock it, read its ledger under the lock with COPY, and apply each
+ * pending file in one transaction with its ledger row and its event, one
+ * round trip per file (see "Bulk fan-out" below). Tenants the
  * bulk path cannot take (lock busy, no ledger, a no-transaction file, a
  * refused plan), the canaries, and ROLLBACK go through the migrate engine,
  * once per tenant. After a lost connection the outcome of a COMMIT in
@@ -1549,41 +1550,49 @@ fan_done(struct mig_run *r, void *arg)
  * `concurrency` bulk workers, each on a connection of its own, take the
  * tenants with pending work one at a time from the job's queue (so N
  * workers run N tenants at once whenever N are left), and a tenant's
- * migration lock is held only while that tenant runs. Per tenant:
- *   LOCK    "[COMMIT;] [unlock the tenant before;] lock this one; COPY its
- *           ledger" (the lock is tried: a busy one is left to the per-tenant
- *           path, which waits for it)
- *   then per pending file:
- *   BODY    "[COMMIT;] BEGIN; <rendered file>" (the COMMIT closes the file
- *           before)
- *   RECORD  the ledger row and its apply event, one statement, parameters
- * The last file's COMMIT and the unlock ride with the next tenant's LOCK,
- * or the worker's END; the tenant is ok once that COMMIT answered. The
- * ledger is read only once the lock is held, and each file commits with
- * its ledger row and its event, as in the migrate engine. A tenant found
+ * migration lock is held only while that tenant runs. One round trip per
+ * file:
+ *   SETUP  (once per connection) the folder's file names and checksums,
+ *          and the tool's name, as parameters into session settings
+ *          (pgdbm_console.file_N, sum_N, tool): a file's ledger row can then
+ *          be written in the script that runs the file, naming them, with
+ *          no value in the SQL text
+ *   LOCK   "SELECT [unlock the tenant let go,] try this tenant's lock;
+ *          COPY its ledger" (a busy lock is left to the per-tenant path,
+ *          which waits for it); the plan is made from that read
+ *   FILE   "BEGIN; <rendered file>; <its ledger row and apply event, one
+ *          statement>; COMMIT" and, after the tenant's last file, "SELECT
+ *          unlock it, try the next tenant's lock; COPY its ledger"
+ *          (execution_time_ms: the server's time since the script came,
+ *          at least 1)
+ *   END    the last unlock, if any; the connection, carrying the settings,
+ *          is then closed, not reused
+ * Each file commits with its ledger row and its event, as in the migrate
+ * engine; the ledger is read only once the lock is held. A tenant found
  * current under its lock is skipped; one the bulk path cannot take (ledger
  * gone, a no-transaction file, a refused plan) goes to the per-tenant path
  * once the bulk workers are done. A file that fails is rolled back, its
  * failure recorded as an event, its line found from its one run
  * (migrate_error_line), and its tenant reported failed.
  *
- * A connection lost mid-run: a tenant whose COMMIT was in flight is
- * settled by reading its ledger back (migrate_verify) and reported as the
- * database holds it; one whose file was running is reported failed with
- * what was committed before; one not started yet goes back to the queue.
- * The worker takes a new connection after a growing delay and carries on;
- * after BULK_TRIES losses in a row it gives up, and when the last worker
- * has given up the tenants left are reported failed with the reason.
+ * A connection lost mid-run: a tenant whose file was in flight and whose
+ * COMMIT had not answered is settled by reading its ledger back
+ * (migrate_verify) and reported as the database holds it; a tenant not
+ * started (its lock asked for) goes back to the queue. The worker takes a
+ * new connection after a growing delay and carries on; after BULK_TRIES
+ * losses in a row it gives up, and when the last worker has given up the
+ * tenants left are reported failed with the reason.
  * ------------------------------------------------------------------------ */
 
 #define BULK_TRIES	6   /* connections lost (or refused) in a row before a worker gives up */
 #define BULK_BACKOFF_MS 250 /* the first delay before a new connection, doubled each time */
+#define BULK_RECORDED	"pgdbm_console_recorded" /* the column the ledger statement answers */
 
 enum bulk_phase {
 	BK_IDLE, /* no connection: acquiring one, or waiting to */
+	BK_SETUP,
 	BK_LOCK,
-	BK_BODY,
-	BK_RECORD,
+	BK_FILE,
 	BK_ROLLBACK,
 	BK_FAIL_EVENT,
 	BK_END,
@@ -1596,7 +1605,7 @@ struct bulk_item {
 	bool locked;
 	struct mig_status status;
 	struct mig_plan plan;
-	size_t step; /* plan steps recorded (the next one to send) */
+	size_t step; /* plan steps committed (the next one to send) */
 	int64_t started_us;
 };
 
@@ -1606,29 +1615,22 @@ struct bulk {
 	struct pool_request *req;
 	struct loop_timer *timer; /* the delay before the next connection */
 	enum bulk_phase phase;
-	struct bulk_item cur;	  /* the tenant being worked on */
-	struct bulk_item closing; /* the tenant whose last COMMIT goes with the next script */
-	bool commit;		  /* the next script opens with COMMIT (cur's file before,
-				     or closing's last) */
-	char *unlock;		  /* the next LOCK or END releases this lock key first */
-	bool sent_commit;	  /* the script in flight carries that COMMIT */
-	int losses;		  /* connections lost (or refused) in a row */
-	char *body, *rendered;	  /* the file in flight, as sent and as rendered */
-	size_t prefix;		  /* characters of body before the file */
-	int prefix_stmts;	  /* statements of body before the file */
-	int64_t sent_us;
+	struct bulk_item cur;	 /* the tenant being migrated (its lock held) */
+	struct bulk_item coming; /* the tenant whose lock the script in flight asks for */
+	char *unlock;		 /* a lock key the next script releases first */
+	int losses;		 /* connections lost (or refused) in a row */
+	char *body, *rendered;	 /* the file in flight, as sent and as rendered */
 	char *fail_msg;
 	struct bulk *next;
 };
 
-/* A tenant whose COMMIT was in flight when its connection was lost. */
+/* A tenant whose file was in flight when its connection was lost. */
 struct bulk_check {
 	struct tenant_job *job;
 	size_t res;
-	size_t applied; /* files of its plan committed before the one in doubt */
-	size_t planned; /* files in its plan */
-	char *file;	/* the file in doubt (path) */
-	char *running;	/* the file that was running too (path; NULL: none) */
+	size_t file;	/* the plan step in doubt: those before it are committed */
+	size_t planned; /* steps in the plan */
+	char *path;	/* the file in doubt */
 	char *error;	/* the connection's */
 	int64_t started_us;
 	struct mig_verify *v;
@@ -1636,6 +1638,8 @@ struct bulk_check {
 
 static void bulk_reply(struct conn *c, struct conn_reply *reply, void *arg);
 static void bulk_go(struct bulk *b);
+static void bulk_worker_end(struct bulk *b);
+static void bulk_reconnect(struct loop *loop, void *arg);
 
 static void
 bulk_item_clear(struct bulk_item *it)
@@ -1661,6 +1665,13 @@ bulk_send(struct bulk *b, enum bulk_phase ph, const char *sql, int n, const char
 	}
 }
 
+static void
+kick_schedule(struct tenant_job *job)
+{
+	if (job->kick == NULL)
+		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
+}
+
 /* The next tenant for a bulk worker (SIZE_MAX: none); tenants without a
  * ledger go to the per-tenant path, which creates it. */
 static size_t
@@ -1681,24 +1692,51 @@ bulk_pick(struct tenant_job *job)
 	return SIZE_MAX;
 }
 
-/* cur leaves the worker: its lock is released by the next script. */
-static void
-bulk_let_go(struct bulk *b)
-{
-	if (b->cur.locked) {
-		free(b->unlock);
-		b->unlock = xstrdup(b->cur.mgr->lock_key_text);
-	}
-	bulk_item_clear(&b->cur);
-}
-
-/* cur goes back to waiting, not started: to the bulk queue again, or
- * (slow) to the per-tenant path. */
-static void
-bulk_put_back(struct bulk *b, bool slow)
+/* Take the next tenant into `coming` (running); false when there is none. */
+static bool
+bulk_take(struct bulk *b)
 {
 	struct tenant_job *job = b->job;
-	size_t i = b->cur.res;
+	size_t i = job->stop ? SIZE_MAX : bulk_pick(job);
+	char *schema, *err = NULL;
+
+	if (i == SIZE_MAX)
+		return false;
+	job->bulk_next = i + 1;
+	schema = tenant_schema(job->cfg, job->results[i].id);
+	b->coming.mgr = manager_new(job->pool, schema, schema, job->cfg->table, &err);
+	free(schema);
+	if (b->coming.mgr == NULL) {
+		/* a valid tenant id makes a valid manager; go the per-tenant way anyway */
+		free(err);
+		job->slow[i] = true;
+		return bulk_take(b);
+	}
+	b->coming.res = i;
+	b->coming.started_us = loop_clock_us();
+	job->results[i].state = TENANT_RUNNING;
+	job->prog.running++;
+	return true;
+}
+
+/* it leaves the worker: its lock, if held, is released by the next script. */
+static void
+bulk_let_go(struct bulk *b, struct bulk_item *it)
+{
+	if (it->locked) {
+		free(b->unlock);
+		b->unlock = xstrdup(it->mgr->lock_key_text);
+	}
+	bulk_item_clear(it);
+}
+
+/* it goes back to waiting, not started: to the bulk queue, or (slow) to
+ * the per-tenant path. */
+static void
+bulk_put_back(struct bulk *b, struct bulk_item *it, bool slow)
+{
+	struct tenant_job *job = b->job;
+	size_t i = it->res;
 
 	if (job->results[i].state == TENANT_RUNNING) {
 		job->results[i].state = TENANT_WAITING;
@@ -1708,7 +1746,7 @@ bulk_put_back(struct bulk *b, bool slow)
 		job->slow[i] = true;
 	else if (i < job->bulk_next)
 		job->bulk_next = i;
-	bulk_let_go(b);
+	bulk_let_go(b, it);
 }
 
 static void
@@ -1727,103 +1765,59 @@ bulk_end_result(struct tenant_job *job, size_t i, enum tenant_result_state st, c
 	notify(job);
 }
 
-/* cur failed (its current file did, or its connection while it ran). */
-static void
-bulk_cur_failed(struct bulk *b, const char *error)
-{
-	bulk_end_result(b->job, b->cur.res, TENANT_FAILED, error, (int)b->cur.step,
-			b->cur.started_us);
-	bulk_let_go(b);
-}
-
-/* The answer of the COMMIT that closed `closing`'s last file. */
-static void
-bulk_closed(struct bulk *b, const PGresult *commit)
-{
-	struct bulk_item *it = &b->closing;
-
-	if (it->res == SIZE_MAX)
-		return;
-	if (PQresultStatus(commit) == PGRES_COMMAND_OK) {
-		bulk_end_result(b->job, it->res, TENANT_OK, NULL, (int)it->plan.n, it->started_us);
-	} else {
-		const char *m = PQresultErrorField(commit, PG_DIAG_MESSAGE_PRIMARY);
-		char *msg = xasprintf("%s: COMMIT failed: %s",
-				      it->plan.steps[it->plan.n - 1]->file->up.path,
-				      m != NULL ? m : "failed");
-
-		bulk_end_result(b->job, it->res, TENANT_FAILED, msg, (int)it->plan.n - 1,
-				it->started_us);
-		free(msg);
-	}
-	bulk_item_clear(it);
-}
-
-static void
-kick_schedule(struct tenant_job *job)
-{
-	if (job->kick == NULL)
-		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
-}
-
 static void
 bulk_checked(struct mig_verify *v, int held, const char *error, void *arg)
 {
 	struct bulk_check *ck = arg;
 	struct tenant_job *job = ck->job;
-	size_t applied = ck->applied + (held == 1);
+	size_t applied = ck->file + (held == 1);
 	char *msg = NULL;
 
 	(void)v;
 	migrate_verify_free(&ck->v);
-	if (held == 1 && ck->running == NULL && applied == ck->planned)
-		; /* it committed: the tenant is done */
-	else if (held < 0)
-		msg = xasprintf("%s: connection lost during its COMMIT; whether it committed is "
-				"unknown, its ledger could not be read back (%s): %s",
-				ck->file, error, ck->error);
-	else if (held == 1)
-		msg = xasprintf("%s: connection lost while it ran (%zu of %zu applied): %s",
-				ck->running, applied, ck->planned, ck->error);
-	else
-		msg = xasprintf("%s: connection lost during its COMMIT, which did not happen (the "
-				"ledger read back) (%zu of %zu applied): %s",
-				ck->file, applied, ck->planned, ck->error);
+	if (held < 0)
+		msg = xasprintf("%s: connection lost before its COMMIT answered; whether it "
+				"committed is unknown, its ledger could not be read back (%s): %s",
+				ck->path, error, ck->error);
+	else if (held == 0)
+		msg = xasprintf("%s: connection lost before it committed (%zu of %zu applied): %s",
+				ck->path, applied, ck->planned, ck->error);
+	else if (applied < ck->planned)
+		msg = xasprintf("%s committed, then the connection was lost (%zu of %zu applied): "
+				"%s",
+				ck->path, applied, ck->planned, ck->error);
+	/* else: it committed and was the last: the tenant is done */
 	bulk_end_result(job, ck->res, msg == NULL ? TENANT_OK : TENANT_FAILED, msg, (int)applied,
 			ck->started_us);
 	free(msg);
-	free(ck->file);
-	free(ck->running);
+	free(ck->path);
 	free(ck->error);
 	free(ck);
 	kick_schedule(job);
 }
 
 /*
- * The COMMIT of plan step `file` of it was in flight when the connection
- * was lost (and, when `running`, the next file's body too): read its
- * ledger back before saying anything. The tenant stays running meanwhile.
+ * cur's current file was in flight, its COMMIT unanswered, when the
+ * connection was lost: read its ledger back before saying anything. The
+ * tenant stays running meanwhile.
  */
 static void
-bulk_check(struct bulk *b, struct bulk_item *it, size_t file, bool running, const char *error)
+bulk_check(struct bulk *b, const char *error)
 {
+	struct bulk_item *it = &b->cur;
 	struct bulk_check *ck = xcalloc(1, sizeof *ck);
-	const struct mig_entry *e = it->plan.steps[file];
+	const struct mig_entry *e = it->plan.steps[it->step];
 
 	ck->job = b->job;
 	ck->res = it->res;
-	ck->applied = file;
+	ck->file = it->step;
 	ck->planned = it->plan.n;
-	ck->file = xstrdup(e->file->up.path);
-	ck->running = running ? xstrdup(it->plan.steps[file + 1]->file->up.path) : NULL;
+	ck->path = xstrdup(e->file->up.path);
 	ck->error = xstrdup(error);
 	ck->started_us = it->started_us;
 	ck->v = migrate_verify_start(it->mgr, e->filename, e->file->up.checksum, bulk_checked, ck);
 	bulk_item_clear(it);
 }
-
-static void bulk_worker_end(struct bulk *b);
-static void bulk_reconnect(struct loop *loop, void *arg);
 
 /*
  * The connection is gone: settle what was in flight, put back what had
@@ -1836,48 +1830,22 @@ bulk_lost(struct bulk *b, const char *error)
 	struct tenant_job *job = b->job;
 	int64_t delay;
 
-	if (b->closing.res != SIZE_MAX) {
-		if (b->sent_commit)
-			bulk_check(b, &b->closing, b->closing.plan.n - 1, false, error);
-		else {
-			/* its last COMMIT was never sent: rolled back with the session */
-			char *msg = xasprintf(
-				"%s: connection lost before its COMMIT: %s",
-				b->closing.plan.steps[b->closing.plan.n - 1]->file->up.path, error);
-
-			bulk_end_result(job, b->closing.res, TENANT_FAILED, msg,
-					(int)b->closing.plan.n - 1, b->closing.started_us);
-			free(msg);
-			bulk_item_clear(&b->closing);
-		}
-	}
+	if (b->coming.res != SIZE_MAX)
+		bulk_put_back(b, &b->coming, false); /* not started: another connection takes it */
 	if (b->cur.res != SIZE_MAX) {
-		if (b->phase == BK_LOCK || b->phase == BK_IDLE) {
-			bulk_put_back(b, false); /* not started: another connection takes it */
-		} else if (b->phase == BK_BODY && b->sent_commit) {
-			bulk_check(b, &b->cur, b->cur.step - 1, true, error);
+		if (b->phase == BK_FILE) {
+			bulk_check(b, error);
 		} else if (b->phase == BK_ROLLBACK || b->phase == BK_FAIL_EVENT) {
-			char *msg = xstrdup(b->fail_msg);
-
-			bulk_cur_failed(b, msg);
-			free(msg);
+			bulk_end_result(job, b->cur.res, TENANT_FAILED, b->fail_msg,
+					(int)b->cur.step, b->cur.started_us);
+			bulk_item_clear(&b->cur);
 		} else {
-			char *msg = xasprintf(
-				"%s: connection lost while it ran (%zu of %zu applied): "
-				"%s",
-				b->cur.plan.steps[b->cur.step]->file->up.path, b->cur.step,
-				b->cur.plan.n, error);
-
-			bulk_cur_failed(b, msg);
-			free(msg);
+			bulk_put_back(b, &b->cur, false);
 		}
 	}
 	/* the session's locks and transaction went with it */
-	b->commit = false;
-	b->sent_commit = false;
 	free(b->unlock);
 	b->unlock = NULL;
-	b->cur.locked = false;
 	if (b->conn != NULL) {
 		conn_abandon(b->conn);
 		pool_discard(job->pool, b->conn);
@@ -1902,51 +1870,40 @@ bulk_lost(struct bulk *b, const char *error)
 	b->timer = loop_timer_add(job->loop, delay, 0, bulk_reconnect, b);
 }
 
-/* The END script, "[COMMIT;\n][SELECT pg_advisory_unlock(...);\n]": what the last tenant left. */
-static int
-bulk_tail(struct bulk *b, struct strbuf *sb)
+/* "SELECT [pg_advisory_unlock(...),] pg_try_advisory_lock(...); COPY ..." for coming. */
+static void
+bulk_add_lock(struct bulk *b, struct strbuf *sb, const char *unlock)
 {
-	int n = 0;
-
-	b->sent_commit = b->commit;
-	if (b->commit) {
-		strbuf_adds(sb, "COMMIT;\n");
-		n++;
-	}
-	if (b->unlock != NULL) {
-		/* a lock key of a module that passed the identifier rule: a safe literal */
-		strbuf_addf(sb, "SELECT pg_advisory_unlock(hashtext('%s'));\n", b->unlock);
-		n++;
-	}
-	return n;
+	/* lock keys of modules that passed the identifier rule: safe literals */
+	strbuf_adds(sb, "SELECT ");
+	if (unlock != NULL)
+		strbuf_addf(sb, "pg_advisory_unlock(hashtext('%s')), ", unlock);
+	strbuf_addf(sb, "pg_try_advisory_lock(hashtext('%s'));\n", b->coming.mgr->lock_key_text);
+	copy_ledger(sb, b->coming.mgr->schema, b->job->cfg->table);
 }
 
-/* "[COMMIT;] SELECT [unlock the tenant before,] lock this one; COPY its ledger" */
 static void
 bulk_send_lock(struct bulk *b)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	b->sent_commit = b->commit;
-	b->prefix_stmts = b->commit ? 1 : 0;
-	if (b->commit)
-		strbuf_adds(&sb, "COMMIT;\n");
-	/* lock keys of modules that passed the identifier rule: safe literals */
-	strbuf_adds(&sb, "SELECT ");
-	if (b->unlock != NULL)
-		strbuf_addf(&sb, "pg_advisory_unlock(hashtext('%s')), ", b->unlock);
-	strbuf_addf(&sb, "pg_try_advisory_lock(hashtext('%s'));\n", b->cur.mgr->lock_key_text);
-	copy_ledger(&sb, b->cur.mgr->schema, b->job->cfg->table);
+	bulk_add_lock(b, &sb, b->unlock);
 	bulk_send(b, BK_LOCK, strbuf_str(&sb), -1, NULL);
 	strbuf_free(&sb);
 }
 
-/* Send the body of cur's next file. */
+/*
+ * cur's next file in one script: BEGIN, the file, its ledger row and
+ * event, COMMIT; after its last file, its unlock and the next tenant's
+ * lock and ledger.
+ */
 static void
-bulk_send_body(struct bulk *b)
+bulk_send_file(struct bulk *b)
 {
+	struct tenant_job *job = b->job;
 	struct bulk_item *it = &b->cur;
 	const struct mig_entry *e = it->plan.steps[it->step];
+	size_t k = (size_t)(e->file - job->files->v);
 	struct strbuf sb = STRBUF_INIT;
 	char *err;
 	int line = 0;
@@ -1959,46 +1916,73 @@ bulk_send_body(struct bulk *b)
 		free(b->fail_msg);
 		b->fail_msg = xasprintf("%s:%d: %s", e->file->up.path, line, err);
 		free(err);
-		b->sent_commit = b->commit;
-		b->commit = false;
-		bulk_send(b, BK_ROLLBACK, b->sent_commit ? "COMMIT" : "SELECT 1", -1, NULL);
+		note_failure(job, &job->results[it->res]);
+		bulk_send(b, BK_ROLLBACK, "SELECT 1", -1, NULL);
 		return;
 	}
-	b->sent_commit = b->commit;
-	b->commit = false;
-	b->prefix_stmts = 1;
-	if (b->sent_commit) {
-		strbuf_adds(&sb, "COMMIT;\n");
-		b->prefix_stmts++;
-	}
 	strbuf_adds(&sb, "BEGIN;\n");
-	b->prefix = sb.len;
 	strbuf_adds(&sb, b->rendered);
+	/* the values are the session's settings (SETUP); the names validated
+	 * identifiers, the numbers ours */
+	strbuf_addf(&sb,
+		    "\n;\nWITH l AS (INSERT INTO %s (filename, checksum, module_name, "
+		    "execution_time_ms)\n"
+		    "    VALUES (current_setting('pgdbm_console.file_%zu', true),\n"
+		    "      current_setting('pgdbm_console.sum_%zu', true), '%s',\n"
+		    "      greatest(1, (extract(epoch FROM clock_timestamp() - "
+		    "statement_timestamp()) * 1000)::int))\n"
+		    "    RETURNING filename, checksum, execution_time_ms),\n"
+		    "  e AS (INSERT INTO pgdbm_console.events (action, module, schema_name, "
+		    "filename, new_checksum, duration_ms, tool)\n"
+		    "    SELECT 'apply', '%s', '%s', filename, checksum, execution_time_ms,\n"
+		    "      current_setting('pgdbm_console.tool', true) FROM l RETURNING 1)\n"
+		    "SELECT count(*) AS " BULK_RECORDED " FROM e;\n"
+		    "COMMIT;\n",
+		    it->mgr->ledger, k, k, it->mgr->module, it->mgr->module, it->mgr->schema);
+	if (it->step + 1 == it->plan.n) {
+		/* the tenant's last file: let it go, and ask for the next one */
+		if (bulk_take(b))
+			bulk_add_lock(b, &sb, it->mgr->lock_key_text);
+		else
+			strbuf_addf(&sb, "SELECT pg_advisory_unlock(hashtext('%s'));\n",
+				    it->mgr->lock_key_text);
+	}
 	free(b->body);
 	b->body = strbuf_detach(&sb);
-	b->sent_us = loop_clock_us();
-	bulk_send(b, BK_BODY, b->body, -1, NULL);
+	bulk_send(b, BK_FILE, b->body, -1, NULL);
 }
 
-/* cur's current file failed: roll it back, then record the failure. */
+/*
+ * A new connection: the folder's file names and checksums (and the tool
+ * name) into session settings, as parameters, once.
+ */
 static void
-bulk_file_failed(struct bulk *b, const struct conn_reply *reply)
+bulk_send_setup(struct bulk *b)
 {
-	const struct mig_entry *e = b->cur.plan.steps[b->cur.step];
-	char *m = error_text(reply);
-	int line = b->phase == BK_BODY ? migrate_error_line(reply, b->body, b->prefix,
-							    b->prefix_stmts, b->rendered)
-				       : 0;
+	const struct migfile_set *files = b->job->files;
+	const char **v = xcalloc(files->n + 1, sizeof *v);
+	struct strbuf names = STRBUF_INIT, sums = STRBUF_INIT;
+	const char *params[3];
+	size_t i;
 
-	free(b->fail_msg);
-	if (line > 0)
-		b->fail_msg = xasprintf("%s:%d: %s", e->file->up.path, line, m);
-	else
-		b->fail_msg = xasprintf("%s: %s", e->file->up.path, m);
-	free(m);
-	/* the policy applies now: nothing new starts while this one is recorded */
-	note_failure(b->job, &b->job->results[b->cur.res]);
-	bulk_send(b, BK_ROLLBACK, "ROLLBACK", -1, NULL);
+	for (i = 0; i < files->n; i++)
+		v[i] = files->v[i].name;
+	pg_array(&names, v, files->n);
+	for (i = 0; i < files->n; i++)
+		v[i] = files->v[i].up.checksum;
+	pg_array(&sums, v, files->n);
+	params[0] = strbuf_str(&names);
+	params[1] = strbuf_str(&sums);
+	params[2] = TOOL_NAME;
+	bulk_send(b, BK_SETUP,
+		  "SELECT count(set_config('pgdbm_console.file_' || (n - 1), f, false)),\n"
+		  "  count(set_config('pgdbm_console.sum_' || (n - 1), c, false)),\n"
+		  "  set_config('pgdbm_console.tool', $3, false)\n"
+		  "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(f, c, n)",
+		  3, params);
+	strbuf_free(&names);
+	strbuf_free(&sums);
+	free(v);
 }
 
 static void
@@ -2021,101 +2005,142 @@ bulk_send_fail_event(struct bulk *b)
 		  6, params);
 }
 
-/* The lock answer and the ledger of cur, after the tail of the tenant before. */
-static void
-bulk_locked(struct bulk *b, const struct conn_reply *reply)
+/*
+ * The answer to coming's lock, results[k] (then its ledger, COPY): it
+ * becomes cur and runs, or goes elsewhere. Returns false when the lock
+ * statement itself failed.
+ */
+static bool
+bulk_locked(struct bulk *b, const struct conn_reply *reply, int k)
 {
 	struct tenant_job *job = b->job;
 	struct bulk_item *it = &b->cur;
-	int k = b->prefix_stmts, i;
 	struct mig_row *rows;
 	struct mig_opts o;
-	size_t nr = 0;
+	size_t nr = 0, from, i;
 
-	if (b->sent_commit) {
-		b->commit = false;
-		bulk_closed(b, reply->results[0]);
-		if (reply->error == reply->results[0]) {
-			/* the script stopped at that COMMIT: the rest again, without it */
-			bulk_send_lock(b);
-			return;
-		}
-	}
-	if (reply->n <= k || PQresultStatus(reply->results[k]) != PGRES_TUPLES_OK) {
-		char *m = error_text(reply);
-
-		bulk_lost(b, m); /* the lock statement failed: start afresh */
-		free(m);
-		return;
-	}
-	free(b->unlock);
+	if (reply->n <= k || PQresultStatus(reply->results[k]) != PGRES_TUPLES_OK)
+		return false;
+	free(b->unlock); /* released by that statement */
 	b->unlock = NULL;
+	*it = b->coming;
+	memset(&b->coming, 0, sizeof b->coming);
+	b->coming.res = SIZE_MAX;
 	it->locked = PQgetvalue(reply->results[k], 0, PQnfields(reply->results[k]) - 1)[0] == 't';
 	if (!it->locked) {
-		bulk_put_back(b, true); /* busy: the per-tenant path waits for it */
-		bulk_go(b);
-		return;
+		bulk_put_back(b, it, true); /* busy: the per-tenant path waits for it */
+		return true;
 	}
-	if (reply->error != NULL || reply->n_copies != 1) {
-		bulk_put_back(b, true); /* the ledger went away: the per-tenant path creates it */
-		bulk_go(b);
-		return;
+	if (reply->error != NULL || reply->n_copies < 1) {
+		bulk_put_back(b, it,
+			      true); /* the ledger went away: the per-tenant path creates it */
+		return true;
 	}
 	if (job->stop) {
-		bulk_put_back(b, false); /* not started: the policy or a cancel stops it */
-		bulk_go(b);
-		return;
+		bulk_put_back(b, it, false); /* not started: the policy or a cancel stops it */
+		return true;
 	}
-	rows = copy_rows(reply->copy, reply->copy_ends[0], it->mgr->module, &nr);
+	/* its ledger is the script's last COPY */
+	from = reply->n_copies > 1 ? reply->copy_ends[reply->n_copies - 2] : 0;
+	rows = copy_rows(reply->copy + from, reply->copy_ends[reply->n_copies - 1] - from,
+			 it->mgr->module, &nr);
 	it->status.ledger_exists = true;
 	mig_status_compute(&it->status, job->files, rows, nr, NULL, 0); /* takes the rows */
 	mig_opts_defaults(&o);
 	mig_plan_apply(&it->plan, &it->status, &o, it->mgr, pool_server_version(job->pool));
-	for (i = 0; it->plan.refusal == NULL && (size_t)i < it->plan.n; i++) {
+	for (i = 0; it->plan.refusal == NULL && i < it->plan.n; i++) {
 		if (it->plan.steps[i]->no_transaction)
 			break;
 	}
-	if (it->plan.refusal != NULL || (size_t)i < it->plan.n) {
-		bulk_put_back(b, true); /* the per-tenant path says why, and records it */
-		bulk_go(b);
-		return;
+	if (it->plan.refusal != NULL || i < it->plan.n) {
+		bulk_put_back(b, it, true); /* the per-tenant path says why, and records it */
+		return true;
 	}
 	if (it->plan.n == 0) {
-		/* someone else migrated it since the ledgers were read */
+		/* someone else migrated it since */
 		bulk_end_result(job, it->res, TENANT_SKIPPED, "up to date", 0, it->started_us);
-		bulk_let_go(b);
-		bulk_go(b);
-		return;
+		bulk_let_go(b, it);
 	}
-	bulk_send_body(b);
+	return true;
 }
 
-static void
-bulk_send_record(struct bulk *b)
+/* Where result r's statement is in the reply (-1: not answered). */
+static int
+result_index(const struct conn_reply *reply, const PGresult *r)
 {
+	int i;
+
+	for (i = 0; i < reply->n; i++) {
+		if (reply->results[i] == r)
+			return i;
+	}
+	return -1;
+}
+
+/* The index of the ledger statement's answer in a FILE reply (-1: none). */
+static int
+recorded_at(const struct conn_reply *reply)
+{
+	int i;
+
+	for (i = 0; i < reply->n; i++) {
+		const PGresult *r = reply->results[i];
+
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQnfields(r) == 1 &&
+		    strcmp(PQfname(r, 0), BULK_RECORDED) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* The reply to a FILE script. */
+static void
+bulk_file_done(struct bulk *b, const struct conn_reply *reply)
+{
+	struct tenant_job *job = b->job;
 	struct bulk_item *it = &b->cur;
 	const struct mig_entry *e = it->plan.steps[it->step];
-	int64_t took = (loop_clock_us() - b->sent_us) / 1000;
-	char exec[24];
-	const char *params[6];
-	char *sql;
+	int rec = recorded_at(reply), err = reply->error ? result_index(reply, reply->error) : -1;
+	char *m;
 
-	snprintf(exec, sizeof exec, "%lld", (long long)(took < 1 ? 1 : took));
-	params[0] = e->filename;
-	params[1] = e->file->up.checksum;
-	params[2] = it->mgr->module;
-	params[3] = exec;
-	params[4] = it->mgr->schema;
-	params[5] = TOOL_NAME;
-	/* the ledger row and its event, in the file's transaction */
-	sql = xasprintf("WITH l AS (INSERT INTO %s (filename, checksum, module_name, "
-			"execution_time_ms) VALUES ($1, $2, $3, $4) RETURNING id)\n"
-			"INSERT INTO pgdbm_console.events (action, module, schema_name, "
-			"filename, new_checksum, duration_ms, tool)\n"
-			"SELECT 'apply', $3, $5, $1, $2, $4::int, $6 FROM l",
-			it->mgr->ledger);
-	bulk_send(b, BK_RECORD, sql, 6, params);
-	free(sql);
+	if (err >= 0 && (rec < 0 || err <= rec + 1)) {
+		/* the file, its record or its COMMIT failed */
+		m = error_text(reply);
+		free(b->fail_msg);
+		if (rec < 0) {
+			/* "BEGIN;\n" (one statement, 7 characters), then the file */
+			int line = migrate_error_line(reply, b->body, 7, 1, b->rendered);
+
+			b->fail_msg = line > 0 ? xasprintf("%s:%d: %s", e->file->up.path, line, m)
+					       : xasprintf("%s: %s", e->file->up.path, m);
+		} else {
+			b->fail_msg = xasprintf("%s: COMMIT failed: %s", e->file->up.path, m);
+		}
+		free(m);
+		/* the policy applies now: nothing new starts while this one is recorded */
+		note_failure(job, &job->results[it->res]);
+		if (rec < 0)
+			bulk_send(b, BK_ROLLBACK, "ROLLBACK", -1, NULL);
+		else
+			bulk_send_fail_event(b); /* a failed COMMIT rolled back already */
+		return;
+	}
+	it->step++; /* committed */
+	if (it->step < it->plan.n) {
+		bulk_send_file(b);
+		return;
+	}
+	/* its last file: the tenant is done, its lock released by the script */
+	bulk_end_result(job, it->res, TENANT_OK, NULL, (int)it->plan.n, it->started_us);
+	it->locked = false;
+	bulk_item_clear(it);
+	if (b->coming.res != SIZE_MAX && !bulk_locked(b, reply, rec + 2)) {
+		m = error_text(reply);
+		bulk_lost(b, m); /* the lock statement failed: start afresh */
+		free(m);
+		return;
+	}
+	bulk_go(b);
 }
 
 static void
@@ -2123,19 +2148,32 @@ bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 {
 	struct bulk *b = arg;
 	bool failed = reply->error != NULL;
+	char *m;
 
 	(void)c;
 	if (reply->conn_error != NULL) {
-		char *m = xstrdup(reply->conn_error);
+		/* a COMMIT that answered before the connection went counts */
+		if (b->phase == BK_FILE && b->cur.res != SIZE_MAX && recorded_at(reply) >= 0 &&
+		    recorded_at(reply) + 1 < reply->n &&
+		    PQresultStatus(reply->results[recorded_at(reply) + 1]) == PGRES_COMMAND_OK) {
+			b->cur.step++;
+			if (b->cur.step == b->cur.plan.n) {
+				bulk_end_result(b->job, b->cur.res, TENANT_OK, NULL,
+						(int)b->cur.plan.n, b->cur.started_us);
+				bulk_item_clear(&b->cur);
+			} else {
+				char *msg = xasprintf(
+					"connection lost after %zu of %zu migrations: "
+					"%s",
+					b->cur.step, b->cur.plan.n, reply->conn_error);
 
-		/* a COMMIT sent with the script that answered before the
-		 * connection went is settled; the rest the database says */
-		if (b->sent_commit && reply->n > 0 &&
-		    PQresultStatus(reply->results[0]) == PGRES_COMMAND_OK) {
-			b->sent_commit = false;
-			if (b->phase == BK_LOCK || b->phase == BK_END)
-				bulk_closed(b, reply->results[0]);
+				bulk_end_result(b->job, b->cur.res, TENANT_FAILED, msg,
+						(int)b->cur.step, b->cur.started_us);
+				free(msg);
+				bulk_item_clear(&b->cur);
+			}
 		}
+		m = xstrdup(reply->conn_error);
 		bulk_lost(b, m);
 		free(m);
 		return;
@@ -2144,126 +2182,73 @@ bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 	switch (b->phase) {
 	case BK_IDLE:
 		return;
-	case BK_LOCK:
-		bulk_locked(b, reply);
-		return;
-	case BK_BODY:
-		if (b->sent_commit) {
-			b->sent_commit = false;
-			if (reply->error == reply->results[0]) {
-				/* the file before failed at its COMMIT (rolled back);
-				 * this one never ran */
-				b->cur.step--;
-				free(b->fail_msg);
-				{
-					char *m = error_text(reply);
-
-					b->fail_msg = xasprintf(
-						"%s: COMMIT failed: %s",
-						b->cur.plan.steps[b->cur.step]->file->up.path, m);
-					free(m);
-				}
-				note_failure(b->job, &b->job->results[b->cur.res]);
-				bulk_send_fail_event(b);
-				return;
-			}
-		}
+	case BK_SETUP:
 		if (failed) {
-			bulk_file_failed(b, reply);
+			m = error_text(reply);
+			bulk_lost(b, m); /* as a lost connection: another one, later */
+			free(m);
 			return;
-		}
-		bulk_send_record(b);
-		return;
-	case BK_RECORD:
-		if (failed) {
-			bulk_file_failed(b, reply);
-			return;
-		}
-		b->cur.step++;
-		b->commit = true; /* with the next script */
-		if (b->cur.step == b->cur.plan.n) {
-			/* done once its COMMIT answers */
-			free(b->unlock);
-			b->unlock = xstrdup(b->cur.mgr->lock_key_text);
-			b->closing = b->cur;
-			memset(&b->cur, 0, sizeof b->cur);
-			b->cur.res = SIZE_MAX;
 		}
 		bulk_go(b);
+		return;
+	case BK_LOCK:
+		if (!bulk_locked(b, reply, 0)) {
+			m = error_text(reply);
+			bulk_lost(b, m);
+			free(m);
+			return;
+		}
+		bulk_go(b);
+		return;
+	case BK_FILE:
+		bulk_file_done(b, reply);
 		return;
 	case BK_ROLLBACK:
-		b->sent_commit = false;
 		bulk_send_fail_event(b);
 		return;
-	case BK_FAIL_EVENT: {
-		char *msg = xstrdup(b->fail_msg);
-
-		bulk_cur_failed(b, msg);
-		free(msg);
+	case BK_FAIL_EVENT:
+		bulk_end_result(b->job, b->cur.res, TENANT_FAILED, b->fail_msg, (int)b->cur.step,
+				b->cur.started_us);
+		bulk_let_go(b, &b->cur);
 		bulk_go(b);
 		return;
-	}
 	case BK_END:
-		if (b->sent_commit) {
-			b->sent_commit = false;
-			b->commit = false;
-			bulk_closed(b, reply->results[0]);
-		}
 		free(b->unlock);
 		b->unlock = NULL;
-		if (failed) {
-			/* the session may still hold a lock: close it */
-			pool_discard(b->job->pool, b->conn);
-			b->conn = NULL;
-		}
 		bulk_worker_end(b);
 		return;
 	}
 }
 
-/* What the worker does next: cur's next file, the next tenant, or the end. */
+/* What the worker does next: cur's next file, the next tenant's lock, or the end. */
 static void
 bulk_go(struct bulk *b)
 {
 	struct tenant_job *job = b->job;
-	size_t i;
-	char *schema, *err = NULL;
 
+	if (b->coming.res != SIZE_MAX && job->stop)
+		bulk_put_back(b, &b->coming, false);
+	if (b->coming.res != SIZE_MAX) {
+		bulk_send_lock(b);
+		return;
+	}
 	if (b->cur.res != SIZE_MAX) {
-		bulk_send_body(b);
+		/* a tenant started is finished, stop or not */
+		bulk_send_file(b);
 		return;
 	}
-	i = job->stop ? SIZE_MAX : bulk_pick(job);
-	if (i == SIZE_MAX) {
-		struct strbuf sb = STRBUF_INIT;
+	if (bulk_take(b)) {
+		bulk_send_lock(b);
+		return;
+	}
+	if (b->unlock != NULL) {
+		char *sql = xasprintf("SELECT pg_advisory_unlock(hashtext('%s'))", b->unlock);
 
-		/* the last COMMIT and unlock, then the connection goes back */
-		b->prefix_stmts = bulk_tail(b, &sb);
-		if (sb.len == 0) {
-			bulk_worker_end(b);
-		} else {
-			bulk_send(b, BK_END, strbuf_str(&sb), -1, NULL);
-		}
-		strbuf_free(&sb);
+		bulk_send(b, BK_END, sql, -1, NULL);
+		free(sql);
 		return;
 	}
-	job->bulk_next = i + 1;
-	schema = tenant_schema(job->cfg, job->results[i].id);
-	b->cur.mgr = manager_new(job->pool, schema, schema, job->cfg->table, &err);
-	free(schema);
-	b->cur.res = i;
-	b->cur.started_us = loop_clock_us();
-	job->results[i].state = TENANT_RUNNING;
-	job->prog.running++;
-	if (b->cur.mgr == NULL) {
-		/* a valid tenant id makes a valid manager; fail clearly anyway */
-		bulk_end_result(job, i, TENANT_FAILED, err, 0, b->cur.started_us);
-		free(err);
-		bulk_item_clear(&b->cur);
-		bulk_go(b);
-		return;
-	}
-	bulk_send_lock(b);
+	bulk_worker_end(b);
 }
 
 static void
@@ -2272,13 +2257,14 @@ bulk_worker_end(struct bulk *b)
 	struct tenant_job *job = b->job;
 	struct bulk **pp;
 
+	if (b->coming.res != SIZE_MAX)
+		bulk_put_back(b, &b->coming, false);
 	if (b->cur.res != SIZE_MAX)
-		bulk_put_back(b, false);
-	bulk_item_clear(&b->closing);
+		bulk_put_back(b, &b->cur, false);
 	pool_request_cancel(job->pool, &b->req);
 	loop_timer_cancel(job->loop, &b->timer);
 	if (b->conn != NULL)
-		pool_release(job->pool, b->conn);
+		pool_discard(job->pool, b->conn); /* its session carries SETUP's settings */
 	for (pp = &job->bulks; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == b) {
 			*pp = b->next;
@@ -2306,7 +2292,7 @@ bulk_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 		return;
 	}
 	b->conn = c;
-	bulk_go(b);
+	bulk_send_setup(b);
 }
 
 static void
@@ -2359,7 +2345,7 @@ bulk_schedule(struct tenant_job *job)
 
 			b->job = job;
 			b->cur.res = SIZE_MAX;
-			b->closing.res = SIZE_MAX;
+			b->coming.res = SIZE_MAX;
 			b->next = job->bulks;
 			job->bulks = b;
 			job->bulk_active++;
