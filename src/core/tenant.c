@@ -1557,16 +1557,19 @@ fan_done(struct mig_run *r, void *arg)
  *          (pgdbm_console.file_N, sum_N, tool): a file's ledger row can then
  *          be written in the script that runs the file, naming them, with
  *          no value in the SQL text
- *   LOCK   "SELECT [unlock the tenant let go,] try this tenant's lock;
+ *   PREPARE (once per connection) the apply event of file N
+ *          (pgdbm_console_apply) and "unlock a key, try another"
+ *          (pgdbm_console_lock): planned once, not per tenant
+ *   LOCK   "EXECUTE pgdbm_console_lock(<tenant let go>, <this tenant>);
  *          COPY its ledger" (a busy lock is left to the per-tenant path,
  *          which waits for it); the plan is made from that read
- *   FILE   "BEGIN; <rendered file>; <its ledger row and apply event, one
- *          statement>; COMMIT" and, after the tenant's last file, "SELECT
- *          unlock it, try the next tenant's lock; COPY its ledger"
- *          (execution_time_ms: the server's time since the script came,
- *          at least 1)
- *   END    the last unlock, if any; the connection, carrying the settings,
- *          is then closed, not reused
+ *   FILE   "BEGIN; <rendered file>; INSERT <its ledger row>; EXECUTE
+ *          pgdbm_console_apply(...); COMMIT" and, after the tenant's last
+ *          file, the LOCK of the next tenant releasing this one
+ *          (execution_time_ms: the server's time since the script came, at
+ *          least 1, kept in pgdbm_console.ms for the event)
+ *   END    the last unlock, if any; the connection, carrying the settings
+ *          and the prepared statements, is then closed, not reused
  * Each file commits with its ledger row and its event, as in the migrate
  * engine; the ledger is read only once the lock is held. A tenant found
  * current under its lock is skipped; one the bulk path cannot take (ledger
@@ -1586,11 +1589,12 @@ fan_done(struct mig_run *r, void *arg)
 
 #define BULK_TRIES	6   /* connections lost (or refused) in a row before a worker gives up */
 #define BULK_BACKOFF_MS 250 /* the first delay before a new connection, doubled each time */
-#define BULK_RECORDED	"pgdbm_console_recorded" /* the column the ledger statement answers */
+#define BULK_RECORDED	"pgdbm_console_recorded" /* the column the event statement answers */
 
 enum bulk_phase {
 	BK_IDLE, /* no connection: acquiring one, or waiting to */
 	BK_SETUP,
+	BK_PREPARE,
 	BK_LOCK,
 	BK_FILE,
 	BK_ROLLBACK,
@@ -1870,15 +1874,17 @@ bulk_lost(struct bulk *b, const char *error)
 	b->timer = loop_timer_add(job->loop, delay, 0, bulk_reconnect, b);
 }
 
-/* "SELECT [pg_advisory_unlock(...),] pg_try_advisory_lock(...); COPY ..." for coming. */
+/* "EXECUTE pgdbm_console_lock(<unlock or NULL>, <coming's key>); COPY ..." */
 static void
 bulk_add_lock(struct bulk *b, struct strbuf *sb, const char *unlock)
 {
 	/* lock keys of modules that passed the identifier rule: safe literals */
-	strbuf_adds(sb, "SELECT ");
 	if (unlock != NULL)
-		strbuf_addf(sb, "pg_advisory_unlock(hashtext('%s')), ", unlock);
-	strbuf_addf(sb, "pg_try_advisory_lock(hashtext('%s'));\n", b->coming.mgr->lock_key_text);
+		strbuf_addf(sb, "EXECUTE pgdbm_console_lock('%s', '%s');\n", unlock,
+			    b->coming.mgr->lock_key_text);
+	else
+		strbuf_addf(sb, "EXECUTE pgdbm_console_lock(NULL, '%s');\n",
+			    b->coming.mgr->lock_key_text);
 	copy_ledger(sb, b->coming.mgr->schema, b->job->cfg->table);
 }
 
@@ -1922,23 +1928,18 @@ bulk_send_file(struct bulk *b)
 	}
 	strbuf_adds(&sb, "BEGIN;\n");
 	strbuf_adds(&sb, b->rendered);
-	/* the values are the session's settings (SETUP); the names validated
-	 * identifiers, the numbers ours */
+	/* the ledger row, then its event (prepared, SETUP); the values are the
+	 * session's settings, the names validated identifiers, the numbers
+	 * ours; execution_time_ms is kept in pgdbm_console.ms for the event */
 	strbuf_addf(&sb,
-		    "\n;\nWITH l AS (INSERT INTO %s (filename, checksum, module_name, "
-		    "execution_time_ms)\n"
-		    "    VALUES (current_setting('pgdbm_console.file_%zu', true),\n"
-		    "      current_setting('pgdbm_console.sum_%zu', true), '%s',\n"
-		    "      greatest(1, (extract(epoch FROM clock_timestamp() - "
-		    "statement_timestamp()) * 1000)::int))\n"
-		    "    RETURNING filename, checksum, execution_time_ms),\n"
-		    "  e AS (INSERT INTO pgdbm_console.events (action, module, schema_name, "
-		    "filename, new_checksum, duration_ms, tool)\n"
-		    "    SELECT 'apply', '%s', '%s', filename, checksum, execution_time_ms,\n"
-		    "      current_setting('pgdbm_console.tool', true) FROM l RETURNING 1)\n"
-		    "SELECT count(*) AS " BULK_RECORDED " FROM e;\n"
+		    "\n;\nINSERT INTO %s (filename, checksum, module_name, execution_time_ms)\n"
+		    "VALUES (current_setting('pgdbm_console.file_%zu', true),\n"
+		    "  current_setting('pgdbm_console.sum_%zu', true), '%s',\n"
+		    "  set_config('pgdbm_console.ms', greatest(1, (extract(epoch FROM "
+		    "clock_timestamp() - statement_timestamp()) * 1000)::int)::text, true)::int);\n"
+		    "EXECUTE pgdbm_console_apply('%s', '%s', %zu);\n"
 		    "COMMIT;\n",
-		    it->mgr->ledger, k, k, it->mgr->module, it->mgr->module, it->mgr->schema);
+		    it->mgr->ledger, k, k, it->mgr->module, it->mgr->module, it->mgr->schema, k);
 	if (it->step + 1 == it->plan.n) {
 		/* the tenant's last file: let it go, and ask for the next one */
 		if (bulk_take(b))
@@ -1954,8 +1955,27 @@ bulk_send_file(struct bulk *b)
 
 /*
  * A new connection: the folder's file names and checksums (and the tool
- * name) into session settings, as parameters, once.
+ * name) into session settings, as parameters, once (SETUP); then the two
+ * statements every tenant runs, prepared once (PREPARE): the apply event
+ * of file N, and "unlock one key, try another".
  */
+static void
+bulk_send_prepare(struct bulk *b)
+{
+	bulk_send(b, BK_PREPARE,
+		  "PREPARE pgdbm_console_apply(text, text, int) AS\n"
+		  "INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
+		  "new_checksum, duration_ms, tool)\n"
+		  "VALUES ('apply', $1, $2, current_setting('pgdbm_console.file_' || $3, true),\n"
+		  "  current_setting('pgdbm_console.sum_' || $3, true),\n"
+		  "  current_setting('pgdbm_console.ms', true)::int,\n"
+		  "  current_setting('pgdbm_console.tool', true))\n"
+		  "RETURNING 1 AS " BULK_RECORDED ";\n"
+		  "PREPARE pgdbm_console_lock(text, text) AS\n"
+		  "SELECT pg_advisory_unlock(hashtext($1)), pg_try_advisory_lock(hashtext($2));\n",
+		  -1, NULL);
+}
+
 static void
 bulk_send_setup(struct bulk *b)
 {
@@ -2183,13 +2203,17 @@ bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 	case BK_IDLE:
 		return;
 	case BK_SETUP:
+	case BK_PREPARE:
 		if (failed) {
 			m = error_text(reply);
 			bulk_lost(b, m); /* as a lost connection: another one, later */
 			free(m);
 			return;
 		}
-		bulk_go(b);
+		if (b->phase == BK_SETUP)
+			bulk_send_prepare(b);
+		else
+			bulk_go(b);
 		return;
 	case BK_LOCK:
 		if (!bulk_locked(b, reply, 0)) {
