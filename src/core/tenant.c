@@ -309,7 +309,7 @@ struct tenant_job {
 	const struct migfile_set *files;
 	struct tenant_job_opts opts;
 	char **ids;	   /* copies of opts.ids */
-	char **sorted_ids; /* the same, sorted (not owned) */
+	char **sorted_ids; /* the same, sorted (the strings are ids') */
 	char *filter;
 	tenant_job_cb changed, done;
 	void *arg;
