@@ -841,14 +841,6 @@ struct syncrep_killer {
 };
 
 static void
-reset_commit_settings(PGconn *pg)
-{
-	it_cmd(pg, "ALTER SYSTEM RESET synchronous_standby_names");
-	it_cmd(pg, "ALTER SYSTEM RESET synchronous_commit");
-	it_cmd(pg, "SELECT pg_reload_conf()");
-}
-
-static void
 syncrep_tick(struct loop *loop, void *arg)
 {
 	struct syncrep_killer *k = arg;
@@ -858,7 +850,7 @@ syncrep_tick(struct loop *loop, void *arg)
 		/* committed locally, waiting for the standby: cut it off there */
 		k->hit = count(k->e, "SELECT count(pg_terminate_backend(pid)) FROM "
 				     "pg_stat_activity WHERE wait_event = 'SyncRep'");
-		reset_commit_settings(k->e->check);
+		it_release_commits(k->e->check);
 		return;
 	}
 	if (it_now_ms() - k->started_ms < 20000)
@@ -878,16 +870,14 @@ test_commit_answer_lost_read_back(void **state)
 	    "SET LOCAL synchronous_commit = on;\n"
 	    "CREATE TABLE {{tables.s}} (x int);\n");
 	/* commits asking for synchronous_commit wait for a standby that never comes */
-	it_cmd(e->check, "ALTER SYSTEM SET synchronous_standby_names = 'it_nobody'");
-	it_cmd(e->check, "ALTER SYSTEM SET synchronous_commit = 'local'");
-	it_cmd(e->check, "SELECT pg_reload_conf()");
+	it_hold_commits(e->check);
 	k.started_ms = it_now_ms();
 	start(e, e->pool, &d, MIG_RUN_APPLY, "m_sync", NULL, false);
 	k.timer = loop_timer_add(e->loop, 20, 0, syncrep_tick, &k);
 	wait_done(e, &d);
 	loop_timer_cancel(e->loop, &k.timer);
 	if (k.hit == 0)
-		reset_commit_settings(e->check);
+		it_release_commits(e->check);
 	assert_true(k.hit > 0);
 	/* the database holds it: the run says so */
 	assert_ok(&d);

@@ -137,9 +137,7 @@ teardown(void **state)
 
 	if (e->syncrep) {
 		PQreset(e->check);
-		it_cmd(e->check, "ALTER SYSTEM RESET synchronous_standby_names");
-		it_cmd(e->check, "ALTER SYSTEM RESET synchronous_commit");
-		it_cmd(e->check, "SELECT pg_reload_conf()");
+		it_release_commits(e->check);
 	}
 	database_close(&e->db);
 	profile_free(&e->profile);
@@ -671,9 +669,7 @@ fault_tick(struct loop *loop, void *arg)
 		if (waiting >= 2 || (waiting >= 1 && it_now_ms() - f->started_ms > 3000)) {
 			f->hit = count(e, "SELECT count(pg_terminate_backend(pid)) FROM "
 					  "pg_stat_activity WHERE wait_event = 'SyncRep'");
-			it_cmd(e->check, "ALTER SYSTEM RESET synchronous_standby_names");
-			it_cmd(e->check, "ALTER SYSTEM RESET synchronous_commit");
-			it_cmd(e->check, "SELECT pg_reload_conf()");
+			it_release_commits(e->check);
 			e->syncrep = false;
 			f->fired = true;
 			return;
@@ -824,17 +820,12 @@ is_superuser(struct env *e)
 	return count(e, "SELECT rolsuper::int FROM pg_roles WHERE rolname = current_user") == 1;
 }
 
-/*
- * Make COMMITs of transactions that ask for synchronous_commit = on wait
- * for a standby that does not exist: they commit locally, then wait.
- */
+/* COMMITs that ask for synchronous_commit = on wait (see it_hold_commits). */
 static void
 hold_commits(struct env *e)
 {
 	e->syncrep = true;
-	it_cmd(e->check, "ALTER SYSTEM SET synchronous_standby_names = 'it_nobody'");
-	it_cmd(e->check, "ALTER SYSTEM SET synchronous_commit = 'local'");
-	it_cmd(e->check, "SELECT pg_reload_conf()");
+	it_hold_commits(e->check);
 }
 
 /* Issue 13, 1: a COMMIT that succeeded but whose answer was lost is reported applied. */
