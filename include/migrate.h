@@ -28,8 +28,11 @@
  * in one transaction (or statement by statement for files marked
  * "-- pgdbm:no-transaction", ledger last). Every apply, rollback, repair and
  * failure is also appended to the console's events table
- * (pgdbm_console.events), created the first time the console writes and
- * never in a read-only profile. Status and plan only read.
+ * (pgdbm_console.events), in the transaction that changes the ledger; the
+ * table is created the first time the console writes, never in a
+ * read-only profile. Status and plan only read. Each file runs once: a
+ * failure's line is found from that one run. A connection lost while a
+ * COMMIT was in flight is settled by reading the ledger back.
  *
  * Ownership: every migrate_* run returns a struct mig_run freed with
  * migrate_run_free() (after its done callback, or to abandon it: then it is
@@ -44,8 +47,10 @@
 
 #include "migfile.h"
 
+struct conn_reply;
 struct manager;
 struct mig_run;
+struct mig_verify;
 struct strbuf;
 struct json;
 
@@ -176,10 +181,40 @@ struct mig_error {
 	char *detail;
 	char *hint;
 	char *sqlstate;
+	bool connection; /* the connection failed (lost, or none could be had), not the SQL */
 };
 
 void mig_error_format(const struct mig_error *e, struct strbuf *out);
 void mig_error_clear(struct mig_error *e);
+
+/*
+ * The line, in a migration file, of the error a script failed with. The
+ * script `sent` is first `prefix_stmts` statements of its own ("BEGIN", a
+ * "COMMIT" sent with it), `prefix_chars` characters in all, then
+ * `rendered`, the file with its placeholders filled (same lines as the
+ * file). With an error position: that position's line. Without one: the
+ * statement after those that answered (a simple-protocol script answers
+ * once per statement, in order), as the file splits into statements; the
+ * file is never run again to find it. 0 when unknown.
+ */
+int migrate_error_line(const struct conn_reply *reply, const char *sent, size_t prefix_chars,
+		       int prefix_stmts, const char *rendered);
+
+/*
+ * Reading a ledger back. After a connection broke while a COMMIT was in
+ * flight, only the database knows whether it committed: read, over another
+ * connection of mgr's pool, whether mgr's ledger holds `filename` for its
+ * module (with `checksum`, unless NULL). While no connection can be had (a
+ * server restarting) it tries again, with a growing delay, a few times.
+ * cb gets held = 1 (the row is there), 0 (it is not) or -1 (unknown:
+ * error says why). migrate_verify_free() withdraws it (cb never runs);
+ * freeing it from cb is allowed.
+ */
+typedef void (*mig_verify_cb)(struct mig_verify *v, int held, const char *error, void *arg);
+
+struct mig_verify *migrate_verify_start(const struct manager *mgr, const char *filename,
+					const char *checksum, mig_verify_cb cb, void *arg);
+void migrate_verify_free(struct mig_verify **v);
 
 /* ------------------------------------------------------------------------
  * Runs
@@ -224,6 +259,9 @@ bool migrate_cancelled(const struct mig_run *r);
 
 /* True as soon as a step has failed (before the run has cleaned up and finished). */
 bool migrate_failing(const struct mig_run *r);
+
+/* True once the first file of the plan has been sent (before: nothing was changed). */
+bool migrate_started(const struct mig_run *r);
 
 /* The failure (message NULL when the run succeeded). */
 const struct mig_error *migrate_error(const struct mig_run *r);

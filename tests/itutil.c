@@ -141,3 +141,66 @@ it_use_fresh_database(const char *name)
 	PQfinish(pg);
 	setenv("PGDATABASE", name, 1);
 }
+
+void
+it_hold_commits(PGconn *pg)
+{
+	PGconn *probe = it_connect();
+	int64_t deadline = it_now_ms() + 30000;
+	bool held = false;
+	char *sql;
+
+	it_cmd(pg, "CREATE TABLE IF NOT EXISTS public.it_hold_probe (x int)");
+	it_cmd(pg, "ALTER SYSTEM SET synchronous_standby_names = 'it_nobody'");
+	it_cmd(pg, "ALTER SYSTEM SET synchronous_commit = 'local'");
+	it_cmd(pg, "SELECT pg_reload_conf()");
+	/* the reload reaches the server's processes when they get to it: probe
+	 * until a transaction asking for synchronous_commit is seen waiting */
+	sql = xasprintf("SELECT count(*) FROM pg_stat_activity WHERE pid = %d AND wait_event = "
+			"'SyncRep'",
+			PQbackendPID(probe));
+	while (!held) {
+		PGresult *r;
+
+		if (it_now_ms() > deadline) {
+			fprintf(stderr, "it_hold_commits: commits are not held\n");
+			abort();
+		}
+		/* a transaction that writes WAL (a temporary table would not) */
+		if (!PQsendQuery(probe, "BEGIN; SET LOCAL synchronous_commit = on; "
+					"INSERT INTO public.it_hold_probe VALUES (1); COMMIT"))
+			abort();
+		for (;;) {
+			usleep(20000);
+			if (it_scalar(pg, sql) > 0) {
+				held = true;
+				break;
+			}
+			if (!PQconsumeInput(probe))
+				abort();
+			if (!PQisBusy(probe))
+				break; /* it committed without waiting: not yet */
+		}
+		if (held)
+			break;
+		while ((r = PQgetResult(probe)) != NULL)
+			PQclear(r);
+	}
+	free(sql);
+	/* it committed locally; let it go */
+	sql = xasprintf("SELECT pg_terminate_backend(%d)", PQbackendPID(probe));
+	it_cmd(pg, sql);
+	free(sql);
+	PQfinish(probe);
+}
+
+void
+it_release_commits(PGconn *pg)
+{
+	it_cmd(pg, "ALTER SYSTEM RESET synchronous_standby_names");
+	it_cmd(pg, "ALTER SYSTEM RESET synchronous_commit");
+	it_cmd(pg, "SELECT pg_reload_conf()");
+	/* a commit of our own (local, not waiting) takes the probe table away */
+	it_cmd(pg, "BEGIN; SET LOCAL synchronous_commit = local; "
+		   "DROP TABLE IF EXISTS public.it_hold_probe; COMMIT");
+}

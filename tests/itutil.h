@@ -46,4 +46,15 @@ char *it_db_name(const char *name);
 /* Create database `name` (dropping an old one) and point PGDATABASE at it. */
 void it_use_fresh_database(const char *name);
 
+/*
+ * Fault injection for COMMITs whose answer is lost: make the COMMIT of a
+ * transaction that sets synchronous_commit = on wait for a synchronous
+ * standby that does not exist (it commits locally, then waits; terminating
+ * the backend there loses the answer, not the commit). The cluster's
+ * settings change (ALTER SYSTEM, superuser); it returns once a probe
+ * transaction has been seen waiting. it_release_commits() undoes it.
+ */
+void it_hold_commits(PGconn *pg);
+void it_release_commits(PGconn *pg);
+
 #endif

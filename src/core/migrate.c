@@ -15,8 +15,9 @@
  *                                                          one STEP per plan entry:
  *        transactional: BODY ("BEGIN; <file>") ─► RECORD (ledger + event) ─► COMMIT
  *        no-transaction: MARK (begin event) ─► STMT × n ─► RECORD
- *        failure:        ROLLBACK ─► [LOCATE: re-run statement by statement to find
- *                        the line when the server gave no position] ─► FAIL_EVENT
+ *        failure:        ROLLBACK ─► FAIL_EVENT
+ *        connection lost while a COMMIT (or an autocommit RECORD) was in
+ *        flight:         VERIFY (the ledger read back over another connection)
  *                                                                         │
  *                                                            UNLOCK ◄─────┘ ─► done
  *
@@ -24,7 +25,18 @@
  * called with the reply of the phase that just ran. The ledger is read only
  * after the lock is held; the rows written are exactly pgdbm's (filename,
  * checksum, module_name, execution_time_ms >= 1); each file and its ledger
- * change commit together.
+ * change commit together, with the event that records it.
+ *
+ * Each file runs exactly once. When it fails without an error position,
+ * its failing statement is the one after those that answered: a
+ * simple-protocol script answers once per statement, in order, so the
+ * count of answers before the error, matched against the file split into
+ * statements, gives the line (migrate_error_line). Nothing is re-run.
+ *
+ * A connection lost while a COMMIT was in flight leaves the outcome to the
+ * database alone: the run reads the ledger back over another connection
+ * (mig_verify, retried with backoff while none can be had) and reports
+ * what it holds, never a guess.
  */
 #include "config.h"
 
@@ -47,6 +59,10 @@
 
 #define TOOL_NAME    "pgdbm-console " PACKAGE_VERSION
 #define LOCK_POLL_MS 200
+
+/* Reading a ledger back after a lost connection: tries, first delay (doubled each time). */
+#define VERIFY_TRIES	  6
+#define VERIFY_BACKOFF_MS 250
 
 /* ------------------------------------------------------------------------
  * Names and small helpers
@@ -492,9 +508,7 @@ enum phase {
 	P_RECORD,
 	P_COMMIT,
 	P_ROLLBACK,
-	P_LOCATE_BEGIN,
-	P_LOCATE_STMT,
-	P_LOCATE_END,
+	P_VERIFY,
 	P_FAIL_EVENT,
 	P_FAIL_EVENT_ELSEWHERE,
 	P_UNLOCK,
@@ -521,6 +535,9 @@ struct mig_run {
 	bool cancel, finished, ok, cancelled, waited;
 	bool orphaned; /* freed by its owner while a pool query still refers to it */
 	bool unlock_with_commit;
+	bool committing; /* the query in flight commits (COMMIT, or an autocommit RECORD) */
+	bool started;	 /* the first file's first query has been sent */
+	struct mig_verify *verify;
 	int server_version;
 
 	struct mig_status status;
@@ -531,7 +548,6 @@ struct mig_run {
 	const struct migfile_script *script; /* up, or down when rolling back */
 	char *rendered;
 	char *body; /* what was sent for a transactional file: "BEGIN;\n" + rendered */
-	bool locating;
 	struct sqlsplit_list stmts;
 	size_t stmt;
 
@@ -609,6 +625,7 @@ set_error_from(struct mig_run *r, const struct conn_reply *reply, const char *fi
 	r->err.file = dup_or_null(file);
 	if (reply->conn_error != NULL) {
 		r->err.message = xasprintf("connection lost: %s", reply->conn_error);
+		r->err.connection = true;
 		return;
 	}
 	r->err.message = dup_or_null(PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY));
@@ -675,6 +692,150 @@ error_line(const struct conn_reply *reply, const char *sent, size_t prefix_chars
 	if (pos < 1)
 		return 0;
 	return base_line - 1 + line_of_position(sent + prefix_chars, pos);
+}
+
+int
+migrate_error_line(const struct conn_reply *reply, const char *sent, size_t prefix_chars,
+		   int prefix_stmts, const char *rendered)
+{
+	struct sqlsplit_list stmts;
+	int i, answered = 0, line;
+
+	if (reply->error == NULL)
+		return 0;
+	line = error_line(reply, sent, prefix_chars, 1);
+	if (line > 0 || PQresultErrorField(reply->error, PG_DIAG_STATEMENT_POSITION) != NULL)
+		return line;
+	/* one answer per statement (a COPY's data phase is not one) */
+	for (i = 0; i < reply->n && reply->results[i] != reply->error; i++)
+		answered += PQresultStatus(reply->results[i]) != PGRES_COPY_OUT;
+	if (i == reply->n || answered < prefix_stmts)
+		return 0;
+	sqlsplit_split(rendered, &stmts);
+	line = (size_t)(answered - prefix_stmts) < stmts.n
+		       ? stmts.v[answered - prefix_stmts].sql_line
+		       : 0;
+	sqlsplit_list_free(&stmts);
+	return line;
+}
+
+/* ------------------------------------------------------------------------
+ * Reading a ledger back
+ * ------------------------------------------------------------------------ */
+
+struct mig_verify {
+	struct pool *pool;
+	struct loop *loop;
+	char *sql;
+	char *filename, *module, *checksum;
+	int tries;
+	bool in_flight; /* a pool query refers to it */
+	bool orphaned;	/* freed by its owner meanwhile: the reply frees it */
+	struct loop_timer *timer;
+	mig_verify_cb cb;
+	void *arg;
+};
+
+static void verify_send(struct mig_verify *v);
+
+static void
+verify_free_now(struct mig_verify *v)
+{
+	loop_timer_cancel(v->loop, &v->timer);
+	free(v->sql);
+	free(v->filename);
+	free(v->module);
+	free(v->checksum);
+	free(v);
+}
+
+static void
+verify_retry(struct loop *loop, void *arg)
+{
+	struct mig_verify *v = arg;
+
+	(void)loop;
+	v->timer = NULL;
+	verify_send(v);
+}
+
+static void
+verify_reply(struct pool *p, struct conn_reply *reply, void *arg)
+{
+	struct mig_verify *v = arg;
+	const PGresult *res = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
+	const char *state = sqlstate_of(reply);
+	char *why;
+
+	(void)p;
+	v->in_flight = false;
+	if (v->orphaned) {
+		verify_free_now(v);
+		return;
+	}
+	if (reply->conn_error != NULL && ++v->tries < VERIFY_TRIES) {
+		/* no connection yet (the server restarting): again, later */
+		v->timer = loop_timer_add(v->loop, (int64_t)VERIFY_BACKOFF_MS << (v->tries - 1), 0,
+					  verify_retry, v);
+		return;
+	}
+	if (reply->conn_error != NULL ||
+	    (reply->error != NULL && strcmp(state, "42P01") != 0 && strcmp(state, "3F000") != 0)) {
+		why = reply->conn_error != NULL
+			      ? xstrdup(reply->conn_error)
+			      : xstrdup(PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY));
+		v->cb(v, -1, why, v->arg);
+		free(why);
+		return;
+	}
+	/* no ledger (or schema) at all holds nothing */
+	v->cb(v, reply->error == NULL && res != NULL && atoll(PQgetvalue(res, 0, 0)) > 0 ? 1 : 0,
+	      NULL, v->arg);
+}
+
+static void
+verify_send(struct mig_verify *v)
+{
+	const char *params[3] = { v->filename, v->module, v->checksum };
+
+	v->in_flight = true;
+	pool_query(v->pool, v->sql, 3, params, verify_reply, v);
+}
+
+struct mig_verify *
+migrate_verify_start(const struct manager *mgr, const char *filename, const char *checksum,
+		     mig_verify_cb cb, void *arg)
+{
+	struct mig_verify *v = xcalloc(1, sizeof *v);
+
+	v->pool = mgr->pool;
+	v->loop = pool_loop(mgr->pool);
+	/* the ledger passed pgdbm's identifier rule: written unquoted, as pgdbm does */
+	v->sql = xasprintf("SELECT count(*) FROM %s WHERE filename = $1 AND module_name = $2\n"
+			   "  AND ($3::text IS NULL OR checksum = $3)",
+			   mgr->ledger);
+	v->filename = xstrdup(filename);
+	v->module = xstrdup(mgr->module);
+	v->checksum = dup_or_null(checksum);
+	v->cb = cb;
+	v->arg = arg;
+	verify_send(v);
+	return v;
+}
+
+void
+migrate_verify_free(struct mig_verify **vp)
+{
+	struct mig_verify *v = *vp;
+
+	if (v == NULL)
+		return;
+	*vp = NULL;
+	if (v->in_flight) {
+		v->orphaned = true;
+		return;
+	}
+	verify_free_now(v);
 }
 
 /* ---- reading the ledger, events and the lock holder ---- */
@@ -800,7 +961,6 @@ clear_step(struct mig_run *r)
 	r->rendered = NULL;
 	free(r->body);
 	r->body = NULL;
-	r->locating = false;
 	sqlsplit_list_free(&r->stmts);
 	r->stmt = 0;
 }
@@ -891,6 +1051,8 @@ send_record(struct mig_run *r)
 	r->step_exec_ms = (int)took;
 	snprintf(ms, sizeof ms, "%lld", (long long)took);
 	r->phase = P_RECORD;
+	/* outside a transaction (a no-transaction file) the record commits itself */
+	r->committing = !conn_in_transaction(r->conn);
 	if (r->kind == MIG_RUN_APPLY) {
 		const char *params[6] = { e->filename, e->file->up.checksum, r->t.mgr->module,
 					  ms,	       r->t.mgr->schema,     TOOL_NAME };
@@ -972,6 +1134,7 @@ send_step(struct mig_run *r)
 		send_fail_event(r);
 		return;
 	}
+	r->started = true;
 	if (sqlsplit_has_no_tx_marker(r->script->text)) {
 		sqlsplit_split(r->rendered, &r->stmts);
 		r->phase = P_MARK;
@@ -1027,28 +1190,90 @@ lock_timer_cb(struct loop *loop, void *arg)
 	send(r, "SELECT pg_try_advisory_lock(hashtext($1))", 1, params);
 }
 
-/* The re-run that finds the failing statement of a file that failed without a position. */
-static void
-locate_next(struct mig_run *r, const struct conn_reply *reply)
-{
-	if (reply != NULL && reply_failed(reply)) {
-		const struct sqlsplit_stmt *st = &r->stmts.v[r->stmt];
-		int line = error_line(reply, st->text, 0, st->line);
+/* ---- a COMMIT whose answer was lost ---- */
 
-		r->err.line = line > 0 ? line : st->sql_line;
-		r->phase = P_LOCATE_END;
-		send(r, "ROLLBACK", -1, NULL);
+static void
+verified(struct mig_verify *v, int held, const char *error, void *arg)
+{
+	struct mig_run *r = arg;
+	const struct mig_entry *e = r->kind != MIG_RUN_REPAIR ? r->plan.steps[r->step] : NULL;
+	const char *name = e != NULL ? e->filename : r->done[0].filename;
+	/* a rollback's COMMIT took the row away; the others wrote it */
+	bool committed = r->kind == MIG_RUN_ROLLBACK ? held == 0 : held == 1;
+	char *lost;
+
+	(void)v;
+	migrate_verify_free(&r->verify);
+	if (held < 0) {
+		lost = r->err.message;
+		r->err.message = xasprintf("%s; whether %s committed is unknown: its ledger could "
+					   "not be read back (%s)",
+					   lost, name, error);
+		free(lost);
+		r->failed_in_step = e != NULL;
+		finish(r, false);
 		return;
 	}
-	if (reply != NULL)
-		r->stmt++;
-	if (r->stmt >= r->stmts.n) {
-		r->phase = P_LOCATE_END;
-		send(r, "ROLLBACK", -1, NULL);
+	if (!committed) {
+		/* it went with the session: this step failed */
+		progress(r, "%s was not committed (read back from the ledger)", name);
+		if (r->kind == MIG_RUN_REPAIR) {
+			finish(r, false);
+			return;
+		}
+		free(r->err.file);
+		r->err.file = xstrdup(r->script->path);
+		step_failed(r, NULL, 0);
 		return;
 	}
-	r->phase = P_LOCATE_STMT;
-	send(r, r->stmts.v[r->stmt].text, -1, NULL);
+	progress(r, "the connection was lost after %s was committed (read back from the ledger)",
+		 name);
+	if (r->kind == MIG_RUN_REPAIR) {
+		mig_error_clear(&r->err);
+		finish(r, true);
+		return;
+	}
+	record_done(r, r->step_exec_ms);
+	if (r->step + 1 >= r->plan.n) {
+		mig_error_clear(&r->err); /* all of it is done */
+		finish(r, true);
+		return;
+	}
+	lost = r->err.message;
+	r->err.message = xasprintf("%s (after %s was committed: %zu of %zu done)", lost, name,
+				   r->n_done, r->plan.n);
+	free(lost);
+	finish(r, false);
+}
+
+/*
+ * The connection broke while the query in flight committed: only the
+ * database knows whether it did. Read the ledger back over another
+ * connection. The session, and the lock with it, is gone.
+ */
+static void
+verify_commit(struct mig_run *r, const struct conn_reply *reply)
+{
+	const struct mig_entry *e = r->kind != MIG_RUN_REPAIR ? r->plan.steps[r->step] : NULL;
+
+	set_error_from(r, reply, NULL);
+	r->committing = false;
+	r->locked = false;
+	r->phase = P_VERIFY;
+	if (e == NULL)
+		r->verify = migrate_verify_start(r->t.mgr, r->done[0].filename,
+						 r->done[0].new_checksum, verified, r);
+	else
+		r->verify = migrate_verify_start(
+			r->t.mgr, e->filename,
+			r->kind == MIG_RUN_APPLY ? e->file->up.checksum : NULL, verified, r);
+}
+
+/* The answer of a query that commits: whether its first statement (COMMIT) answered. */
+static bool
+commit_answered(const struct conn_reply *reply)
+{
+	return reply->n > 0 && PQresultStatus(reply->results[0]) == PGRES_COMMAND_OK;
 }
 
 /* ---- the transition function ---- */
@@ -1061,6 +1286,7 @@ advance(struct mig_run *r, struct conn_reply *reply)
 	switch (r->phase) {
 	case P_ACQUIRE:
 	case P_WAIT:
+	case P_VERIFY:
 	case P_FAIL_EVENT_ELSEWHERE:
 	case P_DONE:
 		return;
@@ -1253,6 +1479,7 @@ advance(struct mig_run *r, struct conn_reply *reply)
 				r->done[0].old_checksum = xstrdup(e->row->checksum);
 				r->done[0].new_checksum = xstrdup(e->file->up.checksum);
 				r->phase = P_RECORD;
+				r->committing = true;
 				progress(r, "accepting the new checksum of %s", e->filename);
 				send(r, sql, 6, params);
 				free(sql);
@@ -1288,22 +1515,9 @@ advance(struct mig_run *r, struct conn_reply *reply)
 
 	case P_BODY:
 		if (reply_failed(reply)) {
-			/* the position counts characters of "BEGIN;\n" + the file */
-			int line = error_line(reply, r->body, 7, 1);
-
-			if (reply->conn_error == NULL && line == 0) {
-				/* no position: roll back, then find the statement by
-				 * re-running the file one statement at a time */
-				set_error_from(r, reply, r->script->path);
-				r->failed_in_step = true;
-				progress(r, "%s failed", r->plan.steps[r->step]->filename);
-				r->locating = true;
-				sqlsplit_split(r->rendered, &r->stmts);
-				r->phase = P_ROLLBACK;
-				send(r, "ROLLBACK", -1, NULL);
-				return;
-			}
-			step_failed(r, reply, line);
+			/* "BEGIN;\n" (one statement, 7 characters), then the file */
+			step_failed(r, reply,
+				    migrate_error_line(reply, r->body, 7, 1, r->rendered));
 			return;
 		}
 		send_record(r);
@@ -1331,6 +1545,11 @@ advance(struct mig_run *r, struct conn_reply *reply)
 		return;
 
 	case P_RECORD:
+		if (reply_failed(reply) && r->committing && reply->conn_error != NULL) {
+			verify_commit(r, reply);
+			return;
+		}
+		r->committing = false;
 		if (reply_failed(reply)) {
 			if (r->kind == MIG_RUN_REPAIR) {
 				set_error_from(r, reply, NULL);
@@ -1346,6 +1565,7 @@ advance(struct mig_run *r, struct conn_reply *reply)
 		}
 		if (conn_in_transaction(r->conn)) {
 			r->phase = P_COMMIT;
+			r->committing = true;
 			if (r->opts.lean && r->step + 1 == r->plan.n && r->locked) {
 				/* the module name passed the identifier rule: a literal is safe */
 				char *sql = xasprintf(
@@ -1366,42 +1586,29 @@ advance(struct mig_run *r, struct conn_reply *reply)
 		return;
 
 	case P_COMMIT:
-		if (reply_failed(reply)) {
+		r->committing = false;
+		if (reply_failed(reply) && reply->conn_error != NULL && !commit_answered(reply)) {
+			/* did it commit before the connection went? */
+			verify_commit(r, reply);
+			return;
+		}
+		if (reply_failed(reply) && !commit_answered(reply)) {
 			step_failed(r, reply, 0);
 			return;
 		}
-		if (r->unlock_with_commit) {
-			r->unlock_with_commit = false;
-			r->locked = false;
-		}
+		/* committed; the unlock sent with it released the lock, unless it
+		 * failed on a live session (then finish() discards the session) */
+		if (r->unlock_with_commit)
+			r->locked = reply->error != NULL && reply->conn_error == NULL;
+		r->unlock_with_commit = false;
+		if (reply->conn_error != NULL)
+			r->locked = false; /* the lock went with the session */
 		record_done(r, r->step_exec_ms);
 		r->step++;
 		send_step(r);
 		return;
 
 	case P_ROLLBACK:
-		if (r->locating && !reply_failed(reply)) {
-			r->stmt = 0;
-			r->phase = P_LOCATE_BEGIN;
-			send(r, "BEGIN", -1, NULL);
-			return;
-		}
-		send_fail_event(r);
-		return;
-
-	case P_LOCATE_BEGIN:
-		if (reply_failed(reply)) {
-			send_fail_event(r);
-			return;
-		}
-		locate_next(r, NULL);
-		return;
-
-	case P_LOCATE_STMT:
-		locate_next(r, reply);
-		return;
-
-	case P_LOCATE_END:
 		send_fail_event(r);
 		return;
 
@@ -1426,6 +1633,7 @@ acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 	r->req = NULL;
 	if (c == NULL) {
 		set_error_text(r, NULL, 0, error);
+		r->err.connection = true;
 		finish(r, false);
 		return;
 	}
@@ -1529,6 +1737,7 @@ migrate_run_free(struct mig_run **rp)
 	}
 	pool_request_cancel(r->pool, &r->req);
 	loop_timer_cancel(r->loop, &r->timer);
+	migrate_verify_free(&r->verify);
 	if (r->conn != NULL) {
 		conn_abandon(r->conn);
 		pool_discard(r->pool, r->conn); /* it may hold the lock or a transaction */
@@ -1559,6 +1768,12 @@ bool
 migrate_ok(const struct mig_run *r)
 {
 	return r->ok;
+}
+
+bool
+migrate_started(const struct mig_run *r)
+{
+	return r->started;
 }
 
 bool

@@ -26,13 +26,18 @@
  * migration carries the no-transaction marker, the schema is created, the
  * migrate engine applies the folder, and the schema is dropped on failure.
  *
- * Fan-out (MIGRATE) runs in bulk: a few workers, each on one connection,
- * take batches of tenants, lock them all in one statement, read their
- * ledgers under the locks with COPY, and apply each pending file in one
- * transaction with its ledger row (see "Bulk fan-out" below). Tenants the
+ * Fan-out (MIGRATE) with canaries first reads ledgers, like LIST, only
+ * until it has found its canaries among the tenants with work (tenants
+ * read and current are skipped there). Then it runs in bulk:
+ * `concurrency` workers, each on one connection, take one tenant at a
+ * time, lock it, read its ledger under the lock with COPY, and apply each
+ * pending file in one transaction with its ledger row and its event, one
+ * round trip per file (see "Bulk fan-out" below). Tenants the
  * bulk path cannot take (lock busy, no ledger, a no-transaction file, a
- * refused plan) and ROLLBACK go through the migrate engine, once per
- * tenant. Tenants with nothing to do are skipped.
+ * refused plan), the canaries, and ROLLBACK go through the migrate engine,
+ * once per tenant. After a lost connection the outcome of a COMMIT in
+ * flight is read back from the ledger, and tenants not started are tried
+ * again on a new connection.
  */
 #include "config.h"
 
@@ -57,6 +62,10 @@
 
 #define CHUNK	  400
 #define TOOL_NAME "pgdbm-console " PACKAGE_VERSION
+
+/* A tenant whose run lost its connection before anything ran: tries, first delay (doubled). */
+#define FAN_TRIES      6
+#define FAN_BACKOFF_MS 250
 
 /* ------------------------------------------------------------------------
  * Names
@@ -283,9 +292,11 @@ struct worker {
 	int step;    /* provision: which round trip */
 	size_t file; /* provision: next migration */
 	int64_t started_us, file_started_us;
-	int *exec_ms;  /* provision: per migration */
-	long *offsets; /* provision: character offset of each migration in body */
-	char *body;    /* provision: what was sent for the current file */
+	int *exec_ms;		  /* provision: per migration */
+	long *offsets;		  /* provision: character offset of each migration in body */
+	char *body;		  /* provision: what was sent for the current file */
+	int tries;		  /* fan-out: runs that lost their connection before starting */
+	struct loop_timer *retry; /* fan-out: the delay before the next run */
 	struct worker *next;
 };
 
@@ -297,7 +308,8 @@ struct tenant_job {
 	const struct profile_tenants *cfg;
 	const struct migfile_set *files;
 	struct tenant_job_opts opts;
-	char **ids; /* copies of opts.ids */
+	char **ids;	   /* copies of opts.ids */
+	char **sorted_ids; /* the same, sorted (the strings are ids') */
 	char *filter;
 	tenant_job_cb changed, done;
 	void *arg;
@@ -312,6 +324,7 @@ struct tenant_job {
 	size_t *ledger_of;     /* list index per chunk row source */
 	struct chunk **chunks; /* ledger chunks not sent yet, sent from `next_chunk` */
 	size_t n_chunks, next_chunk;
+	size_t with_work; /* MIGRATE: tenants read so far (and wanted) with work */
 
 	struct tenant_result *results;
 	size_t n_results;
@@ -326,14 +339,15 @@ struct tenant_job {
 	struct loop_timer *kick; /* schedule() from the loop, outside callbacks */
 	struct strbuf scratch;
 
-	/* fan-out in bulk (see "bulk fan-out" below) */
-	bool bulk;	   /* MIGRATE: batches of tenants per connection */
+	/* fan-out in bulk (see "Bulk fan-out" below) */
+	bool bulk;	   /* MIGRATE: workers that keep their connection */
 	bool bulk_started; /* the bulk workers have been started */
 	int bulk_active;   /* bulk workers still running */
 	size_t bulk_next;  /* next result a bulk worker may take */
 	size_t *res_list;  /* list index of each result (SIZE_MAX: none) */
 	bool *slow;	   /* results the per-tenant path must take */
 	bool bulk_done;	   /* the bulk workers have all ended */
+	char *bulk_error;  /* why a bulk worker gave up (connections lost) */
 	struct bulk *bulks;
 };
 
@@ -435,6 +449,37 @@ error_text(const struct conn_reply *reply)
 }
 
 /* ---- reading the catalog and the ledgers ---- */
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether id is among the n sorted ids. */
+static bool
+among(char *const *sorted, size_t n, const char *id)
+{
+	return n > 0 && bsearch(&id, sorted, n, sizeof *sorted, cmp_id) != NULL;
+}
+
+/* Whether a fan-out works on t: a live tenant, named (when ids are given), matching. */
+static bool
+fanout_wanted(const struct tenant_job *job, const struct tenant_info *t)
+{
+	if (t->archived)
+		return false;
+	if (job->opts.n_ids > 0 && !among(job->sorted_ids, job->opts.n_ids, t->id))
+		return false;
+	return job->filter == NULL || strstr(t->id, job->filter) != NULL;
+}
+
+/* Read without its lock, t has something to apply (or cannot be applied as it is). */
+static bool
+has_work(const struct tenant_info *t)
+{
+	return t->ledger_read && (t->pending > 0 || t->out_of_order > 0 || t->drifted > 0);
+}
 
 static void list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg);
 static void list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg);
@@ -619,9 +664,28 @@ send_chunk(struct tenant_job *job, struct chunk *ch)
 static void
 send_chunks(struct tenant_job *job)
 {
-	while (job->error == NULL && job->next_chunk < job->n_chunks &&
-	       job->outstanding < job->concurrency)
+	/* a fan-out reads until it has its canaries: often the first chunk */
+	int most = job->kind == TENANT_JOB_MIGRATE && job->next_chunk == 0 ? 1 : job->concurrency;
+
+	while (job->error == NULL && job->next_chunk < job->n_chunks && job->outstanding < most)
 		send_chunk(job, job->chunks[job->next_chunk++]);
+}
+
+/*
+ * A fan-out (MIGRATE) reads ledgers without locks only to find its
+ * canaries among the tenants with work: once it has them, the chunks not
+ * sent yet are dropped (those tenants are read under their locks).
+ */
+static void
+enough_read(struct tenant_job *job)
+{
+	if (job->kind != TENANT_JOB_MIGRATE || job->with_work < (size_t)job->opts.canaries)
+		return;
+	while (job->next_chunk < job->n_chunks) {
+		free(job->chunks[job->next_chunk]->members);
+		free(job->chunks[job->next_chunk]);
+		job->next_chunk++;
+	}
 }
 
 static void
@@ -694,14 +758,16 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 	}
 	job->have_list = true;
 	job->phase = J_LEDGERS;
-	if (job->bulk) {
-		/* bulk fan-outs read each ledger under its lock, batch by batch */
-		free(members);
-		schedule(job);
-		return;
-	}
 	for (i = 0; i < (int)job->list.n; i++) {
-		if (job->list.v[i].archived || !job->list.v[i].has_ledger)
+		const struct tenant_info *t = &job->list.v[i];
+
+		if (job->kind == TENANT_JOB_MIGRATE) {
+			/* a fan-out reads only the tenants it works on */
+			if (!fanout_wanted(job, t))
+				continue;
+			job->with_work += has_work(t); /* no ledger: everything to do */
+		}
+		if (t->archived || !t->has_ledger)
 			continue;
 		if (n_members == 0)
 			members = xcalloc(CHUNK, sizeof *members);
@@ -717,6 +783,7 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 		queue_chunk(job, members, n_members);
 	else
 		free(members);
+	enough_read(job);
 	send_chunks(job);
 	if (job->outstanding == 0) {
 		schedule(job);
@@ -819,9 +886,12 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 
 		judge_tenant(job, t, rows, nr);
 		rows_free(rows, nr);
+		if (job->kind == TENANT_JOB_MIGRATE && fanout_wanted(job, t) && has_work(t))
+			job->with_work++;
 	}
 	free(ch->members);
 	free(ch);
+	enough_read(job);
 	send_chunks(job);
 	if (job->outstanding == 0) {
 		schedule(job);
@@ -1396,15 +1466,74 @@ fan_progress(struct mig_run *r, const char *what, void *arg)
 		note_failure(w->job, &w->job->results[w->index]);
 }
 
+static void fan_done(struct mig_run *r, void *arg);
+
+/* One migrate run for w's tenant (again after a lost connection). */
+static void
+fan_start_run(struct worker *w)
+{
+	struct tenant_job *job = w->job;
+	struct mig_target t;
+	struct mig_opts o;
+
+	memset(&t, 0, sizeof t);
+	t.label = w->schema;
+	t.mgr = w->mgr;
+	t.files = job->files;
+	t.read_only = job->db->cfg->read_only;
+	mig_opts_defaults(&o);
+	o.lock_wait_ms = job->opts.lock_wait_ms;
+	o.lean = true; /* the job created the events table up front */
+	o.server_version_num = pool_server_version(job->pool);
+	w->run = migrate_start(job->kind == TENANT_JOB_MIGRATE ? MIG_RUN_APPLY : MIG_RUN_ROLLBACK,
+			       &t, &o, fan_progress, fan_done, w);
+}
+
+static void
+fan_retry(struct loop *loop, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)loop;
+	w->retry = NULL;
+	migrate_run_free(&w->run);
+	if (w->job->stop) {
+		worker_done(w, TENANT_SKIPPED,
+			    w->job->prog.cancelled ? "cancelled"
+						   : "not started: the run stopped after a "
+						     "failure");
+		return;
+	}
+	fan_start_run(w);
+}
+
 static void
 fan_done(struct mig_run *r, void *arg)
 {
 	struct worker *w = arg;
+	struct tenant_job *job = w->job;
 	size_t n;
 
 	migrate_done_list(r, &n);
-	w->job->results[w->index].applied = (int)n;
-	if (migrate_ok(r)) {
+	job->results[w->index].applied = (int)n;
+	if (!migrate_ok(r) && !migrate_started(r) && migrate_error(r)->connection && !job->stop &&
+	    w->tries + 1 < FAN_TRIES) {
+		/* nothing ran: its connection went (or none came); again on a
+		 * new one after a while (the run is freed then: it called us) */
+		int64_t delay = (int64_t)FAN_BACKOFF_MS << w->tries++;
+
+		msglog_add(pool_log(job->pool), MSG_INFO, job->db->cfg->label,
+			   "tenant %s: %s; trying again in %lld ms", job->results[w->index].id,
+			   migrate_error(r)->message, (long long)delay);
+		w->retry = loop_timer_add(job->loop, delay, 0, fan_retry, w);
+		return;
+	}
+	if (migrate_ok(r) && n == 0) {
+		/* already done by someone else since the ledgers were read */
+		worker_done(w, TENANT_SKIPPED,
+			    job->kind == TENANT_JOB_MIGRATE ? "up to date"
+							    : "nothing to roll back");
+	} else if (migrate_ok(r)) {
 		worker_done(w, TENANT_OK, NULL);
 	} else {
 		struct strbuf sb = STRBUF_INIT;
@@ -1418,48 +1547,69 @@ fan_done(struct mig_run *r, void *arg)
 /* ------------------------------------------------------------------------
  * Bulk fan-out
  *
- * A bulk worker keeps one connection and takes BATCH tenants at a time:
- *   LOCK    one statement tries the migration lock of every tenant of the batch
- *   READ    one read-only script COPYs the ledgers of those it locked
- *   then, file by file, two round trips each:
- *   BODY    "[COMMIT;] BEGIN; <rendered file>" (the COMMIT closes the file before)
- *   RECORD  the ledger row, with parameters (the apply events of the batch's
- *           committed files go in one statement at its end: EVENTS)
- *   END     "[COMMIT;] SELECT pg_advisory_unlock_all()"
- * The ledger of a tenant is read only after its lock is held, and each file
- * commits with its ledger row, as in the migrate engine. A tenant is ok once
- * the COMMIT after its last file succeeded. Tenants it could not lock, whose
- * ledger is missing, whose plan is refused or needs the no-transaction path
- * are left to the per-tenant path once the bulk workers are done. A file
- * that fails is rolled back, recorded as a failure event, and its tenant
- * reported failed (with the line when the server gave a position).
+ * `concurrency` bulk workers, each on a connection of its own, take the
+ * tenants with pending work one at a time from the job's queue (so N
+ * workers run N tenants at once whenever N are left), and a tenant's
+ * migration lock is held only while that tenant runs. One round trip per
+ * file:
+ *   SETUP  (once per connection) the folder's file names and checksums,
+ *          and the tool's name, as parameters into session settings
+ *          (pgdbm_console.file_N, sum_N, tool): a file's ledger row can then
+ *          be written in the script that runs the file, naming them, with
+ *          no value in the SQL text
+ *   PREPARE (once per connection) the apply event of file N
+ *          (pgdbm_console_apply) and "unlock a key, try another"
+ *          (pgdbm_console_lock): planned once, not per tenant
+ *   LOCK   "EXECUTE pgdbm_console_lock(<tenant let go>, <this tenant>);
+ *          COPY its ledger" (a busy lock is left to the per-tenant path,
+ *          which waits for it); the plan is made from that read
+ *   FILE   "BEGIN; <rendered file>; INSERT <its ledger row>; EXECUTE
+ *          pgdbm_console_apply(...); COMMIT" and, after the tenant's last
+ *          file, the LOCK of the next tenant releasing this one
+ *          (execution_time_ms: the server's time since the script came, at
+ *          least 1, kept in pgdbm_console.ms for the event)
+ *   END    the last unlock, if any; the connection, carrying the settings
+ *          and the prepared statements, is then closed, not reused
+ * Each file commits with its ledger row and its event, as in the migrate
+ * engine; the ledger is read only once the lock is held. A tenant found
+ * current under its lock is skipped; one the bulk path cannot take (ledger
+ * gone, a no-transaction file, a refused plan) goes to the per-tenant path
+ * once the bulk workers are done. A file that fails is rolled back, its
+ * failure recorded as an event, its line found from its one run
+ * (migrate_error_line), and its tenant reported failed.
+ *
+ * A connection lost mid-run: a tenant whose file was in flight and whose
+ * COMMIT had not answered is settled by reading its ledger back
+ * (migrate_verify) and reported as the database holds it; a tenant not
+ * started (its lock asked for) goes back to the queue. The worker takes a
+ * new connection after a growing delay and carries on; after BULK_TRIES
+ * losses in a row it gives up, and when the last worker has given up the
+ * tenants left are reported failed with the reason.
  * ------------------------------------------------------------------------ */
 
-#define BATCH 50
+#define BULK_TRIES	6   /* connections lost (or refused) in a row before a worker gives up */
+#define BULK_BACKOFF_MS 250 /* the first delay before a new connection, doubled each time */
+#define BULK_RECORDED	"pgdbm_console_recorded" /* the column the event statement answers */
 
 enum bulk_phase {
+	BK_IDLE, /* no connection: acquiring one, or waiting to */
+	BK_SETUP,
+	BK_PREPARE,
 	BK_LOCK,
-	BK_READ,
-	BK_BODY,
-	BK_RECORD,
+	BK_FILE,
 	BK_ROLLBACK,
 	BK_FAIL_EVENT,
 	BK_END,
-	BK_EVENTS,
 };
 
-/* The apply event of one file, written with its batch's (see bulk_events). */
-struct bulk_event {
-	char *module, *schema, *filename, *checksum;
-	int ms;
-};
-
+/* A tenant a worker holds: its plan, read under its lock. */
 struct bulk_item {
-	size_t res; /* result index */
-	bool locked, todo;
+	size_t res; /* result index; SIZE_MAX: none */
+	struct manager *mgr;
+	bool locked;
 	struct mig_status status;
 	struct mig_plan plan;
-	struct manager *mgr;
+	size_t step; /* plan steps committed (the next one to send) */
 	int64_t started_us;
 };
 
@@ -1467,26 +1617,43 @@ struct bulk {
 	struct tenant_job *job;
 	struct conn *conn;
 	struct pool_request *req;
+	struct loop_timer *timer; /* the delay before the next connection */
 	enum bulk_phase phase;
-	struct bulk_item *items;
-	size_t n;
-	size_t cur;	   /* item being applied */
-	size_t step;	   /* its plan step */
-	bool open_tx;	   /* a RECORD is done, its COMMIT is not sent yet */
-	size_t committing; /* item waiting for that COMMIT to be ok (SIZE_MAX: none) */
-	char *body;
-	size_t prefix; /* characters before the file in body */
-	int64_t sent_us;
-	int exec_ms;
+	struct bulk_item cur;	 /* the tenant being migrated (its lock held) */
+	struct bulk_item coming; /* the tenant whose lock the script in flight asks for */
+	char *unlock;		 /* a lock key the next script releases first */
+	int losses;		 /* connections lost (or refused) in a row */
+	char *body, *rendered;	 /* the file in flight, as sent and as rendered */
 	char *fail_msg;
-	struct bulk_event pending; /* the file whose COMMIT is not answered yet */
-	struct bulk_event *events; /* committed files of this batch */
-	size_t n_events;
 	struct bulk *next;
 };
 
+/* A tenant whose file was in flight when its connection was lost. */
+struct bulk_check {
+	struct tenant_job *job;
+	size_t res;
+	size_t file;	/* the plan step in doubt: those before it are committed */
+	size_t planned; /* steps in the plan */
+	char *path;	/* the file in doubt */
+	char *error;	/* the connection's */
+	int64_t started_us;
+	struct mig_verify *v;
+};
+
 static void bulk_reply(struct conn *c, struct conn_reply *reply, void *arg);
-static void bulk_take(struct bulk *b);
+static void bulk_go(struct bulk *b);
+static void bulk_worker_end(struct bulk *b);
+static void bulk_reconnect(struct loop *loop, void *arg);
+
+static void
+bulk_item_clear(struct bulk_item *it)
+{
+	mig_plan_free(&it->plan);
+	mig_status_free(&it->status);
+	manager_free(&it->mgr);
+	memset(it, 0, sizeof *it);
+	it->res = SIZE_MAX;
+}
 
 static void
 bulk_send(struct bulk *b, enum bulk_phase ph, const char *sql, int n, const char *const *params)
@@ -1496,590 +1663,645 @@ bulk_send(struct bulk *b, enum bulk_phase ph, const char *sql, int n, const char
 		struct conn_reply reply;
 
 		memset(&reply, 0, sizeof reply);
-		reply.conn_error = "the connection is not ready";
+		reply.conn_error = conn_error(b->conn)[0] ? conn_error(b->conn)
+							  : "the connection is not ready";
 		bulk_reply(b->conn, &reply, b);
 	}
 }
 
 static void
-bulk_items_free(struct bulk *b)
+kick_schedule(struct tenant_job *job)
 {
-	size_t i;
-
-	for (i = 0; i < b->n; i++) {
-		mig_plan_free(&b->items[i].plan);
-		mig_status_free(&b->items[i].status);
-		manager_free(&b->items[i].mgr);
-	}
-	free(b->items);
-	b->items = NULL;
-	b->n = 0;
-}
-
-static void
-bulk_event_clear(struct bulk_event *e)
-{
-	free(e->module);
-	free(e->schema);
-	free(e->filename);
-	free(e->checksum);
-	memset(e, 0, sizeof *e);
-}
-
-/* The pending file's COMMIT: ok keeps its event for the batch's insert. */
-static void
-bulk_event_committed(struct bulk *b, bool ok)
-{
-	if (b->pending.filename == NULL)
-		return;
-	if (!ok) {
-		bulk_event_clear(&b->pending);
-		return;
-	}
-	b->events = xreallocarray(b->events, b->n_events + 1, sizeof *b->events);
-	b->events[b->n_events++] = b->pending;
-	memset(&b->pending, 0, sizeof b->pending);
-}
-
-static void
-bulk_events_free(struct bulk *b)
-{
-	size_t i;
-
-	for (i = 0; i < b->n_events; i++)
-		bulk_event_clear(&b->events[i]);
-	free(b->events);
-	b->events = NULL;
-	b->n_events = 0;
-	bulk_event_clear(&b->pending);
-}
-
-/*
- * The apply events of a batch's committed files, in one statement after the
- * batch: an event row per file costs as much as the ledger row, and the
- * ledger is what says a file is applied. Returns false when there is none.
- */
-static bool
-bulk_send_events(struct bulk *b)
-{
-	struct strbuf arr[5] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
-	const char **col;
-	const char *params[6];
-	char(*ms)[16];
-	size_t i;
-	int k;
-
-	if (b->n_events == 0)
-		return false;
-	col = xcalloc(b->n_events, sizeof *col);
-	ms = xcalloc(b->n_events, sizeof *ms);
-	for (k = 0; k < 5; k++) {
-		for (i = 0; i < b->n_events; i++) {
-			const struct bulk_event *e = &b->events[i];
-
-			snprintf(ms[i], sizeof ms[i], "%d", e->ms);
-			col[i] = k == 0	  ? e->module
-				 : k == 1 ? e->schema
-				 : k == 2 ? e->filename
-				 : k == 3 ? e->checksum
-					  : ms[i];
-		}
-		pg_array(&arr[k], col, b->n_events);
-		params[k] = strbuf_str(&arr[k]);
-	}
-	params[5] = TOOL_NAME;
-	bulk_send(b, BK_EVENTS,
-		  "INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
-		  "new_checksum, duration_ms, tool)\n"
-		  "SELECT 'apply', m, s, f, c, d::int, $6\n"
-		  "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
-		  "AS u(m, s, f, c, d)",
-		  6, params);
-	for (k = 0; k < 5; k++)
-		strbuf_free(&arr[k]);
-	free(col);
-	free(ms);
-	return true;
-}
-
-/* Hand a tenant back to the per-tenant path. */
-static void
-bulk_defer(struct bulk *b, struct bulk_item *it)
-{
-	struct tenant_job *job = b->job;
-
-	if (job->results[it->res].state == TENANT_RUNNING) {
-		job->results[it->res].state = TENANT_WAITING;
-		job->prog.running--;
-	}
-	job->slow[it->res] = true;
-	it->todo = false;
-}
-
-static void
-bulk_finish_item(struct bulk *b, size_t i, enum tenant_result_state st, const char *error)
-{
-	struct bulk_item *it = &b->items[i];
-	struct tenant_job *job = b->job;
-	size_t n;
-
-	if (job->results[it->res].state != TENANT_RUNNING)
-		return;
-	job->results[it->res].applied = (int)it->plan.n;
-	(void)n;
-	result_end(job, it->res, st, error, (loop_clock_us() - it->started_us) / 1000);
-	if (st == TENANT_FAILED) {
-		msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label, "tenant %s: %s",
-			   job->results[it->res].id, error);
-		note_failure(job, &job->results[it->res]);
-	}
-	notify(job);
-}
-
-static void
-bulk_worker_end(struct bulk *b, const char *error)
-{
-	struct tenant_job *job = b->job;
-	struct bulk **pp;
-	size_t i;
-
-	/* whatever the batch still holds goes back (a broken connection) */
-	for (i = 0; i < b->n; i++) {
-		if (job->results[b->items[i].res].state == TENANT_RUNNING) {
-			if (error != NULL)
-				bulk_finish_item(b, i, TENANT_FAILED, error);
-			else
-				bulk_defer(b, &b->items[i]);
-		}
-	}
-	bulk_items_free(b);
-	pool_request_cancel(job->pool, &b->req);
-	if (b->conn != NULL) {
-		/* closing the session releases any advisory lock it still holds */
-		if (error != NULL)
-			pool_discard(job->pool, b->conn);
-		else
-			pool_release(job->pool, b->conn);
-	}
-	for (pp = &job->bulks; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == b) {
-			*pp = b->next;
-			break;
-		}
-	}
-	if (b->n_events > 0)
-		msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label,
-			   "%zu apply events of a broken batch were not recorded in "
-			   "pgdbm_console.events (the ledgers have the files)",
-			   b->n_events);
-	bulk_events_free(b);
-	free(b->body);
-	free(b->fail_msg);
-	free(b);
-	job->bulk_active--;
 	if (job->kick == NULL)
 		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
 }
 
-/* Send the body of the next file, or end the batch. */
-static void
-bulk_next(struct bulk *b)
+/* The next tenant for a bulk worker (SIZE_MAX: none); tenants without a
+ * ledger go to the per-tenant path, which creates it. */
+static size_t
+bulk_pick(struct tenant_job *job)
+{
+	for (; job->bulk_next < job->n_results; job->bulk_next++) {
+		size_t i = job->bulk_next, li = job->res_list[i];
+
+		if (job->results[i].state != TENANT_WAITING || job->results[i].canary ||
+		    job->slow[i])
+			continue;
+		if (li == SIZE_MAX || !job->list.v[li].has_ledger) {
+			job->slow[i] = true;
+			continue;
+		}
+		return i;
+	}
+	return SIZE_MAX;
+}
+
+/* Take the next tenant into `coming` (running); false when there is none. */
+static bool
+bulk_take(struct bulk *b)
 {
 	struct tenant_job *job = b->job;
-	struct strbuf sb = STRBUF_INIT;
-	const struct mig_entry *e;
-	struct bulk_item *it;
-	char *rendered = NULL, *err;
-	int line = 0;
+	size_t i = job->stop ? SIZE_MAX : bulk_pick(job);
+	char *schema, *err = NULL;
 
-	while (b->cur < b->n && (!b->items[b->cur].todo || b->step >= b->items[b->cur].plan.n)) {
-		b->cur++;
-		b->step = 0;
+	if (i == SIZE_MAX)
+		return false;
+	job->bulk_next = i + 1;
+	schema = tenant_schema(job->cfg, job->results[i].id);
+	b->coming.mgr = manager_new(job->pool, schema, schema, job->cfg->table, &err);
+	free(schema);
+	if (b->coming.mgr == NULL) {
+		/* a valid tenant id makes a valid manager; go the per-tenant way anyway */
+		free(err);
+		job->slow[i] = true;
+		return bulk_take(b);
 	}
-	if (b->cur >= b->n || (job->stop && b->step == 0)) {
-		/* the end of the batch: commit the last file, release every lock */
-		size_t i;
+	b->coming.res = i;
+	b->coming.started_us = loop_clock_us();
+	job->results[i].state = TENANT_RUNNING;
+	job->prog.running++;
+	return true;
+}
 
-		for (i = b->cur; i < b->n; i++) {
-			it = &b->items[i];
-			if (it->todo && job->results[it->res].state == TENANT_RUNNING) {
-				/* not started: the stop policy or a cancel skips it */
-				job->results[it->res].state = TENANT_WAITING;
-				job->prog.running--;
-				it->todo = false;
-			}
+/* it leaves the worker: its lock, if held, is released by the next script. */
+static void
+bulk_let_go(struct bulk *b, struct bulk_item *it)
+{
+	if (it->locked) {
+		free(b->unlock);
+		b->unlock = xstrdup(it->mgr->lock_key_text);
+	}
+	bulk_item_clear(it);
+}
+
+/* it goes back to waiting, not started: to the bulk queue, or (slow) to
+ * the per-tenant path. */
+static void
+bulk_put_back(struct bulk *b, struct bulk_item *it, bool slow)
+{
+	struct tenant_job *job = b->job;
+	size_t i = it->res;
+
+	if (job->results[i].state == TENANT_RUNNING) {
+		job->results[i].state = TENANT_WAITING;
+		job->prog.running--;
+	}
+	if (slow)
+		job->slow[i] = true;
+	else if (i < job->bulk_next)
+		job->bulk_next = i;
+	bulk_let_go(b, it);
+}
+
+static void
+bulk_end_result(struct tenant_job *job, size_t i, enum tenant_result_state st, const char *error,
+		int applied, int64_t started_us)
+{
+	if (job->results[i].state != TENANT_RUNNING)
+		return;
+	job->results[i].applied = applied;
+	result_end(job, i, st, error, (loop_clock_us() - started_us) / 1000);
+	if (st == TENANT_FAILED) {
+		msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label, "tenant %s: %s",
+			   job->results[i].id, error);
+		note_failure(job, &job->results[i]);
+	}
+	notify(job);
+}
+
+static void
+bulk_checked(struct mig_verify *v, int held, const char *error, void *arg)
+{
+	struct bulk_check *ck = arg;
+	struct tenant_job *job = ck->job;
+	size_t applied = ck->file + (held == 1);
+	char *msg = NULL;
+
+	(void)v;
+	migrate_verify_free(&ck->v);
+	if (held < 0)
+		msg = xasprintf("%s: connection lost before its COMMIT answered; whether it "
+				"committed is unknown, its ledger could not be read back (%s): %s",
+				ck->path, error, ck->error);
+	else if (held == 0)
+		msg = xasprintf("%s: connection lost before it committed (%zu of %zu applied): %s",
+				ck->path, applied, ck->planned, ck->error);
+	else if (applied < ck->planned)
+		msg = xasprintf("%s committed, then the connection was lost (%zu of %zu applied): "
+				"%s",
+				ck->path, applied, ck->planned, ck->error);
+	/* else: it committed and was the last: the tenant is done */
+	bulk_end_result(job, ck->res, msg == NULL ? TENANT_OK : TENANT_FAILED, msg, (int)applied,
+			ck->started_us);
+	free(msg);
+	free(ck->path);
+	free(ck->error);
+	free(ck);
+	kick_schedule(job);
+}
+
+/*
+ * cur's current file was in flight, its COMMIT unanswered, when the
+ * connection was lost: read its ledger back before saying anything. The
+ * tenant stays running meanwhile.
+ */
+static void
+bulk_check(struct bulk *b, const char *error)
+{
+	struct bulk_item *it = &b->cur;
+	struct bulk_check *ck = xcalloc(1, sizeof *ck);
+	const struct mig_entry *e = it->plan.steps[it->step];
+
+	ck->job = b->job;
+	ck->res = it->res;
+	ck->file = it->step;
+	ck->planned = it->plan.n;
+	ck->path = xstrdup(e->file->up.path);
+	ck->error = xstrdup(error);
+	ck->started_us = it->started_us;
+	ck->v = migrate_verify_start(it->mgr, e->filename, e->file->up.checksum, bulk_checked, ck);
+	bulk_item_clear(it);
+}
+
+/*
+ * The connection is gone: settle what was in flight, put back what had
+ * not started, and carry on with a new connection after a delay (or give
+ * up after BULK_TRIES losses in a row).
+ */
+static void
+bulk_lost(struct bulk *b, const char *error)
+{
+	struct tenant_job *job = b->job;
+	int64_t delay;
+
+	if (b->coming.res != SIZE_MAX)
+		bulk_put_back(b, &b->coming, false); /* not started: another connection takes it */
+	if (b->cur.res != SIZE_MAX) {
+		if (b->phase == BK_FILE) {
+			bulk_check(b, error);
+		} else if (b->phase == BK_ROLLBACK || b->phase == BK_FAIL_EVENT) {
+			bulk_end_result(job, b->cur.res, TENANT_FAILED, b->fail_msg,
+					(int)b->cur.step, b->cur.started_us);
+			bulk_item_clear(&b->cur);
+		} else {
+			bulk_put_back(b, &b->cur, false);
 		}
-		bulk_send(b, BK_END,
-			  b->open_tx ? "COMMIT;\nSELECT pg_advisory_unlock_all()"
-				     : "SELECT pg_advisory_unlock_all()",
-			  -1, NULL);
+	}
+	/* the session's locks and transaction went with it */
+	free(b->unlock);
+	b->unlock = NULL;
+	if (b->conn != NULL) {
+		conn_abandon(b->conn);
+		pool_discard(job->pool, b->conn);
+		b->conn = NULL;
+	}
+	b->phase = BK_IDLE;
+	if (job->stop || bulk_pick(job) == SIZE_MAX) {
+		bulk_worker_end(b);
 		return;
 	}
-	it = &b->items[b->cur];
-	e = it->plan.steps[b->step];
-	if (b->step == 0)
-		it->started_us = loop_clock_us();
-	err = manager_render(it->mgr, e->file->up.text, &rendered, &line);
+	if (++b->losses >= BULK_TRIES) {
+		if (job->bulk_error == NULL)
+			job->bulk_error = xasprintf(
+				"the connection was lost %d times in a row (%s)", b->losses, error);
+		bulk_worker_end(b);
+		return;
+	}
+	delay = (int64_t)BULK_BACKOFF_MS << (b->losses - 1);
+	msglog_add(pool_log(job->pool), MSG_INFO, job->db->cfg->label,
+		   "tenant fan-out: connection lost (%s); going on with a new one in %lld ms",
+		   error, (long long)delay);
+	b->timer = loop_timer_add(job->loop, delay, 0, bulk_reconnect, b);
+}
+
+/* "EXECUTE pgdbm_console_lock(<unlock or NULL>, <coming's key>); COPY ..." */
+static void
+bulk_add_lock(struct bulk *b, struct strbuf *sb, const char *unlock)
+{
+	/* lock keys of modules that passed the identifier rule: safe literals */
+	if (unlock != NULL)
+		strbuf_addf(sb, "EXECUTE pgdbm_console_lock('%s', '%s');\n", unlock,
+			    b->coming.mgr->lock_key_text);
+	else
+		strbuf_addf(sb, "EXECUTE pgdbm_console_lock(NULL, '%s');\n",
+			    b->coming.mgr->lock_key_text);
+	copy_ledger(sb, b->coming.mgr->schema, b->job->cfg->table);
+}
+
+static void
+bulk_send_lock(struct bulk *b)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	bulk_add_lock(b, &sb, b->unlock);
+	bulk_send(b, BK_LOCK, strbuf_str(&sb), -1, NULL);
+	strbuf_free(&sb);
+}
+
+/*
+ * cur's next file in one script: BEGIN, the file, its ledger row and
+ * event, COMMIT; after its last file, its unlock and the next tenant's
+ * lock and ledger.
+ */
+static void
+bulk_send_file(struct bulk *b)
+{
+	struct tenant_job *job = b->job;
+	struct bulk_item *it = &b->cur;
+	const struct mig_entry *e = it->plan.steps[it->step];
+	size_t k = (size_t)(e->file - job->files->v);
+	struct strbuf sb = STRBUF_INIT;
+	char *err;
+	int line = 0;
+
+	free(b->rendered);
+	b->rendered = NULL;
+	err = manager_render(it->mgr, e->file->up.text, &b->rendered, &line);
 	if (err != NULL) {
-		/* the plan rendered it already; keep going safely anyway */
+		/* the plan rendered it already; fail safely anyway */
 		free(b->fail_msg);
 		b->fail_msg = xasprintf("%s:%d: %s", e->file->up.path, line, err);
 		free(err);
-		bulk_send(b, BK_ROLLBACK, b->open_tx ? "COMMIT" : "SELECT 1", -1, NULL);
+		note_failure(job, &job->results[it->res]);
+		bulk_send(b, BK_ROLLBACK, "SELECT 1", -1, NULL);
 		return;
 	}
-	if (b->open_tx)
-		strbuf_adds(&sb, "COMMIT;\n");
 	strbuf_adds(&sb, "BEGIN;\n");
-	b->prefix = sb.len;
-	strbuf_adds(&sb, rendered);
-	free(rendered);
+	strbuf_adds(&sb, b->rendered);
+	/* the ledger row, then its event (prepared, SETUP); the values are the
+	 * session's settings, the names validated identifiers, the numbers
+	 * ours; execution_time_ms is kept in pgdbm_console.ms for the event */
+	strbuf_addf(&sb,
+		    "\n;\nINSERT INTO %s (filename, checksum, module_name, execution_time_ms)\n"
+		    "VALUES (current_setting('pgdbm_console.file_%zu', true),\n"
+		    "  current_setting('pgdbm_console.sum_%zu', true), '%s',\n"
+		    "  set_config('pgdbm_console.ms', greatest(1, (extract(epoch FROM "
+		    "clock_timestamp() - statement_timestamp()) * 1000)::int)::text, true)::int);\n"
+		    "EXECUTE pgdbm_console_apply('%s', '%s', %zu);\n"
+		    "COMMIT;\n",
+		    it->mgr->ledger, k, k, it->mgr->module, it->mgr->module, it->mgr->schema, k);
+	if (it->step + 1 == it->plan.n) {
+		/* the tenant's last file: let it go, and ask for the next one */
+		if (bulk_take(b))
+			bulk_add_lock(b, &sb, it->mgr->lock_key_text);
+		else
+			strbuf_addf(&sb, "SELECT pg_advisory_unlock(hashtext('%s'));\n",
+				    it->mgr->lock_key_text);
+	}
 	free(b->body);
 	b->body = strbuf_detach(&sb);
-	b->sent_us = loop_clock_us();
-	bulk_send(b, BK_BODY, b->body, -1, NULL);
+	bulk_send(b, BK_FILE, b->body, -1, NULL);
 }
 
-/* The file of the current step failed: say where, roll back, record. */
+/*
+ * A new connection: the folder's file names and checksums (and the tool
+ * name) into session settings, as parameters, once (SETUP); then the two
+ * statements every tenant runs, prepared once (PREPARE): the apply event
+ * of file N, and "unlock one key, try another".
+ */
 static void
-bulk_file_failed(struct bulk *b, const struct conn_reply *reply)
+bulk_send_prepare(struct bulk *b)
 {
-	struct bulk_item *it = &b->items[b->cur];
-	const struct mig_entry *e = it->plan.steps[b->step];
-	char *m = error_text(reply);
-	const char *pos_s = reply->error != NULL
-				    ? PQresultErrorField(reply->error, PG_DIAG_STATEMENT_POSITION)
-				    : NULL;
-
-	free(b->fail_msg);
-	if (pos_s != NULL && atol(pos_s) > (long)b->prefix) {
-		long pos = atol(pos_s) - 1 - (long)b->prefix, chars = 0;
-		const unsigned char *p = (const unsigned char *)b->body + b->prefix;
-		int line = 1;
-
-		for (; *p != '\0' && chars < pos; p++) {
-			chars += (*p & 0xC0) != 0x80;
-			line += *p == '\n';
-		}
-		b->fail_msg = xasprintf("%s:%d: %s", e->file->up.path, line, m);
-	} else {
-		b->fail_msg = xasprintf("%s: %s", e->file->up.path, m);
-	}
-	free(m);
-	b->open_tx = false;
-	/* the policy applies now: nothing new starts while this one is recorded */
-	note_failure(b->job, &b->job->results[it->res]);
-	bulk_send(b, BK_ROLLBACK, "ROLLBACK", -1, NULL);
+	bulk_send(b, BK_PREPARE,
+		  "PREPARE pgdbm_console_apply(text, text, int) AS\n"
+		  "INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
+		  "new_checksum, duration_ms, tool)\n"
+		  "VALUES ('apply', $1, $2, current_setting('pgdbm_console.file_' || $3, true),\n"
+		  "  current_setting('pgdbm_console.sum_' || $3, true),\n"
+		  "  current_setting('pgdbm_console.ms', true)::int,\n"
+		  "  current_setting('pgdbm_console.tool', true))\n"
+		  "RETURNING 1 AS " BULK_RECORDED ";\n"
+		  "PREPARE pgdbm_console_lock(text, text) AS\n"
+		  "SELECT pg_advisory_unlock(hashtext($1)), pg_try_advisory_lock(hashtext($2));\n",
+		  -1, NULL);
 }
 
 static void
-bulk_read_done(struct bulk *b, const struct conn_reply *reply)
+bulk_send_setup(struct bulk *b)
+{
+	const struct migfile_set *files = b->job->files;
+	const char **v = xcalloc(files->n + 1, sizeof *v);
+	struct strbuf names = STRBUF_INIT, sums = STRBUF_INIT;
+	const char *params[3];
+	size_t i;
+
+	for (i = 0; i < files->n; i++)
+		v[i] = files->v[i].name;
+	pg_array(&names, v, files->n);
+	for (i = 0; i < files->n; i++)
+		v[i] = files->v[i].up.checksum;
+	pg_array(&sums, v, files->n);
+	params[0] = strbuf_str(&names);
+	params[1] = strbuf_str(&sums);
+	params[2] = TOOL_NAME;
+	bulk_send(b, BK_SETUP,
+		  "SELECT count(set_config('pgdbm_console.file_' || (n - 1), f, false)),\n"
+		  "  count(set_config('pgdbm_console.sum_' || (n - 1), c, false)),\n"
+		  "  set_config('pgdbm_console.tool', $3, false)\n"
+		  "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(f, c, n)",
+		  3, params);
+	strbuf_free(&names);
+	strbuf_free(&sums);
+	free(v);
+}
+
+static void
+bulk_send_fail_event(struct bulk *b)
+{
+	struct bulk_item *it = &b->cur;
+	char ms[24];
+	const char *params[6];
+
+	snprintf(ms, sizeof ms, "%lld", (long long)((loop_clock_us() - it->started_us) / 1000));
+	params[0] = it->mgr->module;
+	params[1] = it->mgr->schema;
+	params[2] = it->plan.steps[it->step]->filename;
+	params[3] = ms;
+	params[4] = b->fail_msg;
+	params[5] = TOOL_NAME;
+	bulk_send(b, BK_FAIL_EVENT,
+		  "INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
+		  "duration_ms, error, tool) VALUES ('fail', $1, $2, $3, $4, $5, $6)",
+		  6, params);
+}
+
+/*
+ * The answer to coming's lock, results[k] (then its ledger, COPY): it
+ * becomes cur and runs, or goes elsewhere. Returns false when the lock
+ * statement itself failed.
+ */
+static bool
+bulk_locked(struct bulk *b, const struct conn_reply *reply, int k)
 {
 	struct tenant_job *job = b->job;
-	size_t k, copy = 0;
+	struct bulk_item *it = &b->cur;
+	struct mig_row *rows;
+	struct mig_opts o;
+	size_t nr = 0, from, i;
+
+	if (reply->n <= k || PQresultStatus(reply->results[k]) != PGRES_TUPLES_OK)
+		return false;
+	free(b->unlock); /* released by that statement */
+	b->unlock = NULL;
+	*it = b->coming;
+	memset(&b->coming, 0, sizeof b->coming);
+	b->coming.res = SIZE_MAX;
+	it->locked = PQgetvalue(reply->results[k], 0, PQnfields(reply->results[k]) - 1)[0] == 't';
+	if (!it->locked) {
+		bulk_put_back(b, it, true); /* busy: the per-tenant path waits for it */
+		return true;
+	}
+	if (reply->error != NULL || reply->n_copies < 1) {
+		bulk_put_back(b, it,
+			      true); /* the ledger went away: the per-tenant path creates it */
+		return true;
+	}
+	if (job->stop) {
+		bulk_put_back(b, it, false); /* not started: the policy or a cancel stops it */
+		return true;
+	}
+	/* its ledger is the script's last COPY */
+	from = reply->n_copies > 1 ? reply->copy_ends[reply->n_copies - 2] : 0;
+	rows = copy_rows(reply->copy + from, reply->copy_ends[reply->n_copies - 1] - from,
+			 it->mgr->module, &nr);
+	it->status.ledger_exists = true;
+	mig_status_compute(&it->status, job->files, rows, nr, NULL, 0); /* takes the rows */
+	mig_opts_defaults(&o);
+	mig_plan_apply(&it->plan, &it->status, &o, it->mgr, pool_server_version(job->pool));
+	for (i = 0; it->plan.refusal == NULL && i < it->plan.n; i++) {
+		if (it->plan.steps[i]->no_transaction)
+			break;
+	}
+	if (it->plan.refusal != NULL || i < it->plan.n) {
+		bulk_put_back(b, it, true); /* the per-tenant path says why, and records it */
+		return true;
+	}
+	if (it->plan.n == 0) {
+		/* someone else migrated it since */
+		bulk_end_result(job, it->res, TENANT_SKIPPED, "up to date", 0, it->started_us);
+		bulk_let_go(b, it);
+	}
+	return true;
+}
+
+/* Where result r's statement is in the reply (-1: not answered). */
+static int
+result_index(const struct conn_reply *reply, const PGresult *r)
+{
 	int i;
 
-	if (reply->error != NULL) {
-		/* a ledger went away since the catalog was read: one by one instead */
-		for (k = 0; k < b->n; k++)
-			if (b->items[k].locked)
-				bulk_defer(b, &b->items[k]);
-		b->cur = b->n;
-		bulk_next(b);
+	for (i = 0; i < reply->n; i++) {
+		if (reply->results[i] == r)
+			return i;
+	}
+	return -1;
+}
+
+/* The index of the ledger statement's answer in a FILE reply (-1: none). */
+static int
+recorded_at(const struct conn_reply *reply)
+{
+	int i;
+
+	for (i = 0; i < reply->n; i++) {
+		const PGresult *r = reply->results[i];
+
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQnfields(r) == 1 &&
+		    strcmp(PQfname(r, 0), BULK_RECORDED) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* The reply to a FILE script. */
+static void
+bulk_file_done(struct bulk *b, const struct conn_reply *reply)
+{
+	struct tenant_job *job = b->job;
+	struct bulk_item *it = &b->cur;
+	const struct mig_entry *e = it->plan.steps[it->step];
+	int rec = recorded_at(reply), err = reply->error ? result_index(reply, reply->error) : -1;
+	char *m;
+
+	if (err >= 0 && (rec < 0 || err <= rec + 1)) {
+		/* the file, its record or its COMMIT failed */
+		m = error_text(reply);
+		free(b->fail_msg);
+		if (rec < 0) {
+			/* "BEGIN;\n" (one statement, 7 characters), then the file */
+			int line = migrate_error_line(reply, b->body, 7, 1, b->rendered);
+
+			b->fail_msg = line > 0 ? xasprintf("%s:%d: %s", e->file->up.path, line, m)
+					       : xasprintf("%s: %s", e->file->up.path, m);
+		} else {
+			b->fail_msg = xasprintf("%s: COMMIT failed: %s", e->file->up.path, m);
+		}
+		free(m);
+		/* the policy applies now: nothing new starts while this one is recorded */
+		note_failure(job, &job->results[it->res]);
+		if (rec < 0)
+			bulk_send(b, BK_ROLLBACK, "ROLLBACK", -1, NULL);
+		else
+			bulk_send_fail_event(b); /* a failed COMMIT rolled back already */
 		return;
 	}
-	for (k = 0; k < b->n; k++) {
-		struct bulk_item *it = &b->items[k];
-		struct mig_row *rows;
-		struct mig_opts o;
-		size_t nr = 0, from;
-		char *err = NULL;
-		char *schema;
-
-		if (!it->locked)
-			continue;
-		if ((int)copy >= reply->n_copies) {
-			bulk_defer(b, it);
-			continue;
-		}
-		from = copy == 0 ? 0 : reply->copy_ends[copy - 1];
-		schema = tenant_schema(job->cfg, job->results[it->res].id);
-		rows = copy_rows(reply->copy + from, reply->copy_ends[copy] - from, schema, &nr);
-		copy++;
-		it->status.ledger_exists = true;
-		/* the status takes the rows */
-		mig_status_compute(&it->status, job->files, rows, nr, NULL, 0);
-		it->mgr = manager_new(job->pool, schema, schema, job->cfg->table, &err);
-		free(schema);
-		if (it->mgr == NULL) {
-			free(err);
-			bulk_defer(b, it);
-			continue;
-		}
-		mig_opts_defaults(&o);
-		mig_plan_apply(&it->plan, &it->status, &o, it->mgr, pool_server_version(job->pool));
-		if (it->plan.refusal != NULL) {
-			bulk_defer(b, it); /* the per-tenant path says why, and records it */
-			continue;
-		}
-		for (i = 0; (size_t)i < it->plan.n; i++) {
-			if (it->plan.steps[i]->no_transaction)
-				break;
-		}
-		if ((size_t)i < it->plan.n) {
-			bulk_defer(b, it);
-			continue;
-		}
-		if (it->plan.n == 0) {
-			job->results[it->res].state = TENANT_RUNNING;
-			result_end(job, it->res, TENANT_SKIPPED, "up to date", 0);
-			it->todo = false;
-			continue;
-		}
-		it->todo = true;
+	it->step++; /* committed */
+	if (it->step < it->plan.n) {
+		bulk_send_file(b);
+		return;
 	}
-	notify(job);
-	b->cur = 0;
-	b->step = 0;
-	bulk_next(b);
+	/* its last file: the tenant is done, its lock released by the script */
+	bulk_end_result(job, it->res, TENANT_OK, NULL, (int)it->plan.n, it->started_us);
+	it->locked = false;
+	bulk_item_clear(it);
+	if (b->coming.res != SIZE_MAX && !bulk_locked(b, reply, rec + 2)) {
+		m = error_text(reply);
+		bulk_lost(b, m); /* the lock statement failed: start afresh */
+		free(m);
+		return;
+	}
+	bulk_go(b);
 }
 
 static void
 bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 {
 	struct bulk *b = arg;
-	struct tenant_job *job = b->job;
-	bool failed = reply->conn_error != NULL || reply->error != NULL;
+	bool failed = reply->error != NULL;
+	char *m;
 
 	(void)c;
 	if (reply->conn_error != NULL) {
-		char *m = error_text(reply);
+		/* a COMMIT that answered before the connection went counts */
+		if (b->phase == BK_FILE && b->cur.res != SIZE_MAX && recorded_at(reply) >= 0 &&
+		    recorded_at(reply) + 1 < reply->n &&
+		    PQresultStatus(reply->results[recorded_at(reply) + 1]) == PGRES_COMMAND_OK) {
+			b->cur.step++;
+			if (b->cur.step == b->cur.plan.n) {
+				bulk_end_result(b->job, b->cur.res, TENANT_OK, NULL,
+						(int)b->cur.plan.n, b->cur.started_us);
+				bulk_item_clear(&b->cur);
+			} else {
+				char *msg = xasprintf(
+					"connection lost after %zu of %zu migrations: "
+					"%s",
+					b->cur.step, b->cur.plan.n, reply->conn_error);
 
-		if (b->committing != SIZE_MAX)
-			bulk_finish_item(b, b->committing, TENANT_FAILED, m);
-		bulk_worker_end(b, m);
+				bulk_end_result(b->job, b->cur.res, TENANT_FAILED, msg,
+						(int)b->cur.step, b->cur.started_us);
+				free(msg);
+				bulk_item_clear(&b->cur);
+			}
+		}
+		m = xstrdup(reply->conn_error);
+		bulk_lost(b, m);
 		free(m);
 		return;
 	}
+	b->losses = 0;
 	switch (b->phase) {
-	case BK_LOCK: {
-		const PGresult *r = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
-		struct strbuf sql = STRBUF_INIT;
-		size_t k, locked = 0;
-
-		if (failed || r == NULL || (size_t)PQntuples(r) != b->n) {
-			bulk_worker_end(b, NULL);
-			return;
-		}
-		strbuf_adds(&sql, "BEGIN READ ONLY;\n");
-		for (k = 0; k < b->n; k++) {
-			struct bulk_item *it = &b->items[k];
-			char *schema;
-
-			it->locked = PQgetvalue(r, (int)k, 0)[0] == 't';
-			if (!it->locked) {
-				bulk_defer(b, it); /* busy: the per-tenant path waits for it */
-				continue;
-			}
-			schema = tenant_schema(job->cfg, job->results[it->res].id);
-			copy_ledger(&sql, schema, job->cfg->table);
-			free(schema);
-			locked++;
-		}
-		strbuf_adds(&sql, "COMMIT;\n");
-		if (locked == 0) {
-			strbuf_free(&sql);
-			b->cur = b->n;
-			bulk_next(b);
-			return;
-		}
-		bulk_send(b, BK_READ, strbuf_str(&sql), -1, NULL);
-		strbuf_free(&sql);
+	case BK_IDLE:
 		return;
-	}
-	case BK_READ:
-		bulk_read_done(b, reply);
-		return;
-	case BK_BODY: {
-		/* with a COMMIT in front, results[0] is that COMMIT */
-		bool had_commit = b->open_tx;
-		bool commit_failed = had_commit && reply->n > 0 &&
-				     PQresultStatus(reply->results[0]) != PGRES_COMMAND_OK;
-
-		if (had_commit) {
-			b->open_tx = false;
-			bulk_event_committed(b, !commit_failed);
-			if (commit_failed) {
-				char *m = error_text(reply);
-
-				if (b->committing != SIZE_MAX)
-					bulk_finish_item(b, b->committing, TENANT_FAILED, m);
-				b->committing = SIZE_MAX;
-				free(m);
-				/* the script stopped at the COMMIT: send this file again */
-				bulk_next(b);
-				return;
-			}
-			if (b->committing != SIZE_MAX)
-				bulk_finish_item(b, b->committing, TENANT_OK, NULL);
-			b->committing = SIZE_MAX;
-		}
+	case BK_SETUP:
+	case BK_PREPARE:
 		if (failed) {
-			bulk_file_failed(b, reply);
+			m = error_text(reply);
+			bulk_lost(b, m); /* as a lost connection: another one, later */
+			free(m);
 			return;
 		}
-		{
-			struct bulk_item *it = &b->items[b->cur];
-			const struct mig_entry *e = it->plan.steps[b->step];
-			int64_t ms = (loop_clock_us() - b->sent_us) / 1000;
-			char exec[24];
-			const char *params[4];
-			char *sql;
-
-			b->exec_ms = ms < 1 ? 1 : (int)ms;
-			snprintf(exec, sizeof exec, "%d", b->exec_ms);
-			params[0] = e->filename;
-			params[1] = e->file->up.checksum;
-			params[2] = it->mgr->module;
-			params[3] = exec;
-			/* its apply event goes with the batch's, once this commits */
-			bulk_event_clear(&b->pending);
-			b->pending.module = xstrdup(it->mgr->module);
-			b->pending.schema = xstrdup(it->mgr->schema);
-			b->pending.filename = xstrdup(e->filename);
-			b->pending.checksum = xstrdup(e->file->up.checksum);
-			b->pending.ms = b->exec_ms;
-			sql = xasprintf("INSERT INTO %s (filename, checksum, module_name, "
-					"execution_time_ms) VALUES ($1, $2, $3, $4)",
-					it->mgr->ledger);
-			bulk_send(b, BK_RECORD, sql, 4, params);
-			free(sql);
-		}
+		if (b->phase == BK_SETUP)
+			bulk_send_prepare(b);
+		else
+			bulk_go(b);
 		return;
-	}
-	case BK_RECORD:
-		if (failed) {
-			bulk_event_clear(&b->pending);
-			bulk_file_failed(b, reply);
+	case BK_LOCK:
+		if (!bulk_locked(b, reply, 0)) {
+			m = error_text(reply);
+			bulk_lost(b, m);
+			free(m);
 			return;
 		}
-		b->open_tx = true;
-		b->step++;
-		if (b->step >= b->items[b->cur].plan.n) {
-			b->committing = b->cur;
-			b->cur++;
-			b->step = 0;
-		}
-		bulk_next(b);
+		bulk_go(b);
 		return;
-	case BK_ROLLBACK: {
-		struct bulk_item *it = &b->items[b->cur];
-		const struct mig_entry *e = it->plan.steps[b->step];
-		char ms[24];
-		const char *params[6];
-
-		snprintf(ms, sizeof ms, "%lld",
-			 (long long)((loop_clock_us() - it->started_us) / 1000));
-		params[0] = it->mgr->module;
-		params[1] = it->mgr->schema;
-		params[2] = e->filename;
-		params[3] = ms;
-		params[4] = b->fail_msg;
-		params[5] = TOOL_NAME;
-		bulk_send(
-			b, BK_FAIL_EVENT,
-			"INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
-			"duration_ms, error, tool) VALUES ('fail', $1, $2, $3, $4, $5, $6)",
-			6, params);
+	case BK_FILE:
+		bulk_file_done(b, reply);
 		return;
-	}
+	case BK_ROLLBACK:
+		bulk_send_fail_event(b);
+		return;
 	case BK_FAIL_EVENT:
-		bulk_finish_item(b, b->cur, TENANT_FAILED, b->fail_msg);
-		b->items[b->cur].todo = false;
-		b->cur++;
-		b->step = 0;
-		bulk_next(b);
+		bulk_end_result(b->job, b->cur.res, TENANT_FAILED, b->fail_msg, (int)b->cur.step,
+				b->cur.started_us);
+		bulk_let_go(b, &b->cur);
+		bulk_go(b);
 		return;
 	case BK_END:
-		if (b->committing != SIZE_MAX) {
-			if (failed || (reply->n > 0 &&
-				       PQresultStatus(reply->results[0]) != PGRES_COMMAND_OK)) {
-				char *m = error_text(reply);
-
-				bulk_finish_item(b, b->committing, TENANT_FAILED, m);
-				bulk_event_committed(b, false);
-				free(m);
-			} else {
-				bulk_finish_item(b, b->committing, TENANT_OK, NULL);
-				bulk_event_committed(b, true);
-			}
-			b->committing = SIZE_MAX;
-		}
-		b->open_tx = false;
-		bulk_items_free(b);
-		if (bulk_send_events(b))
-			return;
-		bulk_take(b);
-		return;
-	case BK_EVENTS:
-		if (failed) {
-			char *m = error_text(reply);
-
-			msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label,
-				   "%zu apply events were not recorded in pgdbm_console.events: %s",
-				   b->n_events, m);
-			free(m);
-		}
-		bulk_events_free(b);
-		bulk_take(b);
+		free(b->unlock);
+		b->unlock = NULL;
+		bulk_worker_end(b);
 		return;
 	}
 }
 
-/* Take the next batch; end the worker when nothing is left. */
+/* What the worker does next: cur's next file, the next tenant's lock, or the end. */
 static void
-bulk_take(struct bulk *b)
+bulk_go(struct bulk *b)
 {
 	struct tenant_job *job = b->job;
-	struct strbuf arr = STRBUF_INIT;
-	const char **schemas;
-	const char *params[1];
-	size_t k;
 
-	bulk_items_free(b);
-	b->items = xcalloc(BATCH, sizeof *b->items);
-	while (!job->stop && b->n < BATCH && job->bulk_next < job->n_results) {
-		size_t i = job->bulk_next++;
-		size_t li = job->res_list[i];
-
-		if (job->results[i].state != TENANT_WAITING || job->results[i].canary ||
-		    job->slow[i])
-			continue;
-		if (li == SIZE_MAX || !job->list.v[li].has_ledger) {
-			job->slow[i] = true; /* the migrate engine creates the ledger */
-			continue;
-		}
-		b->items[b->n].res = i;
-		job->results[i].state = TENANT_RUNNING;
-		job->prog.running++;
-		b->n++;
-	}
-	if (b->n == 0) {
-		bulk_worker_end(b, NULL);
+	if (b->coming.res != SIZE_MAX && job->stop)
+		bulk_put_back(b, &b->coming, false);
+	if (b->coming.res != SIZE_MAX) {
+		bulk_send_lock(b);
 		return;
 	}
-	schemas = xcalloc(b->n, sizeof *schemas);
-	for (k = 0; k < b->n; k++)
-		schemas[k] = job->list.v[job->res_list[b->items[k].res]].schema;
-	pg_array(&arr, schemas, b->n);
-	free(schemas);
-	params[0] = strbuf_str(&arr);
-	b->committing = SIZE_MAX;
-	bulk_send(b, BK_LOCK,
-		  "SELECT pg_try_advisory_lock(hashtext('pgdbm_migration_' || s))\n"
-		  "FROM unnest($1::text[]) WITH ORDINALITY AS u(s, n) ORDER BY n",
-		  1, params);
-	strbuf_free(&arr);
+	if (b->cur.res != SIZE_MAX) {
+		/* a tenant started is finished, stop or not */
+		bulk_send_file(b);
+		return;
+	}
+	if (bulk_take(b)) {
+		bulk_send_lock(b);
+		return;
+	}
+	if (b->unlock != NULL) {
+		char *sql = xasprintf("SELECT pg_advisory_unlock(hashtext('%s'))", b->unlock);
+
+		bulk_send(b, BK_END, sql, -1, NULL);
+		free(sql);
+		return;
+	}
+	bulk_worker_end(b);
+}
+
+static void
+bulk_worker_end(struct bulk *b)
+{
+	struct tenant_job *job = b->job;
+	struct bulk **pp;
+
+	if (b->coming.res != SIZE_MAX)
+		bulk_put_back(b, &b->coming, false);
+	if (b->cur.res != SIZE_MAX)
+		bulk_put_back(b, &b->cur, false);
+	pool_request_cancel(job->pool, &b->req);
+	loop_timer_cancel(job->loop, &b->timer);
+	if (b->conn != NULL)
+		pool_discard(job->pool, b->conn); /* its session carries SETUP's settings */
+	for (pp = &job->bulks; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == b) {
+			*pp = b->next;
+			break;
+		}
+	}
+	free(b->unlock);
+	free(b->body);
+	free(b->rendered);
+	free(b->fail_msg);
+	free(b);
+	job->bulk_active--;
+	kick_schedule(job);
 }
 
 static void
@@ -2088,14 +2310,32 @@ bulk_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 	struct bulk *b = arg;
 
 	(void)p;
-	(void)error;
 	b->req = NULL;
 	if (c == NULL) {
-		bulk_worker_end(b, NULL); /* its tenants go the per-tenant way */
+		bulk_lost(b, error != NULL ? error : "no connection");
 		return;
 	}
 	b->conn = c;
-	bulk_take(b);
+	bulk_send_setup(b);
+}
+
+static void
+bulk_reconnect(struct loop *loop, void *arg)
+{
+	struct bulk *b = arg;
+	struct pool_request *req;
+
+	(void)loop;
+	b->timer = NULL;
+	if (b->job->stop) {
+		bulk_worker_end(b); /* nothing new starts: no connection needed */
+		return;
+	}
+	/* a connection handed over at once may end the worker: keep the
+	 * handle only while the request waits */
+	req = pool_acquire(b->job->pool, bulk_acquired, b);
+	if (req != NULL)
+		b->req = req;
 }
 
 /*
@@ -2128,24 +2368,32 @@ bulk_schedule(struct tenant_job *job)
 			struct bulk *b = xcalloc(1, sizeof *b);
 
 			b->job = job;
-			b->committing = SIZE_MAX;
+			b->cur.res = SIZE_MAX;
+			b->coming.res = SIZE_MAX;
 			b->next = job->bulks;
 			job->bulks = b;
 			job->bulk_active++;
-			/* a connection handed over at once may end the worker (nothing
-			 * left to take): keep the handle only while the request waits */
-			struct pool_request *req = pool_acquire(job->pool, bulk_acquired, b);
-
-			if (req != NULL)
-				b->req = req;
+			bulk_reconnect(job->loop, b);
 		}
 		return true;
 	}
 	if (job->bulk_active > 0)
 		return true;
 	if (!job->bulk_done) {
-		/* what the bulk workers left goes the per-tenant way */
 		job->bulk_done = true;
+		if (job->bulk_error != NULL) {
+			/* every worker gave up: what they did not start fails, saying why */
+			char *msg = xasprintf("not started: %s", job->bulk_error);
+
+			for (i = bulk_pick(job); i != SIZE_MAX; i = bulk_pick(job)) {
+				job->bulk_next = i + 1;
+				job->results[i].state = TENANT_RUNNING;
+				job->prog.running++;
+				bulk_end_result(job, i, TENANT_FAILED, msg, 0, loop_clock_us());
+			}
+			free(msg);
+		}
+		/* what the bulk workers left goes the per-tenant way */
 		job->next = 0;
 	}
 	return false;
@@ -2156,6 +2404,7 @@ bulk_schedule(struct tenant_job *job)
 static void
 worker_free(struct worker *w)
 {
+	loop_timer_cancel(w->job->loop, &w->retry);
 	migrate_run_free(&w->run);
 	manager_free(&w->mgr);
 	free(w->schema);
@@ -2188,6 +2437,35 @@ after_worker(struct loop *loop, void *arg)
 	schedule(job);
 }
 
+/* Result i may be a canary: a fan-out's canaries have work (as read without the lock). */
+static bool
+canary_fit(const struct tenant_job *job, size_t i)
+{
+	size_t li = job->res_list != NULL ? job->res_list[i] : SIZE_MAX;
+
+	return job->kind != TENANT_JOB_MIGRATE || (li != SIZE_MAX && has_work(&job->list.v[li]));
+}
+
+/*
+ * Canary i had nothing to do after all (someone migrated it since the
+ * ledgers were read): it tested nothing, so the next tenant with work
+ * waiting is a canary in its place.
+ */
+static void
+promote_canary(struct tenant_job *job, size_t i)
+{
+	size_t k;
+
+	job->results[i].canary = false;
+	for (k = 0; k < job->n_results; k++) {
+		if (job->results[k].state == TENANT_WAITING && !job->results[k].canary &&
+		    canary_fit(job, k)) {
+			job->results[k].canary = true;
+			return;
+		}
+	}
+}
+
 static void
 worker_done(struct worker *w, enum tenant_result_state st, const char *error)
 {
@@ -2205,6 +2483,8 @@ worker_done(struct worker *w, enum tenant_result_state st, const char *error)
 			   res->id, error != NULL ? error : "failed");
 		note_failure(job, res);
 	}
+	if (st == TENANT_SKIPPED && res->canary)
+		promote_canary(job, w->index);
 	unlink_worker(job, w);
 	/* the run that called us is still on the stack: free it later */
 	if (w->run != NULL) {
@@ -2272,79 +2552,42 @@ start_worker(struct tenant_job *job, size_t i)
 		acquire_for(w, admin_acquired);
 		return;
 	case TENANT_JOB_MIGRATE:
-	case TENANT_JOB_ROLLBACK: {
-		struct mig_target t;
-		struct mig_opts o;
-
-		memset(&t, 0, sizeof t);
-		t.label = w->schema;
-		t.mgr = w->mgr;
-		t.files = job->files;
-		t.read_only = job->db->cfg->read_only;
-		mig_opts_defaults(&o);
-		o.lock_wait_ms = job->opts.lock_wait_ms;
-		o.lean = true; /* the job created the events table up front */
-		o.server_version_num = pool_server_version(job->pool);
-		w->run = migrate_start(job->kind == TENANT_JOB_MIGRATE ? MIG_RUN_APPLY
-								       : MIG_RUN_ROLLBACK,
-				       &t, &o, fan_progress, fan_done, w);
+	case TENANT_JOB_ROLLBACK:
+		fan_start_run(w);
 		return;
-	}
 	case TENANT_JOB_LIST:
 		break;
 	}
 }
 
-static int
-cmp_id(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Whether id is among the n sorted ids. */
-static bool
-among(char *const *sorted, size_t n, const char *id)
-{
-	return n > 0 && bsearch(&id, sorted, n, sizeof *sorted, cmp_id) != NULL;
-}
-
 /*
- * Pick the tenants a fan-out works on, from the list: live tenants only,
- * those named when ids are given (sorted once, so that a console handing
- * over 100,000 filtered ids does not cost a quadratic search).
+ * Pick the tenants a fan-out works on, from the list (fanout_wanted), and
+ * say which ids asked for are not live tenants.
  */
 static void
 pick_fanout(struct tenant_job *job)
 {
-	char **sorted = NULL, **picked = NULL;
+	char **picked = NULL;
 	size_t i, j, n_picked = 0;
 
-	if (job->opts.n_ids > 0) {
-		sorted = xcalloc(job->opts.n_ids, sizeof *sorted);
-		memcpy(sorted, job->ids, job->opts.n_ids * sizeof *sorted);
-		qsort(sorted, job->opts.n_ids, sizeof *sorted, cmp_id);
+	if (job->opts.n_ids > 0)
 		picked = xcalloc(job->opts.n_ids, sizeof *picked);
-	}
 	for (i = 0; i < job->list.n; i++) {
 		const struct tenant_info *t = &job->list.v[i];
-		bool wanted = !t->archived;
 
-		if (wanted && job->opts.n_ids > 0) {
-			wanted = among(sorted, job->opts.n_ids, t->id);
-			if (wanted && n_picked < job->opts.n_ids)
-				picked[n_picked++] = t->id;
-		}
-		if (job->filter != NULL && strstr(t->id, job->filter) == NULL)
-			wanted = false;
-		if (!wanted)
+		if (job->opts.n_ids > 0 && !t->archived && n_picked < job->opts.n_ids &&
+		    among(job->sorted_ids, job->opts.n_ids, t->id))
+			picked[n_picked++] = t->id;
+		if (!fanout_wanted(job, t))
 			continue;
 		add_result(job, t->id);
 		job->res_list = xreallocarray(job->res_list, job->n_results, sizeof *job->res_list);
 		job->res_list[job->n_results - 1] = i;
-		if (job->bulk)
-			continue; /* the ledgers are read under the locks */
-		if (job->kind == TENANT_JOB_MIGRATE && t->pending == 0 && t->out_of_order == 0 &&
-		    t->drifted == 0) {
+		/* judged from a ledger read without its lock, so that canaries and
+		 * workers go to the tenants with work; a tenant is read again under
+		 * its lock before anything is applied (those a fan-out did not read
+		 * here are judged only then) */
+		if (job->kind == TENANT_JOB_MIGRATE && t->ledger_read && !has_work(t)) {
 			result_end(job, job->n_results - 1, TENANT_SKIPPED, "up to date", 0);
 		} else if (job->kind == TENANT_JOB_ROLLBACK && t->applied == 0 && t->drifted == 0) {
 			result_end(job, job->n_results - 1, TENANT_SKIPPED, "nothing applied", 0);
@@ -2364,7 +2607,6 @@ pick_fanout(struct tenant_job *job)
 			result_end(job, job->n_results - 1, TENANT_FAILED, "no such tenant", 0);
 		}
 	}
-	free(sorted);
 	free(picked);
 	job->prog.total = job->n_results;
 	job->slow = xcalloc(job->n_results + 1, sizeof *job->slow);
@@ -2397,7 +2639,7 @@ schedule(struct tenant_job *job)
 			int want = job->opts.canaries;
 
 			for (i = 0; i < job->n_results && (int)n < want; i++) {
-				if (job->results[i].state == TENANT_WAITING) {
+				if (job->results[i].state == TENANT_WAITING && canary_fit(job, i)) {
 					job->results[i].canary = true;
 					n++;
 				}
@@ -2668,6 +2910,10 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 		job->ids = xcalloc(opts->n_ids, sizeof *job->ids);
 		for (i = 0; i < opts->n_ids; i++)
 			job->ids[i] = xstrdup(opts->ids[i]);
+		/* sorted once: a console hands over up to 100,000 filtered ids */
+		job->sorted_ids = xcalloc(opts->n_ids, sizeof *job->sorted_ids);
+		memcpy(job->sorted_ids, job->ids, opts->n_ids * sizeof *job->sorted_ids);
+		qsort(job->sorted_ids, opts->n_ids, sizeof *job->sorted_ids, cmp_id);
 	}
 	job->opts.ids = NULL;
 	job->filter = opts->filter != NULL ? xstrdup(opts->filter) : NULL;
@@ -2736,10 +2982,26 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 void
 tenant_job_cancel(struct tenant_job *job)
 {
+	struct worker *w;
+	struct bulk *b;
+
 	if (job->phase == J_DONE)
 		return;
 	job->stop = true;
 	job->prog.cancelled = true;
+	/* what waits to try a new connection gives up now, not after its delay */
+	for (w = job->workers; w != NULL; w = w->next) {
+		if (w->retry != NULL) {
+			loop_timer_cancel(job->loop, &w->retry);
+			w->retry = loop_timer_add(job->loop, 0, 0, fan_retry, w);
+		}
+	}
+	for (b = job->bulks; b != NULL; b = b->next) {
+		if (b->timer != NULL) {
+			loop_timer_cancel(job->loop, &b->timer);
+			b->timer = loop_timer_add(job->loop, 0, 0, bulk_reconnect, b);
+		}
+	}
 	notify(job);
 	if (job->phase == J_RUN)
 		schedule(job);
@@ -2770,10 +3032,12 @@ job_really_free(struct tenant_job *job)
 	for (i = 0; i < job->opts.n_ids; i++)
 		free(job->ids[i]);
 	free(job->ids);
+	free(job->sorted_ids);
 	free(job->filter);
 	free(job->error);
 	free(job->res_list);
 	free(job->slow);
+	free(job->bulk_error);
 	for (i = job->next_chunk; i < job->n_chunks; i++) {
 		free(job->chunks[i]->members);
 		free(job->chunks[i]);

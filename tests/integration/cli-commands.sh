@@ -136,6 +136,53 @@ done
 [ "$done_n" -ge 1 ] && [ "$done_n" -lt 8 ] || fail "some but not all tenants migrated before the interrupt took effect: $done_n"
 [ "$done_n" = "$ledger_n" ] || fail "every migrated tenant has its ledger row and no other: tables $done_n, rows $ledger_n"
 
+# --- a server restart mid fan-out: the report says what the ledgers hold,
+# every applied file has its event, and tenants not started are retried
+# (issue 13)
+if [ -n "${PGDBM_HARNESS_DIR:-}" ]; then
+	cat >"$work/restart.yaml" <<YAML
+databases:
+  main:
+    conninfo: "dbname=clitest"
+    tenants:
+      prefix: slow_
+      migrations: slow
+      canaries: 0
+      concurrency: 2
+      on_failure: continue
+YAML
+	# finish what the interrupted run left, then a slow new file
+	expect_status 0 "the slow tenants current" "$bin" tenant migrate --profile "$work/restart.yaml"
+	printf 'SELECT pg_sleep(0.3);\nCREATE TABLE {{tables.u}} (x int);\n' >"$work/slow/003_u.sql"
+	rows() { # tenants whose ledger has 003_u.sql
+		local n=0 i
+		for i in 1 2 3 4 5 6 7 8; do
+			n=$((n + $(psql -XAtc "SELECT count(*) FROM slow_s$i.schema_migrations WHERE filename = '003_u.sql'" clitest 2>/dev/null || echo 0)))
+		done
+		echo "$n"
+	}
+	"$bin" tenant migrate --profile "$work/restart.yaml" >"$work/out" 2>"$work/err" &
+	fan=$!
+	deadline=$(($(date +%s) + 60))
+	while [ "$(rows)" -lt 2 ] && kill -0 "$fan" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
+		sleep 0.05
+	done
+	"${srcdir:-.}/tests/pg-harness" ctl restart || fail "the harness restarts the server"
+	wait "$fan"
+	st=$?
+	migrated=$(sed -n 's/^main: \([0-9]*\) migrated, \([0-9]*\) failed.*/\1/p' "$work/out")
+	failed=$(sed -n 's/^main: \([0-9]*\) migrated, \([0-9]*\) failed.*/\2/p' "$work/out")
+	held=$(rows)
+	events=$(psql -XAtc "SELECT count(*) FROM pgdbm_console.events WHERE action = 'apply' AND filename = '003_u.sql'" clitest)
+	[ -n "$migrated" ] || fail "a summary after the restart: $(cat "$work/out" "$work/err")"
+	[ "$migrated" = "$held" ] || fail "the report says $migrated migrated, the ledgers hold $held: $(cat "$work/out")"
+	[ "$events" = "$held" ] || fail "$held ledger rows but $events apply events"
+	[ "$((migrated + failed))" = 8 ] || fail "every tenant migrated or failed (none left unstarted): $(cat "$work/out")"
+	[ "$failed" -le 2 ] || fail "only a tenant whose file ran (one per connection) may fail: $(cat "$work/out")"
+	if [ "$failed" = 0 ]; then want=0; else want=1; fi
+	[ "$st" = "$want" ] || fail "exit $st with $failed failed"
+fi
+
 if [ "$failures" -gt 0 ]; then
 	echo "$failures failure(s)"
 	exit 1

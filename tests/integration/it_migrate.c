@@ -5,7 +5,10 @@
  * trips, failures that leave nothing behind and name file and line, two
  * appliers at once, a lock held elsewhere, a connection killed mid-file,
  * drift / out-of-order / missing states, repair, no-transaction files,
- * read-only profiles and the events table.
+ * read-only profiles and the events table. A failing file runs once (its
+ * line found without running it again); a COMMIT whose answer never came
+ * (committed locally, then the backend terminated while it waited for a
+ * synchronous standby that does not exist) is read back from the ledger.
  */
 #include "config.h"
 
@@ -795,6 +798,100 @@ test_read_only_and_events_created_on_write(void **state)
 	pool_free(&ro);
 }
 
+/* Issue 13, 5: the failing statement of a file without an error position is
+ * found from the one run: what the file does outside its transaction
+ * (nextval, notices) happens once. */
+static void
+test_failing_file_runs_once(void **state)
+{
+	struct env *e = *state;
+	struct done d;
+	const struct mig_error *err;
+	size_t i, notices = 0;
+
+	it_cmd(e->check, "DROP SEQUENCE IF EXISTS public.it_once_seq");
+	it_cmd(e->check, "CREATE SEQUENCE public.it_once_seq");
+	put(e, "001_dup.sql",
+	    "SELECT nextval('public.it_once_seq');\n"
+	    "DO $$ BEGIN RAISE NOTICE 'it_once_notice'; END $$;\n"
+	    "CREATE TABLE {{tables.d}} (x int);\n"
+	    "\n"
+	    "-- the same table again\n"
+	    "CREATE TABLE {{tables.d}} (x int);\n");
+	run(e, &d, MIG_RUN_APPLY, "m_once", NULL);
+	assert_false(migrate_ok(d.run));
+	err = migrate_error(d.run);
+	assert_int_equal(err->line, 6);
+	assert_string_equal(err->sqlstate, "42P07");
+	done_free(&d);
+	assert_int_equal(count(e, "SELECT last_value FROM public.it_once_seq"), 1);
+	for (i = 0; i < e->log.count; i++)
+		notices += strstr(msglog_get(&e->log, i)->text, "it_once_notice") != NULL;
+	assert_int_equal(notices, 1);
+	it_cmd(e->check, "DROP SEQUENCE public.it_once_seq");
+}
+
+/* Issue 13, 1: a COMMIT that succeeded but whose answer never came is read
+ * back from the ledger, not reported failed. */
+struct syncrep_killer {
+	struct env *e;
+	int64_t started_ms;
+	long long hit;
+	struct loop_timer *timer;
+};
+
+static void
+syncrep_tick(struct loop *loop, void *arg)
+{
+	struct syncrep_killer *k = arg;
+
+	k->timer = NULL;
+	if (count(k->e, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") > 0) {
+		/* committed locally, waiting for the standby: cut it off there */
+		k->hit = count(k->e, "SELECT count(pg_terminate_backend(pid)) FROM "
+				     "pg_stat_activity WHERE wait_event = 'SyncRep'");
+		it_release_commits(k->e->check);
+		return;
+	}
+	if (it_now_ms() - k->started_ms < 20000)
+		k->timer = loop_timer_add(loop, 20, 0, syncrep_tick, k);
+}
+
+static void
+test_commit_answer_lost_read_back(void **state)
+{
+	struct env *e = *state;
+	struct syncrep_killer k = { e, 0, 0, NULL };
+	struct done d;
+
+	if (count(e, "SELECT rolsuper::int FROM pg_roles WHERE rolname = current_user") != 1)
+		skip();
+	put(e, "001_sync.sql",
+	    "SET LOCAL synchronous_commit = on;\n"
+	    "CREATE TABLE {{tables.s}} (x int);\n");
+	/* commits asking for synchronous_commit wait for a standby that never comes */
+	it_hold_commits(e->check);
+	k.started_ms = it_now_ms();
+	start(e, e->pool, &d, MIG_RUN_APPLY, "m_sync", NULL, false);
+	k.timer = loop_timer_add(e->loop, 20, 0, syncrep_tick, &k);
+	wait_done(e, &d);
+	loop_timer_cancel(e->loop, &k.timer);
+	if (k.hit == 0)
+		it_release_commits(e->check);
+	assert_true(k.hit > 0);
+	/* the database holds it: the run says so */
+	assert_ok(&d);
+	assert_int_equal(n_done(&d), 1);
+	done_free(&d);
+	assert_int_equal(count(e, "SELECT count(*) FROM m_sync.schema_migrations"), 1);
+	assert_int_equal(count(e, "SELECT count(*) FROM pgdbm_console.events WHERE schema_name = "
+				  "'m_sync' AND action = 'apply'"),
+			 1);
+	assert_int_equal(count(e, "SELECT count(*) FROM pgdbm_console.events WHERE schema_name = "
+				  "'m_sync' AND action = 'fail'"),
+			 0);
+}
+
 int
 main(void)
 {
@@ -819,6 +916,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_no_transaction_file_with_cic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_and_events_created_on_write, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_failing_file_runs_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_answer_lost_read_back, setup, teardown),
 	};
 
 	it_require_server();
