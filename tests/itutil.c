@@ -5,12 +5,17 @@
 
 #include "itutil.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "loop.h"
 #include "xalloc.h"
 
 static void
@@ -120,6 +125,54 @@ it_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Run the loop (or sleep, without one) until done(arg) holds (true) or the
+ * deadline passes (false). done NULL: until the deadline. The one waiting
+ * loop of the integration tests.
+ */
+static bool
+wait_until(struct loop *loop, bool (*done)(void *arg), void *arg, int64_t deadline)
+{
+	for (;;) {
+		int64_t left;
+
+		if (done != NULL && done(arg))
+			return true;
+		left = deadline - it_now_ms();
+		if (left <= 0)
+			return false;
+		if (left > IT_STEP_MS)
+			left = IT_STEP_MS;
+		if (loop != NULL)
+			loop_run_once(loop, left);
+		else
+			usleep((useconds_t)left * 1000);
+	}
+}
+
+void
+it_wait(struct loop *loop, bool (*done)(void *arg), void *arg, int64_t timeout_ms, const char *what,
+	const char *file, int line)
+{
+	if (wait_until(loop, done, arg, it_now_ms() + timeout_ms))
+		return;
+	/* fail_msg, at the caller's place */
+	print_error("ERROR: %s did not hold within %lld ms\n", what, (long long)timeout_ms);
+	_fail(file, line);
+}
+
+bool
+it_flag(void *arg)
+{
+	return *(const bool *)arg;
+}
+
+void
+it_run_for(struct loop *loop, int64_t ms)
+{
+	wait_until(loop, NULL, NULL, it_now_ms() + ms);
+}
+
 char *
 it_db_name(const char *name)
 {
@@ -142,12 +195,48 @@ it_use_fresh_database(const char *name)
 	setenv("PGDATABASE", name, 1);
 }
 
+/* A probe transaction that asks for synchronous_commit, and whether it waits. */
+struct hold_probe {
+	PGconn *pg;    /* the caller's connection, that looks */
+	PGconn *probe; /* the connection that commits */
+	char *sql;     /* whether the probe's backend waits for the standby */
+	bool sent;     /* a probe transaction is in flight */
+};
+
+/* Whether a probe is seen waiting; sends one again when the last committed without. */
+static bool
+commit_held(void *arg)
+{
+	struct hold_probe *h = arg;
+	PGresult *r;
+
+	if (h->sent) {
+		if (it_scalar(h->pg, h->sql) > 0)
+			return true;
+		if (!PQconsumeInput(h->probe))
+			abort();
+		if (!PQisBusy(h->probe)) {
+			/* it committed without waiting: the reload has not reached it yet */
+			while ((r = PQgetResult(h->probe)) != NULL)
+				PQclear(r);
+			h->sent = false;
+		}
+	}
+	/* a transaction that writes WAL (a temporary table would not) */
+	if (!h->sent) {
+		if (!PQsendQuery(h->probe, "BEGIN; SET LOCAL synchronous_commit = on; "
+					   "INSERT INTO public.it_hold_probe VALUES (1); COMMIT"))
+			abort();
+		h->sent = true;
+	}
+	return false;
+}
+
 void
 it_hold_commits(PGconn *pg)
 {
-	PGconn *probe = it_connect();
-	int64_t deadline = it_now_ms() + 30000;
-	bool held = false;
+	struct hold_probe h = { pg, it_connect(), NULL, false };
+	bool held;
 	char *sql;
 
 	it_cmd(pg, "CREATE TABLE IF NOT EXISTS public.it_hold_probe (x int)");
@@ -156,42 +245,21 @@ it_hold_commits(PGconn *pg)
 	it_cmd(pg, "SELECT pg_reload_conf()");
 	/* the reload reaches the server's processes when they get to it: probe
 	 * until a transaction asking for synchronous_commit is seen waiting */
-	sql = xasprintf("SELECT count(*) FROM pg_stat_activity WHERE pid = %d AND wait_event = "
-			"'SyncRep'",
-			PQbackendPID(probe));
-	while (!held) {
-		PGresult *r;
-
-		if (it_now_ms() > deadline) {
-			fprintf(stderr, "it_hold_commits: commits are not held\n");
-			abort();
-		}
-		/* a transaction that writes WAL (a temporary table would not) */
-		if (!PQsendQuery(probe, "BEGIN; SET LOCAL synchronous_commit = on; "
-					"INSERT INTO public.it_hold_probe VALUES (1); COMMIT"))
-			abort();
-		for (;;) {
-			usleep(20000);
-			if (it_scalar(pg, sql) > 0) {
-				held = true;
-				break;
-			}
-			if (!PQconsumeInput(probe))
-				abort();
-			if (!PQisBusy(probe))
-				break; /* it committed without waiting: not yet */
-		}
-		if (held)
-			break;
-		while ((r = PQgetResult(probe)) != NULL)
-			PQclear(r);
-	}
-	free(sql);
-	/* it committed locally; let it go */
-	sql = xasprintf("SELECT pg_terminate_backend(%d)", PQbackendPID(probe));
+	h.sql = xasprintf("SELECT count(*) FROM pg_stat_activity WHERE pid = %d AND wait_event = "
+			  "'SyncRep'",
+			  PQbackendPID(h.probe));
+	held = wait_until(NULL, commit_held, &h, it_now_ms() + 30000);
+	free(h.sql);
+	/* it committed locally (or never waited); let it go */
+	sql = xasprintf("SELECT pg_terminate_backend(%d)", PQbackendPID(h.probe));
 	it_cmd(pg, sql);
 	free(sql);
-	PQfinish(probe);
+	PQfinish(h.probe);
+	if (!held) {
+		/* the cluster as it was, before the test fails */
+		it_release_commits(pg);
+		fail_msg("it_hold_commits: no probe commit was held within 30000 ms");
+	}
 }
 
 void

@@ -45,6 +45,7 @@ struct env {
 	PGconn *conns[MAX_CONNS];
 	int n_conns;
 	pid_t child;
+	int progress; /* what advisor_reached awaits */
 };
 
 static int test_no;
@@ -161,11 +162,27 @@ print_report(const struct adv_report *r)
 		fprintf(stderr, "  note: %s\n", r->notes[i]);
 }
 
+static bool
+advisor_done(void *arg)
+{
+	const struct env *e = arg;
+
+	return advisor_finished(e->adv);
+}
+
+/* Finished, or past e->progress (per mille). */
+static bool
+advisor_reached(void *arg)
+{
+	const struct env *e = arg;
+
+	return advisor_finished(e->adv) || advisor_progress(e->adv) >= e->progress;
+}
+
 static const struct adv_report *
 run(struct env *e, int64_t window_ms)
 {
 	struct adv_opts o;
-	int64_t deadline = it_now_ms() + 30000;
 	const struct adv_report *r;
 
 	adv_opts_defaults(&o);
@@ -174,8 +191,7 @@ run(struct env *e, int64_t window_ms)
 	e->adv = advisor_new(e->loop, e->db, e->profile, &o, &e->log);
 	advisor_start(e->adv);
 	assert_int_equal(advisor_state(e->adv), ADVISOR_RUNNING);
-	while (!advisor_finished(e->adv) && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
+	it_run_until(e->loop, advisor_done, e, 30000);
 	if (advisor_state(e->adv) != ADVISOR_DONE)
 		fprintf(stderr, "advisor: %s: %s\n", advisor_state_name(advisor_state(e->adv)),
 			advisor_error(e->adv));
@@ -592,7 +608,6 @@ test_many_tenants_chunked(void **state)
 	const struct adv_report *r;
 	const struct adv_finding *f;
 	struct adv_opts o;
-	int64_t deadline = it_now_ms() + 30000;
 
 	use_profile(e, clean_profile);
 	it_cmd(e->check,
@@ -618,8 +633,7 @@ test_many_tenants_chunked(void **state)
 	o.ledgers_per_query = 25; /* five chunks */
 	e->adv = advisor_new(e->loop, e->db, e->profile, &o, &e->log);
 	advisor_start(e->adv);
-	while (!advisor_finished(e->adv) && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
+	it_run_until(e->loop, advisor_done, e, 30000);
 	r = advisor_report(e->adv);
 	assert_non_null(r);
 	print_report(r);
@@ -636,20 +650,9 @@ test_many_tenants_chunked(void **state)
  * ------------------------------------------------------------------------ */
 
 static void
-run_until(struct env *e, int progress)
-{
-	int64_t deadline = it_now_ms() + 20000;
-
-	while (!advisor_finished(e->adv) && advisor_progress(e->adv) < progress &&
-	       it_now_ms() < deadline)
-		loop_run_once(e->loop, 20);
-}
-
-static void
 test_unreachable_server(void **state)
 {
 	struct env *e = *state;
-	int64_t deadline = it_now_ms() + 20000;
 
 	use_profile(e, "databases:\n"
 		       "  main:\n"
@@ -658,8 +661,7 @@ test_unreachable_server(void **state)
 		       "    pool: { min: 0, max: 1, acquire_timeout: 1s }\n");
 	e->adv = advisor_new(e->loop, e->db, e->profile, NULL, &e->log);
 	advisor_start(e->adv);
-	while (!advisor_finished(e->adv) && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
+	it_run_until(e->loop, advisor_done, e, 20000);
 	assert_int_equal(advisor_state(e->adv), ADVISOR_FAILED);
 	assert_null(advisor_report(e->adv));
 	assert_non_null(strstr(advisor_error(e->adv), "no connection: "));
@@ -676,7 +678,6 @@ test_connection_lost_while_sampling(void **state)
 	int pids[4], n, i;
 	char sql[64];
 	bool noted = false;
-	int64_t deadline = it_now_ms() + 20000;
 
 	use_profile(e, apps_profile);
 	open_app(e, "app_pool");
@@ -684,7 +685,8 @@ test_connection_lost_while_sampling(void **state)
 	o.window_ms = 4000;
 	e->adv = advisor_new(e->loop, e->db, e->profile, &o, &e->log);
 	advisor_start(e->adv);
-	run_until(e, 400);
+	e->progress = 400;
+	it_run_until(e->loop, advisor_reached, e, 20000);
 	assert_int_equal(advisor_state(e->adv), ADVISOR_RUNNING);
 	n = pool_backend_pids(e->db->pool, pids, 4);
 	assert_true(n >= 1);
@@ -692,8 +694,7 @@ test_connection_lost_while_sampling(void **state)
 		snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", pids[i]);
 		it_cmd(e->check, sql);
 	}
-	while (!advisor_finished(e->adv) && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
+	it_run_until(e->loop, advisor_done, e, 20000);
 	assert_int_equal(advisor_state(e->adv), ADVISOR_DONE);
 	r = advisor_report(e->adv);
 	print_report(r);
@@ -705,27 +706,34 @@ test_connection_lost_while_sampling(void **state)
 	assert_non_null(app(r, "app_pool"));
 }
 
+static bool
+connection_back(void *arg)
+{
+	const struct env *e = arg;
+	struct pool_stats st;
+
+	pool_stats(e->db->pool, &st);
+	return st.in_use == 0;
+}
+
 /* Freed in the middle of its window: nothing leaks, the connection goes back. */
 static void
 test_freed_while_running(void **state)
 {
 	struct env *e = *state;
 	struct pool_stats st;
-	int64_t deadline;
 
 	use_profile(e, clean_profile);
 	e->adv = advisor_new(e->loop, e->db, e->profile, NULL, &e->log);
 	advisor_start(e->adv);
-	run_until(e, 300);
+	e->progress = 300;
+	it_run_until(e->loop, advisor_reached, e, 20000);
 	assert_int_equal(advisor_state(e->adv), ADVISOR_RUNNING);
 	pool_stats(e->db->pool, &st);
 	assert_int_equal(st.in_use, 1);
 	advisor_free(&e->adv);
-	deadline = it_now_ms() + 5000;
-	do {
-		loop_run_once(e->loop, 50);
-		pool_stats(e->db->pool, &st);
-	} while (st.in_use != 0 && it_now_ms() < deadline);
+	it_run_until(e->loop, connection_back, e, 5000);
+	pool_stats(e->db->pool, &st);
 	assert_int_equal(st.in_use, 0);
 	/* started again from scratch, it finishes */
 	run(e, 300);

@@ -47,7 +47,12 @@ struct env {
 	int updates;
 	const char *db; /* PGDATABASE: the pool is <db>/<user> */
 	const char *user;
+	int want;      /* what refreshed / pool_waiting await */
+	pid_t stopped; /* PgBouncer stopped with SIGSTOP: teardown continues it */
+	bool down;     /* PgBouncer stopped: teardown starts it */
 };
+
+static int bouncer_ctl(const char *action);
 
 static void
 on_update(struct bouncer *b, void *arg)
@@ -97,6 +102,11 @@ teardown(void **state)
 {
 	struct env *e = *state;
 
+	/* a test that failed while PgBouncer was stopped leaves it running */
+	if (e->stopped > 0)
+		kill(e->stopped, SIGCONT);
+	if (e->down)
+		bouncer_ctl("start");
 	bouncer_free(&e->b);
 	loop_free(&e->loop);
 	msglog_free(&e->log);
@@ -104,40 +114,60 @@ teardown(void **state)
 	return 0;
 }
 
+static bool
+refreshed(void *arg)
+{
+	const struct env *e = arg;
+
+	return e->updates >= e->want;
+}
+
 /* Run until `n` more refreshes have completed. */
 static void
 refreshes(struct env *e, int n)
 {
-	int want = e->updates + n;
-	int64_t deadline = it_now_ms() + 10000;
-
-	while (e->updates < want && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
-	assert_true(e->updates >= want);
+	e->want = e->updates + n;
+	it_run_until(e->loop, refreshed, e, 10000);
 }
 
 static const struct bouncer_pool *
-test_pool(struct env *e)
+test_pool(const struct env *e)
 {
 	return bouncer_snapshot_pool(bouncer_snapshot(e->b), e->db, e->user);
+}
+
+static bool
+pool_waiting(void *arg)
+{
+	const struct env *e = arg;
+	const struct bouncer_pool *p = test_pool(e);
+
+	return p != NULL && p->cl_waiting == e->want;
 }
 
 /* Run the loop until the test pool has `waiting` waiting clients (10 s at most). */
 static const struct bouncer_pool *
 wait_for_waiting(struct env *e, int waiting)
 {
-	int64_t deadline = it_now_ms() + 10000;
-	const struct bouncer_pool *p = NULL;
+	e->want = waiting;
+	it_run_until(e->loop, pool_waiting, e, 10000);
+	return test_pool(e);
+}
 
-	while (it_now_ms() < deadline) {
-		refreshes(e, 1);
-		p = test_pool(e);
-		if (p != NULL && p->cl_waiting == waiting)
-			return p;
-	}
-	fail_msg("the pool never had %d waiting clients (last: %d)", waiting,
-		 p != NULL ? p->cl_waiting : -2);
-	return NULL;
+static bool
+is_live(void *arg)
+{
+	const struct env *e = arg;
+
+	return bouncer_status(e->b) == BOUNCER_LIVE;
+}
+
+static bool
+is_stale(void *arg)
+{
+	const struct env *e = arg;
+
+	return bouncer_status(e->b) == BOUNCER_STALE;
 }
 
 static bool
@@ -307,28 +337,23 @@ static void
 test_stale_while_down(void **state)
 {
 	struct env *e = *state;
-	int64_t deadline;
 
 	bouncer_start(e->b, 100);
 	refreshes(e, 2);
 	assert_int_equal(bouncer_status(e->b), BOUNCER_LIVE);
+	e->down = true;
 	assert_int_equal(bouncer_ctl("stop"), 0);
-	deadline = it_now_ms() + 10000;
-	while (bouncer_status(e->b) != BOUNCER_STALE && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
+	it_run_until(e->loop, is_stale, e, 10000);
 	/* a while later it is still stale, and says why */
-	deadline = it_now_ms() + 1000;
-	while (it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
+	it_run_for(e->loop, 1000);
 	assert_int_equal(bouncer_status(e->b), BOUNCER_STALE);
 	assert_non_null(bouncer_snapshot(e->b)); /* the last good data stays */
 	assert_true(bouncer_error(e->b)[0] != '\0');
 	assert_true(bouncer_age_ms(e->b) >= 500);
 
 	assert_int_equal(bouncer_ctl("start"), 0);
-	deadline = it_now_ms() + 10000;
-	while (bouncer_status(e->b) != BOUNCER_LIVE && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
+	e->down = false;
+	it_run_until(e->loop, is_live, e, 10000);
 	assert_int_equal(bouncer_status(e->b), BOUNCER_LIVE);
 	assert_string_equal(bouncer_error(e->b), "");
 	assert_true(bouncer_age_ms(e->b) < 1000);
@@ -356,22 +381,19 @@ test_refresh_timeout(void **state)
 {
 	struct env *e = *state;
 	pid_t pid = bouncer_pid();
-	int64_t deadline;
 
 	bouncer_start(e->b, 200);
 	refreshes(e, 1);
 	assert_int_equal(bouncer_status(e->b), BOUNCER_LIVE);
+	e->stopped = pid;
 	assert_int_equal(kill(pid, SIGSTOP), 0);
-	deadline = it_now_ms() + 10000;
-	while (bouncer_status(e->b) != BOUNCER_STALE && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
+	it_run_until(e->loop, is_stale, e, 10000);
 	assert_int_equal(kill(pid, SIGCONT), 0);
+	e->stopped = 0;
 	assert_int_equal(bouncer_status(e->b), BOUNCER_STALE);
 	assert_non_null(strstr(bouncer_error(e->b), "no answer from the admin console within 3s"));
 	/* it answers again: a new connection, live data */
-	deadline = it_now_ms() + 10000;
-	while (bouncer_status(e->b) != BOUNCER_LIVE && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
+	it_run_until(e->loop, is_live, e, 10000);
 	assert_int_equal(bouncer_status(e->b), BOUNCER_LIVE);
 }
 
@@ -396,6 +418,12 @@ test_unreachable(void **state)
 	free(ci);
 }
 
+static bool
+snapshot_finished(void *arg)
+{
+	return poolsnap_finished(arg);
+}
+
 static void
 test_pools_snapshot(void **state)
 {
@@ -406,7 +434,6 @@ test_pools_snapshot(void **state)
 	struct poolsnap *ps;
 	const struct poolsnap_entry *ent;
 	char *text;
-	int64_t deadline = it_now_ms() + 15000;
 
 	text = xasprintf("databases:\n"
 			 "  main:\n"
@@ -418,8 +445,7 @@ test_pools_snapshot(void **state)
 	profile_diags_free(&diags);
 	db = database_open(e->loop, &prof->databases[0], &e->log, true);
 	ps = poolsnap_new(e->loop, &db, 1, &e->log, true);
-	while (!poolsnap_finished(ps) && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
+	it_run_until(e->loop, snapshot_finished, ps, 15000);
 	assert_true(poolsnap_finished(ps));
 	assert_int_equal(poolsnap_count(ps), 1);
 	ent = poolsnap_entry(ps, 0);

@@ -39,6 +39,8 @@ struct env {
 	struct jobs *jobs;
 	int updates;
 	PGconn *check;
+	const struct job *job; /* what job_ended awaits */
+	size_t applied;	       /* what applied_is awaits */
 };
 
 static void
@@ -151,58 +153,80 @@ teardown(void **state)
 	return 0;
 }
 
-/* Run the loop until *flag (an int or bool read through the callback) or a deadline. */
-static void
-run_until(struct env *e, bool (*done)(struct env *e, const void *arg), const void *arg,
-	  int64_t timeout_ms)
+/* Conditions for it_run_until, each given the env. */
+static bool
+job_ended(void *arg)
 {
-	int64_t deadline = it_now_ms() + timeout_ms;
+	const struct env *e = arg;
 
-	while (!done(e, arg) && it_now_ms() < deadline)
-		loop_run_once(e->loop, 50);
-	assert_true(done(e, arg));
+	return e->job->state != JOB_RUNNING;
 }
 
 static bool
-job_ended(struct env *e, const void *arg)
+schemas_ready(void *arg)
 {
-	(void)e;
-	return ((const struct job *)arg)->state != JOB_RUNNING;
-}
+	const struct env *e = arg;
 
-static bool
-schemas_ready(struct env *e, const void *arg)
-{
-	(void)arg;
 	return browse_schemas(e->b)->state == BROWSE_READY;
 }
 
 static bool
-tenants_ready(struct env *e, const void *arg)
+tenants_ready(void *arg)
 {
-	(void)arg;
+	const struct env *e = arg;
+
 	return browse_tenants(e->b)->state == BROWSE_READY;
 }
 
+/* The tenants list read with the folder's third file. */
 static bool
-detail_ready(struct env *e, const void *arg)
+three_files(void *arg)
 {
-	(void)arg;
+	const struct env *e = arg;
+
+	return browse_tenants(e->b)->files->n == 3;
+}
+
+static bool
+detail_ready(void *arg)
+{
+	const struct env *e = arg;
+
 	return browse_detail(e->b)->state != BROWSE_LOADING;
 }
 
 static bool
-exact_answered(struct env *e, const void *arg)
+exact_answered(void *arg)
 {
-	(void)arg;
+	const struct env *e = arg;
+
 	return browse_detail(e->b)->exact != BROWSE_EXACT_RUNNING;
 }
 
 static bool
-modules_ready(struct env *e, const void *arg)
+modules_ready(void *arg)
 {
-	(void)arg;
+	const struct env *e = arg;
+
 	return browse_module(e->b, 0)->state == BROWSE_READY;
+}
+
+/* The module's status counts e->applied applied files. */
+static bool
+applied_is(void *arg)
+{
+	const struct env *e = arg;
+	const struct browse_module *m = browse_module(e->b, 0);
+
+	return m->status != NULL && m->status->count[MIG_APPLIED] == e->applied;
+}
+
+static bool
+module_failed(void *arg)
+{
+	const struct env *e = arg;
+
+	return browse_module(e->b, 0)->state == BROWSE_FAILED;
 }
 
 static const struct job *
@@ -217,7 +241,8 @@ apply_users(struct env *e, enum mig_kind kind, int steps)
 	job = jobs_migrate(e->jobs, 0, e->db, &e->profile->databases[0].modules[0], kind, &o, &why);
 	if (job == NULL)
 		fail_msg("not started: %s", why);
-	run_until(e, job_ended, job, 30000);
+	e->job = job;
+	it_run_until(e->loop, job_ended, e, 30000);
 	return job;
 }
 
@@ -235,7 +260,8 @@ tenant_job(struct env *e, enum tenant_job_kind kind, const char *const *ids, siz
 	job = jobs_tenant(e->jobs, 0, e->db, kind, &o, &why);
 	if (job == NULL)
 		fail_msg("not started: %s", why);
-	run_until(e, job_ended, job, 60000);
+	e->job = job;
+	it_run_until(e->loop, job_ended, e, 60000);
 	return job;
 }
 
@@ -300,7 +326,7 @@ test_jobs_and_schemas(void **state)
 	       "ANALYZE users.accounts");
 
 	browse_load_schemas(e->b);
-	run_until(e, schemas_ready, NULL, 10000);
+	it_run_until(e->loop, schemas_ready, e, 10000);
 	assert_true(e->updates > 0);
 	s = find(e, "users");
 	assert_int_equal(s->kind, BROWSE_MODULE);
@@ -321,10 +347,10 @@ test_jobs_and_schemas(void **state)
 
 	/* the drill-down: tables with estimates, the ledger judged against the folder */
 	browse_load_modules(e->b);
-	run_until(e, modules_ready, NULL, 10000);
+	it_run_until(e->loop, modules_ready, e, 10000);
 	assert_int_equal(browse_module(e->b, 0)->status->count[MIG_APPLIED], 2);
 	browse_open(e->b, "users");
-	run_until(e, detail_ready, NULL, 10000);
+	it_run_until(e->loop, detail_ready, e, 10000);
 	{
 		const struct browse_detail *d = browse_detail(e->b);
 		size_t i;
@@ -363,9 +389,9 @@ test_exact_size_gives_up_behind_a_lock(void **state)
 
 	apply_users(e, MIG_RUN_APPLY, 0);
 	browse_load_schemas(e->b);
-	run_until(e, schemas_ready, NULL, 10000);
+	it_run_until(e->loop, schemas_ready, e, 10000);
 	browse_open(e->b, "users");
-	run_until(e, detail_ready, NULL, 10000);
+	it_run_until(e->loop, detail_ready, e, 10000);
 
 	/* a "migration" holds an ACCESS EXCLUSIVE lock */
 	it_cmd(e->check, "BEGIN");
@@ -373,7 +399,7 @@ test_exact_size_gives_up_behind_a_lock(void **state)
 	t0 = it_now_ms();
 	assert_true(browse_measure(e->b, "users", &why));
 	assert_false(browse_measure(e->b, "users", &why)); /* one at a time */
-	run_until(e, exact_answered, NULL, 10000);
+	it_run_until(e->loop, exact_answered, e, 10000);
 	took = it_now_ms() - t0;
 	d = browse_detail(e->b);
 	assert_int_equal(d->exact, BROWSE_EXACT_LOCKED);
@@ -382,7 +408,7 @@ test_exact_size_gives_up_behind_a_lock(void **state)
 	it_cmd(e->check, "COMMIT");
 
 	assert_true(browse_measure(e->b, "users", &why));
-	run_until(e, exact_answered, NULL, 10000);
+	it_run_until(e->loop, exact_answered, e, 10000);
 	d = browse_detail(e->b);
 	assert_int_equal(d->exact, BROWSE_EXACT_DONE);
 	assert_true(d->exact_total > 0);
@@ -418,7 +444,7 @@ test_tenant_list_and_fanout(void **state)
 	assert_non_null(strstr(job->result, "30 provisioned, 0 failed, 0 skipped of 30 tenants"));
 
 	browse_load_tenants(e->b);
-	run_until(e, tenants_ready, NULL, 10000);
+	it_run_until(e->loop, tenants_ready, e, 10000);
 	bt = browse_tenants(e->b);
 	assert_int_equal(bt->list->n, 30);
 	assert_int_equal(bt->files->n, 2);
@@ -432,9 +458,8 @@ test_tenant_list_and_fanout(void **state)
 	/* a new file: pending on every tenant, then the fan-out of the filtered ids */
 	put(e, "tenant/003_note.sql", "ALTER TABLE {{tables.projects}} ADD COLUMN note text;");
 	browse_reload(e->b);
-	run_until(e, tenants_ready, NULL, 10000);
-	while (browse_tenants(e->b)->files->n != 3)
-		loop_run_once(e->loop, 50);
+	it_run_until(e->loop, tenants_ready, e, 10000);
+	it_run_until(e->loop, three_files, e, 10000);
 	bt = browse_tenants(e->b);
 	assert_int_equal(bt->list->file_pending[2], 30);
 	job = tenant_job(e, TENANT_JOB_MIGRATE, ids, 10);
@@ -456,31 +481,6 @@ test_tenant_list_and_fanout(void **state)
 	assert_int_equal(jobs_count(e->jobs), 3);
 	assert_ptr_equal(jobs_get(e->jobs, 0), job);
 	assert_int_equal(jobs_running(e->jobs), 0);
-}
-
-static bool
-applied_is(struct env *e, const void *arg)
-{
-	const struct browse_module *m = browse_module(e->b, 0);
-
-	return m->status != NULL && m->status->count[MIG_APPLIED] == *(const size_t *)arg;
-}
-
-static bool
-module_failed(struct env *e, const void *arg)
-{
-	(void)arg;
-	return browse_module(e->b, 0)->state == BROWSE_FAILED;
-}
-
-/* Run the loop for ms milliseconds whatever happens. */
-static void
-run_for(struct env *e, int64_t ms)
-{
-	int64_t deadline = it_now_ms() + ms;
-
-	while (it_now_ms() < deadline)
-		loop_run_once(e->loop, 50);
 }
 
 /* Messages of the log that contain text. */
@@ -507,37 +507,35 @@ test_queue_kept_fresh(void **state)
 	struct env *e = *state;
 	const struct browse_module *m;
 	char *from = xasprintf("%s/users", e->dir), *to = xasprintf("%s/users.gone", e->dir);
-	size_t want;
 	int64_t read_ms;
 	uint64_t gen;
 
 	assert_int_equal(apply_users(e, MIG_RUN_APPLY, 0)->state, JOB_OK);
 	browse_load_modules(e->b);
-	run_until(e, modules_ready, NULL, 10000);
-	want = 2;
-	assert_true(applied_is(e, &want));
+	it_run_until(e->loop, modules_ready, e, 10000);
+	e->applied = 2;
+	assert_true(applied_is(e));
 	assert_true(browse_module(e->b, 0)->read_ms > 0);
 
 	/* another shell rolls one back: read again by itself */
 	browse_keep_fresh(e->b, 300);
 	it_cmd(e->check, "DELETE FROM users.schema_migrations WHERE filename = '002_name.sql'");
-	want = 1;
-	run_until(e, applied_is, &want, 5000);
+	e->applied = 1;
+	it_run_until(e->loop, applied_is, e, 5000);
 
 	/* paused: not read; resumed: read at once */
 	browse_set_paused(e->b, true);
 	it_cmd(e->check, "DELETE FROM users.schema_migrations");
-	run_for(e, 1000);
-	want = 1;
-	assert_true(applied_is(e, &want));
+	it_run_for(e->loop, 1000);
+	assert_true(applied_is(e)); /* still 1 */
 	browse_set_paused(e->b, false);
-	want = 0;
-	run_until(e, applied_is, &want, 5000);
+	e->applied = 0;
+	it_run_until(e->loop, applied_is, e, 5000);
 
 	/* the folder goes away: the last status stays, stale, and the log says it once */
 	read_ms = browse_module(e->b, 0)->read_ms;
 	assert_int_equal(rename(from, to), 0);
-	run_until(e, module_failed, NULL, 5000);
+	it_run_until(e->loop, module_failed, e, 5000);
 	m = browse_module(e->b, 0);
 	assert_true(m->stale);
 	assert_non_null(m->status);
@@ -545,7 +543,7 @@ test_queue_kept_fresh(void **state)
 	assert_non_null(m->error);
 	assert_non_null(strstr(m->error, from));
 	assert_int_equal(m->read_ms, read_ms);
-	run_for(e, 1500); /* several more rounds fail the same way */
+	it_run_for(e->loop, 1500); /* several more rounds fail the same way */
 	assert_true(browse_module(e->b, 0)->stale);
 	assert_int_equal(logged(e, "cannot read the queue of users: "), 1);
 
@@ -557,7 +555,7 @@ test_queue_kept_fresh(void **state)
 	assert_int_equal(browse_module(e->b, 0)->state, BROWSE_LOADING);
 	assert_true(browse_module(e->b, 0)->gen > gen);
 	gen = browse_module(e->b, 0)->gen;
-	run_until(e, modules_ready, NULL, 5000);
+	it_run_until(e->loop, modules_ready, e, 5000);
 	assert_true(browse_module(e->b, 0)->gen > gen);
 	m = browse_module(e->b, 0);
 	assert_false(m->stale);

@@ -36,6 +36,7 @@ struct env {
 	struct inventory *inv;
 	PGconn *check;
 	int updates;
+	int want; /* what published awaits */
 };
 
 static const char profile_text[] = "databases:\n"
@@ -125,16 +126,32 @@ teardown(void **state)
 	return 0;
 }
 
+static bool
+published(void *arg)
+{
+	const struct env *e = arg;
+
+	return e->updates >= e->want;
+}
+
 /* Run until `n` more rounds have been published. */
 static void
 rounds(struct env *e, int n)
 {
-	int want = e->updates + n;
-	int64_t deadline = it_now_ms() + 30000;
+	e->want = e->updates + n;
+	it_run_until(e->loop, published, e, 30000);
+}
 
-	while (e->updates < want && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
-	assert_true(e->updates >= want);
+static bool
+first_round_done(void *arg)
+{
+	return inventory_rounds(arg) >= 1;
+}
+
+static bool
+round_ended(void *arg)
+{
+	return !inventory_busy(arg);
 }
 
 static void
@@ -235,21 +252,18 @@ test_unreachable(void **state)
 	struct database *down = database_open(e->loop, &e->profile->databases[1], &e->log, false);
 	struct inventory *inv = inventory_new(e->loop, down, &e->log);
 	const struct inventory_facts *f;
-	int64_t deadline = it_now_ms() + 20000;
 
 	inventory_on_update(inv, on_update, e);
 	/* the first round waits for a connection and fails */
 	inventory_refresh(inv);
-	while (inventory_rounds(inv) < 1 && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
+	it_run_until(e->loop, first_round_done, inv, 20000);
 	f = inventory_facts(inv);
 	assert_true(f->known);
 	assert_int_equal(f->service_pending, -1);
 	assert_true(f->error[0] != '\0');
 	/* now the pool is retrying: the next round ends at once, unreachable */
 	inventory_refresh(inv);
-	while (inventory_busy(inv) && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
+	it_run_until(e->loop, round_ended, inv, 20000);
 	f = inventory_facts(inv);
 	assert_non_null(strstr(f->error, "unreachable"));
 	assert_true(f->took_ms < 1000);

@@ -150,14 +150,18 @@ start(struct env *e, struct pool *pool, struct done *d, enum mig_kind kind, cons
 	d->run = migrate_start(kind, &t, opts, on_progress, NULL, e);
 }
 
+static bool
+run_finished(void *arg)
+{
+	const struct done *d = arg;
+
+	return migrate_finished(d->run);
+}
+
 static void
 wait_done(struct env *e, struct done *d)
 {
-	int64_t deadline = it_now_ms() + 60000;
-
-	while (!migrate_finished(d->run) && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
-	assert_true(migrate_finished(d->run));
+	it_run_until(e->loop, run_finished, d, 60000);
 }
 
 static void
@@ -573,8 +577,7 @@ test_waits_for_lock_and_names_holder(void **state)
 	put(e, "001_a.sql", "CREATE TABLE {{tables.a}} (x int);");
 	t0 = it_now_ms();
 	start(e, e->pool, &d, MIG_RUN_APPLY, "m_lock", NULL, false);
-	while (it_now_ms() - t0 < 700)
-		loop_run_once(e->loop, 50);
+	it_run_for(e->loop, 700);
 	assert_false(migrate_finished(d.run));
 	snprintf(pid, sizeof pid, "pid %d (it_lock_holder)", PQbackendPID(holder));
 	assert_non_null(strstr(strbuf_str(&e->progress), pid));

@@ -33,6 +33,8 @@ struct env {
 	struct monitor *mon;
 	PGconn *check;
 	int updates;
+	int want;	     /* what refreshed awaits */
+	bool server_stopped; /* teardown starts it again */
 };
 
 static const char profile_text[] =
@@ -85,6 +87,9 @@ teardown(void **state)
 {
 	struct env *e = *state;
 
+	/* a test that failed during an outage leaves the server running */
+	if (e->server_stopped)
+		it_server_ctl("start");
 	monitor_free(&e->mon);
 	database_close(&e->db);
 	profile_free(&e->profile);
@@ -95,17 +100,37 @@ teardown(void **state)
 	return 0;
 }
 
+static bool
+refreshed(void *arg)
+{
+	const struct env *e = arg;
+
+	return e->updates >= e->want;
+}
+
 /* Run until `n` more refreshes have completed. */
 static void
 refreshes(struct env *e, int n)
 {
-	int want = e->updates + n;
+	e->want = e->updates + n;
 	/* generous: make check runs this beside the console tests */
-	int64_t deadline = it_now_ms() + 30000;
+	it_run_until(e->loop, refreshed, e, 30000);
+}
 
-	while (e->updates < want && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
-	assert_true(e->updates >= want);
+static bool
+is_live(void *arg)
+{
+	const struct env *e = arg;
+
+	return monitor_status(e->mon) == MON_LIVE;
+}
+
+static bool
+is_stale(void *arg)
+{
+	const struct env *e = arg;
+
+	return monitor_status(e->mon) == MON_STALE;
 }
 
 static const struct mon_pool *
@@ -381,29 +406,19 @@ test_stale_during_outage(void **state)
 	assert_int_equal(monitor_status(e->mon), MON_LIVE);
 	PQfinish(e->check);
 	e->check = NULL;
+	e->server_stopped = true;
 	assert_int_equal(it_server_ctl("stop"), 0);
-	{
-		int64_t deadline = it_now_ms() + 10000;
-
-		while (monitor_status(e->mon) != MON_STALE && it_now_ms() < deadline)
-			loop_run_once(e->loop, 100);
-		/* a while later it is still stale, and says why */
-		deadline = it_now_ms() + 1500;
-		while (it_now_ms() < deadline)
-			loop_run_once(e->loop, 100);
-	}
+	it_run_until(e->loop, is_stale, e, 10000);
+	/* a while later it is still stale, and says why */
+	it_run_for(e->loop, 1500);
 	assert_int_equal(monitor_status(e->mon), MON_STALE);
 	assert_non_null(monitor_snapshot(e->mon)); /* the last good data stays */
 	assert_true(monitor_error(e->mon)[0] != '\0');
 	age = monitor_age_ms(e->mon);
 	assert_true(age >= 100);
 	assert_int_equal(it_server_ctl("start"), 0);
-	{
-		int64_t deadline = it_now_ms() + 10000;
-
-		while (monitor_status(e->mon) != MON_LIVE && it_now_ms() < deadline)
-			loop_run_once(e->loop, 100);
-	}
+	e->server_stopped = false;
+	it_run_until(e->loop, is_live, e, 10000);
 	assert_int_equal(monitor_status(e->mon), MON_LIVE);
 	assert_true(monitor_age_ms(e->mon) < 1000);
 	e->check = it_connect();

@@ -151,7 +151,7 @@ test_500_requests_max_8(void **state)
 	pool_stats(b.pool, &st);
 	assert_true(st.waiting >= 492);
 	sampler = loop_timer_add(e->loop, 5, 10, burst_sample, &b);
-	assert_true(loop_run_until(e->loop, &b.finished, 60000));
+	it_run_until(e->loop, it_flag, &b.finished, 60000);
 	loop_timer_cancel(e->loop, &sampler);
 	burst_sample(e->loop, &b);
 
@@ -219,12 +219,12 @@ test_acquire_timeout(void **state)
 	cfg.acquire_timeout_ms = 200;
 	pool = pool_new(e->loop, &cfg, &e->log);
 	pool_acquire(pool, hold_cb, &first);
-	assert_true(loop_run_until(e->loop, &first.done, 5000));
+	it_run_until(e->loop, it_flag, &first.done, 5000);
 	assert_non_null(first.conn);
 
 	t0 = it_now_ms();
 	pool_query(pool, "SELECT 1", 0, NULL, reply_to_holder, &second);
-	assert_true(loop_run_until(e->loop, &second.done, 5000));
+	it_run_until(e->loop, it_flag, &second.done, 5000);
 	assert_true(second.at - t0 >= 190);
 	assert_true(second.at - t0 < 1500);
 	assert_non_null(strstr(second.error, "no free connection within 200ms"));
@@ -266,10 +266,10 @@ test_release_in_transaction_rolls_back(void **state)
 	config(&cfg, "it_pool_rb", 1, 1);
 	pool = pool_new(e->loop, &cfg, &e->log);
 	pool_acquire(pool, hold_cb, &got);
-	assert_true(loop_run_until(e->loop, &got.done, 5000));
+	it_run_until(e->loop, it_flag, &got.done, 5000);
 	pid = conn_backend_pid(got.conn);
 	conn_send(got.conn, "BEGIN; INSERT INTO it_rollback VALUES (1)", -1, NULL, sent_cb, &sent);
-	assert_true(loop_run_until(e->loop, &sent.done, 5000));
+	it_run_until(e->loop, it_flag, &sent.done, 5000);
 	assert_true(conn_in_transaction(got.conn));
 	pool_release(pool, got.conn);
 
@@ -299,6 +299,17 @@ closing_cb(struct pool *p, struct conn_reply *reply, void *arg)
 	x->error = reply->conn_error != NULL || reply->error != NULL;
 }
 
+/* The query of it_pool_closing runs on the server. */
+static bool
+closing_query_runs(void *arg)
+{
+	const struct env *e = arg;
+
+	return it_scalar(e->check, "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+				   "'it_pool_closing' AND state = 'active' AND query LIKE "
+				   "'SELECT pg_sleep%'") > 0;
+}
+
 /*
  * A pool closed while a one-shot query runs (the console quitting while a
  * view's query is in flight): the query is answered with an error, and
@@ -311,13 +322,12 @@ test_free_with_query_in_flight(void **state)
 	struct pool_config cfg;
 	struct closing x = { false, false };
 	struct pool *pool;
-	bool sent = false;
 
 	config(&cfg, "it_pool_closing", 1, 2);
 	pool = pool_new(e->loop, &cfg, &e->log);
 	pool_query(pool, "SELECT pg_sleep(30)", -1, NULL, closing_cb, &x);
 	/* until the query is on the server */
-	loop_run_until(e->loop, &sent, 300);
+	it_run_until(e->loop, closing_query_runs, e, 10000);
 	assert_false(x.answered);
 	pool_free(&pool);
 	assert_true(x.answered);
@@ -471,7 +481,7 @@ test_cancel(void **state)
 	pool_acquire(x.pool, cancel_acquired, &x);
 	t0 = it_now_ms();
 	loop_timer_add(e->loop, 300, 0, cancel_now, &x);
-	assert_true(loop_run_until(e->loop, &x.done, 10000));
+	it_run_until(e->loop, it_flag, &x.done, 10000);
 	assert_true(x.at - t0 < 5000);
 	assert_string_equal(x.error, "canceling statement due to user request");
 	pool_release(x.pool, x.conn);
@@ -548,6 +558,12 @@ outage_script(struct loop *loop, void *arg)
 	}
 }
 
+static bool
+outage_backends_gone(void *arg)
+{
+	return backends(arg, "it_pool_outage") == 0;
+}
+
 static void
 test_server_restart_mid_run(void **state)
 {
@@ -568,7 +584,7 @@ test_server_restart_mid_run(void **state)
 	o.pool = pool_new(e->loop, &cfg, &e->log);
 	issuer = loop_timer_add(e->loop, 0, 10, outage_issue, &o);
 	loop_timer_add(e->loop, 500, 0, outage_script, &o);
-	assert_true(loop_run_until(e->loop, &o.all_answered, 30000));
+	it_run_until(e->loop, it_flag, &o.all_answered, 30000);
 	loop_timer_cancel(e->loop, &issuer);
 
 	/* every request got an answer: results before and after, errors during */
@@ -590,12 +606,7 @@ test_server_restart_mid_run(void **state)
 	assert_true(n <= 4);
 	pool_free(&o.pool);
 	/* and after the pool is gone, nothing stays */
-	n = 1;
-	for (int i = 0; i < 50 && n > 0; i++) {
-		n = backends(e, "it_pool_outage");
-		usleep(20000);
-	}
-	assert_int_equal(n, 0);
+	it_poll_until(outage_backends_gone, e, 5000);
 }
 
 /* ------------------------------------------------------------------------
@@ -674,7 +685,7 @@ test_hung_database_does_not_delay_healthy_one(void **state)
 	s.until = it_now_ms() + 1500;
 	loop_take_max_dispatch_us(e->loop);
 	steady_send(&s);
-	assert_true(loop_run_until(e->loop, &s.finished, 10000));
+	it_run_until(e->loop, it_flag, &s.finished, 10000);
 
 	/* a blocked connect would hold every query for the 3 s connect timeout;
 	 * the loop stall itself is measured by bench/pool, not timed here */
@@ -693,12 +704,20 @@ test_hung_database_does_not_delay_healthy_one(void **state)
  * Broken idle connections, health checks, idle and lifetime limits
  * ------------------------------------------------------------------------ */
 
-static void
-wait_ms(struct env *e, int64_t ms)
+static bool
+killed_pool_connected(void *arg)
 {
-	bool never = false;
+	return backends(arg, "it_pool_killed") == 1;
+}
 
-	loop_run_until(e->loop, &never, ms);
+/* The pool (arg) opened a connection to replace a broken one. */
+static bool
+reconnected(void *arg)
+{
+	struct pool_stats st;
+
+	pool_stats(arg, &st);
+	return st.reconnects >= 1;
 }
 
 static void
@@ -713,17 +732,30 @@ test_idle_connection_killed_is_replaced(void **state)
 
 	config(&cfg, "it_pool_killed", 1, 2);
 	pool = pool_new(e->loop, &cfg, &e->log);
-	wait_ms(e, 300);
+	it_run_until(e->loop, killed_pool_connected, e, 10000);
 	assert_int_equal(backends(e, "it_pool_killed"), 1);
 	it_cmd(e->check, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
 			 "WHERE application_name = 'it_pool_killed'");
-	wait_ms(e, 500);
+	it_run_until(e->loop, reconnected, pool, 10000);
 	pool_stats(pool, &st);
 	assert_true(st.reconnects >= 1);
 	r = pool_query_sync(pool, "SELECT 1", 0, NULL, &err);
 	assert_null(err);
 	PQclear(r);
 	pool_free(&pool);
+}
+
+/* The last query of the pool's idle connection is a health check. */
+static bool
+health_checked(void *arg)
+{
+	const struct env *e = arg;
+	char *q = it_string(e->check, "SELECT query FROM pg_stat_activity "
+				      "WHERE application_name = 'it_pool_hc'");
+	bool yes = strcmp(q, "SELECT 1") == 0;
+
+	free(q);
+	return yes;
 }
 
 static void
@@ -737,7 +769,7 @@ test_health_check_runs_on_idle(void **state)
 	config(&cfg, "it_pool_hc", 1, 1);
 	cfg.health_check_ms = 100;
 	pool = pool_new(e->loop, &cfg, &e->log);
-	wait_ms(e, 600);
+	it_run_until(e->loop, health_checked, e, 10000);
 	q = it_string(e->check, "SELECT query FROM pg_stat_activity "
 				"WHERE application_name = 'it_pool_hc'");
 	assert_string_equal(q, "SELECT 1");
@@ -762,6 +794,15 @@ many_reply(struct pool *p, struct conn_reply *reply, void *arg)
 		m->finished = true;
 }
 
+static bool
+pool_empty(void *arg)
+{
+	struct pool_stats st;
+
+	pool_stats(arg, &st);
+	return st.size == 0;
+}
+
 static void
 test_max_idle_and_lifetime(void **state)
 {
@@ -781,10 +822,10 @@ test_max_idle_and_lifetime(void **state)
 	pool = pool_new(e->loop, &cfg, &e->log);
 	for (i = 0; i < 4; i++)
 		pool_query(pool, "SELECT pg_sleep(0.1)", 0, NULL, many_reply, &m);
-	assert_true(loop_run_until(e->loop, &m.finished, 5000));
+	it_run_until(e->loop, it_flag, &m.finished, 5000);
 	pool_stats(pool, &st);
 	assert_int_equal(st.size, 4);
-	wait_ms(e, 2500);
+	it_run_until(e->loop, pool_empty, pool, 2500);
 	pool_stats(pool, &st);
 	assert_int_equal(st.size, 0);
 	pool_free(&pool);
@@ -796,7 +837,7 @@ test_max_idle_and_lifetime(void **state)
 	r = pool_query_sync(pool, "SELECT pg_backend_pid()", 0, NULL, &err);
 	pid1 = atoi(PQgetvalue(r, 0, 0));
 	PQclear(r);
-	wait_ms(e, 1500);
+	it_run_for(e->loop, 1500); /* past max_lifetime */
 	r = pool_query_sync(pool, "SELECT pg_backend_pid()", 0, NULL, &err);
 	assert_null(err);
 	pid2 = atoi(PQgetvalue(r, 0, 0));

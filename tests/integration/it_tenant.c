@@ -151,14 +151,16 @@ teardown(void **state)
 	return 0;
 }
 
+static bool
+job_finished(void *arg)
+{
+	return tenant_job_progress(arg)->finished;
+}
+
 static void
 wait_job(struct env *e, struct tenant_job *job)
 {
-	int64_t deadline = it_now_ms() + 120000;
-
-	while (!tenant_job_progress(job)->finished && it_now_ms() < deadline)
-		loop_run_once(e->loop, 100);
-	assert_true(tenant_job_progress(job)->finished);
+	it_run_until(e->loop, job_finished, job, 120000);
 }
 
 static struct tenant_job *
