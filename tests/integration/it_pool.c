@@ -704,10 +704,14 @@ test_hung_database_does_not_delay_healthy_one(void **state)
  * Broken idle connections, health checks, idle and lifetime limits
  * ------------------------------------------------------------------------ */
 
+/* The pool (arg) has a connection ready. */
 static bool
-killed_pool_connected(void *arg)
+connected_idle(void *arg)
 {
-	return backends(arg, "it_pool_killed") == 1;
+	struct pool_stats st;
+
+	pool_stats(arg, &st);
+	return st.idle >= 1;
 }
 
 /* The pool (arg) opened a connection to replace a broken one. */
@@ -732,7 +736,7 @@ test_idle_connection_killed_is_replaced(void **state)
 
 	config(&cfg, "it_pool_killed", 1, 2);
 	pool = pool_new(e->loop, &cfg, &e->log);
-	it_run_until(e->loop, killed_pool_connected, e, 10000);
+	it_run_until(e->loop, connected_idle, pool, 10000);
 	assert_int_equal(backends(e, "it_pool_killed"), 1);
 	it_cmd(e->check, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
 			 "WHERE application_name = 'it_pool_killed'");
