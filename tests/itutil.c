@@ -167,6 +167,14 @@ it_flag(void *arg)
 	return *(const bool *)arg;
 }
 
+bool
+it_counted(void *arg)
+{
+	const struct it_count *c = arg;
+
+	return c->n >= c->want;
+}
+
 void
 it_run_for(struct loop *loop, int64_t ms)
 {

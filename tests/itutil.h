@@ -72,6 +72,15 @@ void it_wait(struct loop *loop, bool (*done)(void *arg), void *arg, int64_t time
 /* The condition "*(bool *)arg": a flag a callback sets. */
 bool it_flag(void *arg);
 
+/* A count a callback raises (n) and the count a wait awaits (want). */
+struct it_count {
+	int n;
+	int want;
+};
+
+/* The condition "the count (arg) reached want". */
+bool it_counted(void *arg);
+
 /* Run the event loop for ms milliseconds whatever happens ("still so a while later"). */
 void it_run_for(struct loop *loop, int64_t ms);
 

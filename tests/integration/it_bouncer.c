@@ -44,10 +44,10 @@ struct env {
 	struct loop *loop;
 	struct msglog log;
 	struct bouncer *b;
-	int updates;
-	const char *db; /* PGDATABASE: the pool is <db>/<user> */
+	struct it_count updates; /* refreshes done */
+	const char *db;		 /* PGDATABASE: the pool is <db>/<user> */
 	const char *user;
-	int want;      /* what refreshed / pool_waiting await */
+	int waiting;   /* what pool_waiting awaits */
 	pid_t stopped; /* PgBouncer stopped with SIGSTOP: teardown continues it */
 	bool down;     /* PgBouncer stopped: teardown starts it */
 };
@@ -60,7 +60,7 @@ on_update(struct bouncer *b, void *arg)
 	struct env *e = arg;
 
 	(void)b;
-	e->updates++;
+	e->updates.n++;
 }
 
 static struct bouncer *
@@ -114,20 +114,12 @@ teardown(void **state)
 	return 0;
 }
 
-static bool
-refreshed(void *arg)
-{
-	const struct env *e = arg;
-
-	return e->updates >= e->want;
-}
-
 /* Run until `n` more refreshes have completed. */
 static void
 refreshes(struct env *e, int n)
 {
-	e->want = e->updates + n;
-	it_run_until(e->loop, refreshed, e, 10000);
+	e->updates.want = e->updates.n + n;
+	it_run_until(e->loop, it_counted, &e->updates, 10000);
 }
 
 static const struct bouncer_pool *
@@ -142,14 +134,14 @@ pool_waiting(void *arg)
 	const struct env *e = arg;
 	const struct bouncer_pool *p = test_pool(e);
 
-	return p != NULL && p->cl_waiting == e->want;
+	return p != NULL && p->cl_waiting == e->waiting;
 }
 
 /* Run the loop until the test pool has `waiting` waiting clients (10 s at most). */
 static const struct bouncer_pool *
 wait_for_waiting(struct env *e, int waiting)
 {
-	e->want = waiting;
+	e->waiting = waiting;
 	it_run_until(e->loop, pool_waiting, e, 10000);
 	return test_pool(e);
 }

@@ -35,8 +35,7 @@ struct env {
 	struct database *db;
 	struct inventory *inv;
 	PGconn *check;
-	int updates;
-	int want; /* what published awaits */
+	struct it_count updates; /* rounds published */
 };
 
 static const char profile_text[] = "databases:\n"
@@ -62,7 +61,7 @@ on_update(struct inventory *inv, void *arg)
 	struct env *e = arg;
 
 	(void)inv;
-	e->updates++;
+	e->updates.n++;
 }
 
 static void
@@ -126,20 +125,12 @@ teardown(void **state)
 	return 0;
 }
 
-static bool
-published(void *arg)
-{
-	const struct env *e = arg;
-
-	return e->updates >= e->want;
-}
-
 /* Run until `n` more rounds have been published. */
 static void
 rounds(struct env *e, int n)
 {
-	e->want = e->updates + n;
-	it_run_until(e->loop, published, e, 30000);
+	e->updates.want = e->updates.n + n;
+	it_run_until(e->loop, it_counted, &e->updates, 30000);
 }
 
 static bool

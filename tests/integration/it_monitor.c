@@ -32,9 +32,8 @@ struct env {
 	struct database *db;
 	struct monitor *mon;
 	PGconn *check;
-	int updates;
-	int want;	     /* what refreshed awaits */
-	bool server_stopped; /* teardown starts it again */
+	struct it_count updates; /* refreshes done */
+	bool server_stopped;	 /* teardown starts it again */
 };
 
 static const char profile_text[] =
@@ -57,7 +56,7 @@ on_update(struct monitor *m, void *arg)
 	struct env *e = arg;
 
 	(void)m;
-	e->updates++;
+	e->updates.n++;
 }
 
 static int
@@ -100,21 +99,13 @@ teardown(void **state)
 	return 0;
 }
 
-static bool
-refreshed(void *arg)
-{
-	const struct env *e = arg;
-
-	return e->updates >= e->want;
-}
-
 /* Run until `n` more refreshes have completed. */
 static void
 refreshes(struct env *e, int n)
 {
-	e->want = e->updates + n;
+	e->updates.want = e->updates.n + n;
 	/* generous: make check runs this beside the console tests */
-	it_run_until(e->loop, refreshed, e, 30000);
+	it_run_until(e->loop, it_counted, &e->updates, 30000);
 }
 
 static bool
