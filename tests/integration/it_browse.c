@@ -229,6 +229,17 @@ module_failed(void *arg)
 	return browse_module(e->b, 0)->state == BROWSE_FAILED;
 }
 
+/* Run a job to its end (within timeout_ms); fails the test when it did not start. */
+static const struct job *
+await_job(struct env *e, const struct job *job, const char *why, int64_t timeout_ms)
+{
+	if (job == NULL)
+		fail_msg("not started: %s", why);
+	e->job = job;
+	it_run_until(e->loop, job_ended, e, timeout_ms);
+	return job;
+}
+
 static const struct job *
 apply_users(struct env *e, enum mig_kind kind, int steps)
 {
@@ -239,11 +250,7 @@ apply_users(struct env *e, enum mig_kind kind, int steps)
 	mig_opts_defaults(&o);
 	o.steps = steps;
 	job = jobs_migrate(e->jobs, 0, e->db, &e->profile->databases[0].modules[0], kind, &o, &why);
-	if (job == NULL)
-		fail_msg("not started: %s", why);
-	e->job = job;
-	it_run_until(e->loop, job_ended, e, 30000);
-	return job;
+	return await_job(e, job, why, 30000);
 }
 
 static const struct job *
@@ -258,11 +265,7 @@ tenant_job(struct env *e, enum tenant_job_kind kind, const char *const *ids, siz
 	o.n_ids = n;
 	o.confirmed = true;
 	job = jobs_tenant(e->jobs, 0, e->db, kind, &o, &why);
-	if (job == NULL)
-		fail_msg("not started: %s", why);
-	e->job = job;
-	it_run_until(e->loop, job_ended, e, 60000);
-	return job;
+	return await_job(e, job, why, 60000);
 }
 
 static const struct browse_schema *
