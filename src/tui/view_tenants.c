@@ -183,12 +183,6 @@ rows_cell(void *arg, size_t row, int col, char *buf, size_t size)
 }
 
 static int
-cmp_i64(int64_t a, int64_t b)
-{
-	return a < b ? -1 : a > b;
-}
-
-static int
 rows_compare(void *arg, size_t a, size_t b, int col)
 {
 	const struct view_tenants *v = arg;
@@ -200,15 +194,15 @@ rows_compare(void *arg, size_t a, size_t b, int col)
 	case COL_STATE:
 		return strcmp(state_text(x), state_text(y));
 	case COL_SIZE:
-		return cmp_i64(x->size_bytes, y->size_bytes);
+		return widget_table_cmp(x->size_bytes, y->size_bytes);
 	case COL_TABLES:
-		return cmp_i64(x->tables, y->tables);
+		return widget_table_cmp(x->tables, y->tables);
 	case COL_APPLIED:
-		return cmp_i64(x->applied, y->applied);
+		return widget_table_cmp(x->applied, y->applied);
 	case COL_PENDING:
-		return cmp_i64(x->pending + x->out_of_order, y->pending + y->out_of_order);
+		return widget_table_cmp(x->pending + x->out_of_order, y->pending + y->out_of_order);
 	case COL_DRIFT:
-		return cmp_i64(x->drifted, y->drifted);
+		return widget_table_cmp(x->drifted, y->drifted);
 	case COL_LAST:
 		return strcmp(x->last_file != NULL ? x->last_file : "",
 			      y->last_file != NULL ? y->last_file : "");
