@@ -217,26 +217,6 @@ input_key(struct input *in, int key)
  * Drawing
  * ------------------------------------------------------------------------ */
 
-/* Wrap text into at most max lines of width cells. */
-static int
-wrap(const struct tui_draw *d, const char *text, int width, char lines[][LINE_BUF], int max)
-{
-	const char *s = text, *rest;
-	int n = 0;
-
-	while (s != NULL && *s != '\0' && n < max) {
-		size_t len = textpane_wrap(s, width, &d->text, &rest);
-
-		if (len >= LINE_BUF)
-			len = LINE_BUF - 1;
-		memcpy(lines[n], s, len);
-		lines[n][len] = '\0';
-		n++;
-		s = rest;
-	}
-	return n;
-}
-
 /* Display width of text[from, to). */
 static int
 span_width(const struct tui_draw *d, const char *text, size_t from, size_t to)
@@ -282,8 +262,12 @@ input_draw(const struct input *in, const struct tui_draw *d, int y, int x, int h
 
 	if (!in->open || bw < 12 || h < 5)
 		return;
-	n_help = in->help != NULL ? wrap(d, in->help, bw - 4, help, HELP_LINES) : 0;
-	n_err = in->error != NULL ? wrap(d, in->error, bw - 4, err, ERR_LINES) : 0;
+	n_help = in->help != NULL ? textpane_wrap_lines(in->help, bw - 4, &d->text, help[0],
+							LINE_BUF, HELP_LINES)
+				  : 0;
+	n_err = in->error != NULL ? textpane_wrap_lines(in->error, bw - 4, &d->text, err[0],
+							LINE_BUF, ERR_LINES)
+				  : 0;
 	/* frame, help, blank, field, errors, keys, frame */
 	bh = 2 + n_help + (n_help > 0) + 1 + n_err + 1;
 	while (bh > h && n_help > 0) {

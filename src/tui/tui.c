@@ -46,6 +46,7 @@
 #include "msglog.h"
 #include "profile.h"
 #include "session.h"
+#include "textpane.h"
 #include "units.h"
 #include "tui_curses.h"
 #include "tui_draw.h"
@@ -1349,41 +1350,6 @@ draw_keybar(struct tui *t, int y)
 	}
 }
 
-/* Split text into lines of at most width cells at spaces; returns the count. */
-static int
-wrap_text(const struct tui_draw *d, const char *text, int width, char lines[][256], int max)
-{
-	int n = 0;
-	const char *p = text;
-
-	while (*p != '\0' && n < max) {
-		size_t len = strlen(p), cut = len;
-		char tmp[256];
-
-		if (len >= sizeof tmp)
-			cut = len = sizeof tmp - 1;
-		memcpy(tmp, p, len);
-		tmp[len] = '\0';
-		while (tui_draw_width(d, tmp) > width) {
-			char *sp = strrchr(tmp, ' ');
-
-			if (sp == NULL || sp == tmp) {
-				/* no space: cut hard */
-				tmp[(size_t)width < strlen(tmp) ? (size_t)width : strlen(tmp)] =
-					'\0';
-				break;
-			}
-			*sp = '\0';
-		}
-		cut = strlen(tmp);
-		snprintf(lines[n++], 256, "%s", tmp);
-		p += cut;
-		while (*p == ' ')
-			p++;
-	}
-	return n;
-}
-
 static void
 draw_box(struct tui *t, int y, int x, int h, int w)
 {
@@ -1395,8 +1361,8 @@ draw_confirm(struct tui *t)
 {
 	char lines[14][256];
 	int w = t->cols - 4 < 76 ? t->cols - 4 : 76;
-	int n = wrap_text(&t->d, t->confirm_text, w - 4, lines,
-			  t->rows - 8 < 12 ? t->rows - 8 : 12);
+	int n = textpane_wrap_lines(t->confirm_text, w - 4, &t->d.text, lines[0], sizeof lines[0],
+				    t->rows - 8 < 12 ? t->rows - 8 : 12);
 	int h = n + 4, y = (t->rows - h) / 2, x = (t->cols - w) / 2, i;
 
 	draw_box(t, y, x, h, w);
