@@ -132,14 +132,6 @@ void tui_status(struct tui *t, const char *fmt, ...) __attribute__((format(print
 void tui_confirm(struct tui *t, const char *text, void (*cb)(struct tui *t, void *arg, int64_t id),
 		 void *arg, int64_t id);
 
-struct dialog;
-
-/*
- * Open a dialog (dialog.h) that takes every key until it closes; the TUI
- * owns it from here and frees it when it closes.
- */
-void tui_open_dialog(struct tui *t, struct dialog *d);
-
 /* The views, in the order of their slots. */
 enum tui_view_id {
 	TUI_VIEW_POOLS,
@@ -164,9 +156,6 @@ void tui_switch_view(struct tui *t, enum tui_view_id id);
 void tui_back(struct tui *t);
 /* The state of a view (for one view to hand another a filter). */
 void *tui_view_state(struct tui *t, enum tui_view_id id);
-
-/* Open the filter prompt on the current view's table. */
-unsigned tui_open_filter(struct tui *t);
 
 /* The global bindings (every view). */
 extern const struct tui_binding tui_global_bindings[];

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "input.h"
 #include "tui.h"
 #include "tui_curses.h"
 #include "tui_draw.h"
@@ -32,7 +33,6 @@
 #define TUI_MAX_HITS 64
 #define TUI_N_MENU   11
 
-struct dialog;
 struct loop;
 struct loop_timer;
 struct loop_watch;
@@ -49,10 +49,7 @@ enum tui_modal {
 	TUI_MODAL_NONE,
 	TUI_MODAL_CONFIRM,
 	TUI_MODAL_MENU,
-	TUI_MODAL_DIALOG,
 };
-
-#define TUI_PROMPT_MAX 256
 
 struct tui {
 	struct session *s;
@@ -79,10 +76,8 @@ struct tui {
 	int64_t status_until;
 	uint64_t status_seq; /* log messages from this one on replace the status */
 
-	/* filter prompt */
-	bool prompting;
-	char prompt[TUI_PROMPT_MAX];
-	char prompt_saved[TUI_PROMPT_MAX]; /* the filter before the prompt opened (Esc) */
+	/* the filter prompt in the status line (open: it takes the keys) */
+	struct input filter;
 
 	/* dialogs */
 	enum tui_modal modal;
@@ -92,7 +87,6 @@ struct tui {
 	int64_t confirm_id;
 	bool confirm_quit; /* the dialog asks whether to quit */
 	int menu_sel;
-	struct dialog *dialog;
 
 	struct tui_hit hits[TUI_MAX_HITS];
 	int n_hits;

@@ -1,5 +1,5 @@
 /*
- * tui: curses set-up, layout, input dispatch, redraw scheduling, dialogs.
+ * tui: curses set-up, layout, input dispatch, redraw scheduling.
  * See include/tui.h; include/tui_int.h says how the screen manager is
  * split: the global key actions are in tui_actions.c, the header, status
  * line, key bar and the shell's own boxes in tui_chrome.c.
@@ -22,8 +22,10 @@
  * timer keeps the clock and the ages current. Nothing busy-waits.
  *
  * Modal state: a confirmation dialog or the view menu, when open, takes
- * every key; the filter prompt, when open, takes text keys. Otherwise a
- * key goes to the current view's bindings, then to the global ones.
+ * every key; then the filter prompt (an input, include/input.h, drawn in
+ * the status line) when open; then a dialog the current view holds (its
+ * class's modal hooks). Otherwise a key goes to the current view's
+ * bindings, then to the global ones.
  */
 #include "config.h"
 
@@ -41,7 +43,6 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include "dialog.h"
 #include "loop.h"
 #include "msglog.h"
 #include "session.h"
@@ -143,15 +144,6 @@ tui_confirm(struct tui *t, const char *text, void (*cb)(struct tui *t, void *arg
 	t->modal = TUI_MODAL_CONFIRM;
 }
 
-void
-tui_open_dialog(struct tui *t, struct dialog *d)
-{
-	dialog_free(&t->dialog);
-	t->dialog = d;
-	t->modal = TUI_MODAL_DIALOG;
-	t->prompting = false;
-}
-
 void *
 tui_view_state(struct tui *t, enum tui_view_id id)
 {
@@ -166,7 +158,7 @@ tui_switch_view(struct tui *t, enum tui_view_id id)
 	/* help and the log go back to the view they were opened from */
 	if (t->cur != TUI_VIEW_HELP && t->cur != TUI_VIEW_LOG)
 		t->prev = t->cur;
-	t->prompting = false;
+	input_close(&t->filter);
 	t->cur = id;
 	if (id == TUI_VIEW_FLEET)
 		session_want_inventory(t->s);
@@ -332,48 +324,30 @@ tui_print_bindings(FILE *f)
  * Keys
  * ------------------------------------------------------------------------ */
 
+/*
+ * A key for the filter prompt: the line editor's (input.h); the table's
+ * filter follows the text as it is typed. Enter keeps the filter, Esc
+ * clears it.
+ */
 static unsigned
-prompt_key(struct tui *t, int key)
+filter_key(struct tui *t, int key)
 {
 	struct widget_table *tb = tui_current_table(t);
-	size_t len = strlen(t->prompt);
 
-	if (key == TUI_ESC) {
-		t->prompting = false;
+	switch (input_key(&t->filter, key)) {
+	case INPUT_CANCEL:
+		input_close(&t->filter);
 		if (tb != NULL)
 			widget_table_set_filter(tb, "");
 		return TUI_R_REDRAW;
-	}
-	if (key == '\n' || key == '\r' || key == TUI_KEYCODE(KEY_ENTER)) {
-		t->prompting = false;
+	case INPUT_ACCEPT:
+		input_close(&t->filter);
 		return TUI_R_REDRAW;
+	default:
+		break;
 	}
-	if (key == TUI_KEYCODE(KEY_BACKSPACE) || key == 127 || key == 8) {
-		/* drop one UTF-8 character */
-		while (len > 0) {
-			len--;
-			if (((unsigned char)t->prompt[len] & 0xc0) != 0x80)
-				break;
-		}
-		t->prompt[len] = '\0';
-	} else if (key == TUI_CTRL('u')) {
-		t->prompt[0] = '\0';
-	} else if (key >= 0x20 && key < 0x110000 && key != 127) {
-		char mb[MB_LEN_MAX];
-		mbstate_t st;
-		size_t n;
-
-		memset(&st, 0, sizeof st);
-		n = wcrtomb(mb, (wchar_t)key, &st);
-		if (n == (size_t)-1 || len + n + 1 > sizeof t->prompt)
-			return TUI_R_NONE;
-		memcpy(t->prompt + len, mb, n);
-		t->prompt[len + n] = '\0';
-	} else {
-		return TUI_R_NONE;
-	}
-	if (tb != NULL)
-		widget_table_set_filter(tb, t->prompt); /* live, as you type */
+	if (tb != NULL && strcmp(widget_table_filter(tb), input_text(&t->filter)) != 0)
+		widget_table_set_filter(tb, input_text(&t->filter)); /* live, as you type */
 	return TUI_R_REDRAW;
 }
 
@@ -382,14 +356,6 @@ static unsigned dispatch_global(struct tui *t, int key);
 static unsigned
 modal_key(struct tui *t, int key)
 {
-	if (t->modal == TUI_MODAL_DIALOG) {
-		if (dialog_key(t->dialog, t, key)) {
-			t->modal = TUI_MODAL_NONE;
-			dialog_free(&t->dialog);
-			tui_rebuild_views(t, SIZE_MAX);
-		}
-		return TUI_R_REDRAW;
-	}
 	if (t->modal == TUI_MODAL_CONFIRM) {
 		if (key == 'y' || key == 'Y') {
 			void (*cb)(struct tui *, void *, int64_t) = t->confirm_cb;
@@ -454,8 +420,8 @@ dispatch(struct tui *t, int key)
 
 	if (t->modal != TUI_MODAL_NONE)
 		return modal_key(t, key);
-	if (t->prompting)
-		return prompt_key(t, key);
+	if (t->filter.open)
+		return filter_key(t, key);
 	if (tui_view_modal(t) != NULL)
 		return tui_view_classes[t->cur]->modal_key(view, key);
 	if (too_small(t)) {
@@ -530,7 +496,7 @@ mouse_event(struct tui *t)
 		t->modal = TUI_MODAL_NONE;
 		return TUI_R_REDRAW;
 	}
-	if (t->modal != TUI_MODAL_NONE || t->prompting || tui_view_modal(t) != NULL)
+	if (t->modal != TUI_MODAL_NONE || t->filter.open || tui_view_modal(t) != NULL)
 		return TUI_R_NONE;
 	for (i = 0; i < t->n_hits; i++) {
 		if (ev.y == t->hits[i].y && ev.x >= t->hits[i].x0 && ev.x < t->hits[i].x1)
@@ -619,14 +585,7 @@ draw_all(struct tui *t)
 		tui_chrome_confirm(t);
 	else if (t->modal == TUI_MODAL_MENU)
 		tui_chrome_menu(t);
-	tui_chrome_status(t, t->rows - 2); /* last: it may place the cursor */
-	if (t->modal == TUI_MODAL_DIALOG) {
-		dialog_draw(t->dialog, &t->d, t->rows, t->cols);
-		if (!dialog_submitted(t->dialog))
-			curs_set(1);
-	}
-	if (t->prompting)
-		curs_set(1);
+	tui_chrome_status(t, t->rows - 2);
 	attrset(A_NORMAL);
 	refresh();
 }
@@ -811,7 +770,7 @@ tui_run(struct session *s, const struct tui_options *opt)
 	for (i = 0; i < sizeof quit_signals / sizeof quit_signals[0]; i++)
 		loop_signal_unwatch(t->loop, quit_signals[i]);
 	loop_signal_unwatch(t->loop, SIGWINCH);
-	dialog_free(&t->dialog);
+	input_close(&t->filter);
 	for (i = 0; i < TUI_N_VIEWS; i++)
 		tui_view_classes[i]->destroy(t->views[i]);
 	free(t->confirm_text);

@@ -249,27 +249,20 @@ act_move(struct tui *t, void *view, int key)
 	return TUI_R_REDRAW;
 }
 
-unsigned
-tui_open_filter(struct tui *t)
+/* /: the filter prompt on the current view's table, holding its filter. */
+static unsigned
+act_filter(struct tui *t, void *view, int key)
 {
 	struct widget_table *tb = tui_current_table(t);
 
+	(void)view;
+	(void)key;
 	if (tb == NULL) {
 		tui_status(t, "nothing to filter here");
 		return TUI_R_REDRAW;
 	}
-	t->prompting = true;
-	snprintf(t->prompt, sizeof t->prompt, "%s", widget_table_filter(tb));
-	snprintf(t->prompt_saved, sizeof t->prompt_saved, "%s", t->prompt);
+	input_open(&t->filter, "filter", NULL, widget_table_filter(tb));
 	return TUI_R_REDRAW;
-}
-
-static unsigned
-act_filter(struct tui *t, void *view, int key)
-{
-	(void)view;
-	(void)key;
-	return tui_open_filter(t);
 }
 
 static unsigned

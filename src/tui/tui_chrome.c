@@ -27,7 +27,6 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "dialog.h"
 #include "loop.h"
 #include "msglog.h"
 #include "profile.h"
@@ -230,17 +229,12 @@ tui_chrome_status(struct tui *t, int y)
 	char buf[512];
 
 	tui_draw_fill(&t->d, y, 0, t->cols, TUI_S_NORMAL);
-	if (t->prompting) {
+	if (t->filter.open) {
 		int x = tui_draw_text(&t->d, y, 0, t->cols, TUI_S_WARN, TUI_LEFT, false,
 				      "filter: ");
-		int room = t->cols - x - 1;
-		const char *shown = t->prompt;
 
-		/* keep the end of a long filter in sight */
-		while (tui_draw_width(&t->d, shown) > room && *shown != '\0')
-			shown++;
-		x += tui_draw_text(&t->d, y, x, room, TUI_S_NORMAL, TUI_LEFT, false, shown);
-		move(y, x);
+		/* the field keeps the cursor (at the end of a long filter) in sight */
+		input_draw_line(&t->filter, &t->d, y, x, t->cols - x);
 		return;
 	}
 	/* a short-lived message, unless a newer message arrived in the log */
@@ -286,12 +280,7 @@ tui_chrome_keybar(struct tui *t, int y)
 			      " y yes   n no   Esc no");
 		return;
 	}
-	if (t->modal == TUI_MODAL_DIALOG) {
-		tui_draw_text(&t->d, y, 0, t->cols, TUI_S_KEYBAR, TUI_LEFT, false,
-			      dialog_keys(t->dialog));
-		return;
-	}
-	if (t->prompting) {
+	if (t->filter.open) {
 		tui_draw_text(&t->d, y, 0, t->cols, TUI_S_KEYBAR, TUI_LEFT, false,
 			      " type to filter   Enter keep   Esc clear   C-u erase");
 		return;
