@@ -61,7 +61,9 @@ struct tui {
 	int rows, cols;
 
 	void *views[TUI_N_VIEWS];
-	enum tui_view_id cur, prev;
+	enum tui_view_id cur;
+	/* where each view was last shown from anew: Esc goes back there (a class with `back`) */
+	enum tui_view_id back[TUI_N_VIEWS];
 
 	unsigned pending;
 	struct loop_timer *redraw_timer;

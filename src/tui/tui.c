@@ -126,12 +126,6 @@ tui_status(struct tui *t, const char *fmt, ...)
 }
 
 void
-tui_request_redraw(struct tui *t)
-{
-	tui_request(t, TUI_R_REDRAW, UPDATE_DELAY_MS);
-}
-
-void
 tui_confirm(struct tui *t, const char *text, void (*cb)(struct tui *t, void *arg, int64_t id),
 	    void *arg, int64_t id)
 {
@@ -150,20 +144,32 @@ tui_view_state(struct tui *t, enum tui_view_id id)
 	return t->views[id];
 }
 
+/*
+ * Show view id: anew (a key or a view asked for it: it remembers where it
+ * was shown from, seen through an overlay such as help, and its enter hook
+ * runs), or going back to it.
+ */
+static void
+show(struct tui *t, enum tui_view_id id, bool anew)
+{
+	const struct tui_view_class *c = tui_view_classes[id];
+
+	if (id == t->cur)
+		return;
+	if (anew)
+		t->back[id] = tui_view_classes[t->cur]->overlay ? t->back[t->cur] : t->cur;
+	input_close(&t->filter);
+	t->cur = id;
+	if (anew && c->enter != NULL)
+		c->enter(t->views[id]);
+	if (c->update != NULL)
+		c->update(t->views[id], SIZE_MAX);
+}
+
 void
 tui_switch_view(struct tui *t, enum tui_view_id id)
 {
-	if (id == t->cur)
-		return;
-	/* help and the log go back to the view they were opened from */
-	if (t->cur != TUI_VIEW_HELP && t->cur != TUI_VIEW_LOG)
-		t->prev = t->cur;
-	input_close(&t->filter);
-	t->cur = id;
-	if (id == TUI_VIEW_FLEET)
-		session_want_inventory(t->s);
-	if (tui_view_classes[id]->update != NULL)
-		tui_view_classes[id]->update(t->views[id], SIZE_MAX);
+	show(t, id, true);
 }
 
 enum tui_view_id
@@ -175,14 +181,16 @@ tui_current_view(const struct tui *t)
 void
 tui_back(struct tui *t)
 {
-	tui_switch_view(t, t->prev);
+	show(t, t->back[t->cur], false);
 }
 
 const struct tui_binding *
 tui_help_view_bindings(struct tui *t, const char **view_name)
 {
-	*view_name = tui_view_classes[t->prev]->name;
-	return tui_view_classes[t->prev]->bindings;
+	enum tui_view_id under = t->back[TUI_VIEW_HELP];
+
+	*view_name = tui_view_classes[under]->name;
+	return tui_view_classes[under]->bindings;
 }
 
 /* Why binding b of view id is not offered now, or NULL. */
@@ -197,7 +205,7 @@ tui_unavailable(struct tui *t, enum tui_view_id id, const struct tui_binding *b)
 const char *
 tui_help_unavailable(struct tui *t, const struct tui_binding *b)
 {
-	return tui_unavailable(t, t->prev, b);
+	return tui_unavailable(t, t->back[TUI_VIEW_HELP], b);
 }
 
 struct widget_table *
@@ -720,11 +728,8 @@ tui_run(struct session *s, const struct tui_options *opt)
 		t->cur = (enum tui_view_id)opt->start_view;
 	else if (session_n_databases(s) > 1)
 		t->cur = TUI_VIEW_FLEET; /* the home of several databases */
-	if (t->cur == TUI_VIEW_FLEET)
-		session_want_inventory(s);
-	t->prev = t->cur == TUI_VIEW_ACTIVITY ? TUI_VIEW_ACTIVITY
-		  : t->cur == TUI_VIEW_FLEET  ? TUI_VIEW_FLEET
-					      : TUI_VIEW_POOLS;
+	for (i = 0; i < TUI_N_VIEWS; i++)
+		t->back[i] = t->cur;
 
 	/* our SIGWINCH handler first, so that curses does not install its own */
 	loop_signal_watch(t->loop, SIGWINCH, on_signal, t);
@@ -745,6 +750,8 @@ tui_run(struct session *s, const struct tui_options *opt)
 	}
 	for (i = 0; i < TUI_N_VIEWS; i++)
 		t->views[i] = tui_view_classes[i]->create(t);
+	if (tui_view_classes[t->cur]->enter != NULL)
+		tui_view_classes[t->cur]->enter(t->views[t->cur]);
 	session_on_update(s, model_updated, t);
 	t->input = loop_watch_add(t->loop, STDIN_FILENO, POLLIN, input_ready, t);
 	gettimeofday(&tv, NULL);

@@ -21,7 +21,6 @@
 #include "jobs.h"
 #include "session.h"
 #include "units.h"
-#include "view_advisor.h"
 #include "widget_table.h"
 
 /* ------------------------------------------------------------------------
@@ -88,11 +87,9 @@ act_advisor(struct tui *t, void *view, int key)
 	(void)view;
 	(void)key;
 	if (t->cur == TUI_VIEW_ADVISOR)
-		return view_advisor_close(t->views[TUI_VIEW_ADVISOR]);
-	/* from help or the log, Esc in the panel goes where they would have */
-	view_advisor_open(t->views[TUI_VIEW_ADVISOR],
-			  t->cur == TUI_VIEW_HELP || t->cur == TUI_VIEW_LOG ? t->prev : t->cur);
-	tui_switch_view(t, TUI_VIEW_ADVISOR);
+		tui_back(t);
+	else
+		tui_switch_view(t, TUI_VIEW_ADVISOR); /* its enter hook starts a run */
 	return TUI_R_REDRAW;
 }
 
@@ -294,7 +291,7 @@ act_escape(struct tui *t, void *view, int key)
 		widget_table_set_filter(tb, "");
 		return TUI_R_REDRAW;
 	}
-	if (t->cur == TUI_VIEW_HELP || t->cur == TUI_VIEW_LOG)
+	if (c->back)
 		tui_back(t);
 	return TUI_R_REDRAW;
 }

@@ -669,6 +669,15 @@ act_inventory(struct tui *t, void *view, int key)
 	return TUI_R_REBUILD | TUI_R_REDRAW;
 }
 
+/* Shown: the inventories are read from now on (not before: they cost the server). */
+static void
+fleet_enter(void *view)
+{
+	struct view_fleet *v = view;
+
+	session_want_inventory(tui_session(v->t));
+}
+
 static const struct tui_binding fleet_bindings[] = {
 	{ { '\n', '\r', TUI_KEYCODE(KEY_ENTER), 0 },
 	  "Enter",
@@ -698,4 +707,5 @@ const struct tui_view_class view_fleet_class = {
 	.table = fleet_table,
 	.click = fleet_click,
 	.cursor = fleet_cursor,
+	.enter = fleet_enter,
 };

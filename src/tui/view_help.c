@@ -200,4 +200,6 @@ const struct tui_view_class view_help_class = {
 	.update = help_update,
 	.draw = help_draw,
 	.table = help_table,
+	.back = true,
+	.overlay = true,
 };

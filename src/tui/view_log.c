@@ -185,4 +185,6 @@ const struct tui_view_class view_log_class = {
 	.draw = log_draw,
 	.table = log_table,
 	.cursor = log_cursor,
+	.back = true,
+	.overlay = true,
 };
