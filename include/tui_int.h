@@ -87,7 +87,6 @@ struct tui {
 	void (*confirm_cb)(struct tui *t, void *arg, int64_t id);
 	void *confirm_arg;
 	int64_t confirm_id;
-	bool confirm_quit; /* the dialog asks whether to quit */
 	int menu_sel;
 
 	struct tui_hit hits[TUI_MAX_HITS];

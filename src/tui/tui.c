@@ -134,7 +134,6 @@ tui_confirm(struct tui *t, const char *text, void (*cb)(struct tui *t, void *arg
 	t->confirm_cb = cb;
 	t->confirm_arg = arg;
 	t->confirm_id = id;
-	t->confirm_quit = false;
 	t->modal = TUI_MODAL_CONFIRM;
 }
 

@@ -62,7 +62,6 @@ tui_ask_quit(struct tui *t)
 			 "%d action%s still waiting for the server's answer. Quit anyway?", n,
 			 n == 1 ? " is" : "s are");
 	tui_confirm(t, text, quit_confirmed, NULL, 0);
-	t->confirm_quit = true;
 }
 
 /* ------------------------------------------------------------------------
