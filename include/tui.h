@@ -167,6 +167,8 @@ enum tui_view_id tui_current_view(const struct tui *t);
 void tui_switch_view(struct tui *t, enum tui_view_id id);
 /* Go back to the view the current one was shown from (a class with `back`). */
 void tui_back(struct tui *t);
+/* A binding's handler that goes back (tui_back): the close key of a `back` view. */
+unsigned tui_act_back(struct tui *t, void *view, int key);
 /* The state of a view (for one view to hand another a filter). */
 void *tui_view_state(struct tui *t, enum tui_view_id id);
 

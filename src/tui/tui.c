@@ -183,6 +183,15 @@ tui_back(struct tui *t)
 	show(t, t->back[t->cur], false);
 }
 
+unsigned
+tui_act_back(struct tui *t, void *view, int key)
+{
+	(void)view;
+	(void)key;
+	tui_back(t);
+	return TUI_R_REDRAW;
+}
+
 const struct tui_binding *
 tui_help_view_bindings(struct tui *t, const char **view_name)
 {

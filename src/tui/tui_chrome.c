@@ -33,6 +33,7 @@
 #include "session.h"
 #include "textpane.h"
 #include "units.h"
+#include "view_log.h"
 
 #define RECENT_MSG_MS 60000
 
@@ -204,21 +205,6 @@ tui_chrome_header(struct tui *t)
 	}
 }
 
-static enum tui_style
-level_style(enum msg_level l)
-{
-	switch (l) {
-	case MSG_ERROR:
-		return TUI_S_CRIT;
-	case MSG_WARNING:
-		return TUI_S_WARN;
-	case MSG_NOTICE:
-		return TUI_S_OK;
-	default:
-		return TUI_S_NORMAL;
-	}
-}
-
 void
 tui_chrome_status(struct tui *t, int y)
 {
@@ -253,7 +239,7 @@ tui_chrome_status(struct tui *t, int y)
 		localtime_r(&sec, &tm);
 		strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
 		snprintf(buf, sizeof buf, "%s %s: %s", stamp, m->source, m->text);
-		tui_draw_text(&t->d, y, 0, t->cols, level_style(m->level), TUI_LEFT, false, buf);
+		tui_draw_text(&t->d, y, 0, t->cols, view_log_style(m->level), TUI_LEFT, false, buf);
 		return;
 	}
 	snprintf(buf, sizeof buf, "? help   L message log (%zu)", log->count);

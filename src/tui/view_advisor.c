@@ -405,15 +405,6 @@ advisor_update(void *view, size_t db)
 }
 
 static unsigned
-act_close(struct tui *t, void *view, int key)
-{
-	(void)view;
-	(void)key;
-	tui_back(t);
-	return TUI_R_REDRAW;
-}
-
-static unsigned
 act_rerun(struct tui *t, void *view, int key)
 {
 	struct view_advisor *v = view;
@@ -525,7 +516,7 @@ static const struct tui_binding advisor_bindings[] = {
 	  "q Esc",
 	  "Close",
 	  "close the panel (back to the view it was opened from)",
-	  act_close },
+	  tui_act_back },
 	{ { 0 }, NULL, NULL, NULL, NULL },
 };
 
