@@ -13,11 +13,13 @@
  * their results going to the message log and to an update callback.
  *
  * It also owns, per database, a browse handle (browse.h: schemas, module
- * statuses, tenants, one opened schema) and, for the whole console, the
- * job list (jobs.h: migrate runs and tenant jobs with progress), so that
- * jobs outlive the view that started them; when a job ends, what the
- * browse handle of its database had loaded is reloaded. The migration queue
- * of a database someone shows is also reread on the inventory cadence.
+ * statuses, tenants, one opened schema) and an advisor run (advisor.h,
+ * made the first time a front end starts one, kept with its report) and,
+ * for the whole console, the job list (jobs.h: migrate runs and tenant
+ * jobs with progress), so that jobs and runs outlive the view that started
+ * them; when a job ends, what the browse handle of its database had loaded
+ * is reloaded. The migration queue of a database someone shows is also
+ * reread on the inventory cadence.
  *
  * Nothing here draws or reads keys: the TUI renders what the session and
  * its monitors hold, and calls the functions below in answer to keys.
@@ -31,8 +33,9 @@
  *   action     - a cancel or terminate request in flight.
  *
  * Ownership: session_new() takes the profile and the loop/log stay the
- * caller's; session_free() stops the monitors, drops the answers of
- * actions still in flight, closes the pools and frees the profile.
+ * caller's; session_free() stops the monitors and the advisor runs, drops
+ * the answers of actions still in flight, closes the pools and frees the
+ * profile.
  * Pointers returned by accessors belong to the session.
  */
 #ifndef PGDBM_SESSION_H
@@ -42,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct advisor;
 struct bouncer;
 struct browse;
 struct database;
@@ -99,6 +103,18 @@ struct session_locks {
 	struct session_lock *v;
 	size_t n;
 	char *error; /* when FAILED */
+};
+
+/*
+ * The advisor run of one database, as the session keeps it: made the first
+ * time it is started, kept with its report until the session is freed or
+ * it is started with another observation window.
+ */
+struct session_advisor_run {
+	struct advisor *adv; /* NULL until first started */
+	int64_t window_ms;   /* the observation window adv was made with */
+	uint64_t gen;	     /* moves when a run starts or ends, or is replaced */
+	int64_t finished_s;  /* when the last run ended, wall clock (0: none since it started) */
 };
 
 /* Refresh intervals that session_refresh_step() moves through. */
@@ -182,8 +198,8 @@ void session_db_status_text(const struct session_db_status *st, char *buf, size_
 /*
  * Called after every refresh of any database (db is its index), of its
  * PgBouncer and of its inventory, when an action's answer arrives (db is
- * the action's database), when a browse answer arrives, and when a job
- * starts, progresses or ends.
+ * the action's database), when a browse answer arrives, when a job
+ * starts, progresses or ends, and when an advisor run moves.
  */
 void session_on_update(struct session *s, void (*cb)(void *arg, size_t db), void *arg);
 
@@ -206,6 +222,18 @@ struct browse *session_browse(const struct session *s, size_t i);
 /* The console's jobs (jobs.h); their progress and ends reach the update callback. */
 struct jobs *session_jobs(const struct session *s);
 int session_jobs_running(const struct session *s);
+
+/*
+ * Start (or start over) the advisor run of database i, watching for
+ * window_ms; a run made with another window is stopped (its answer goes
+ * nowhere) and replaced. Its phase changes and end, and its samples at
+ * most every 100 ms, reach the update callback. The run borrows one
+ * connection of the database's pool for its window.
+ */
+void session_advisor_start(struct session *s, size_t i, int64_t window_ms);
+
+/* The advisor run of database i (adv NULL: never started), or NULL for no such database. */
+const struct session_advisor_run *session_advisor_run(const struct session *s, size_t i);
 
 /*
  * Fetch the locks of backend `pid` of database `db` (one query, async).

@@ -80,4 +80,13 @@ void textpane_draw(struct textpane *p, const struct tui_draw *d, int y, int x, i
  */
 size_t textpane_wrap(const char *text, int width, const struct tui_text_opts *o, const char **rest);
 
+/*
+ * Wrap text (textpane_wrap) into at most max lines: line i is copied into
+ * lines + i * size, NUL-terminated (a line longer than size - 1 bytes is
+ * cut at a character boundary). Returns how many lines. For dialogs, which
+ * keep their lines in fixed buffers.
+ */
+int textpane_wrap_lines(const char *text, int width, const struct tui_text_opts *o, char *lines,
+			size_t size, int max);
+
 #endif

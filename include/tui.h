@@ -111,6 +111,22 @@ struct tui_view_class {
 	 * be NULL (every binding is always offered).
 	 */
 	const char *(*unavailable)(void *view, const struct tui_binding *b);
+	/*
+	 * The view is shown anew: a key or another view switched to it (not
+	 * when one comes back to it with Esc). May be NULL.
+	 */
+	void (*enter)(void *view);
+	/*
+	 * Esc (when the view has nothing of its own open) goes back to the view
+	 * this one was shown from: help, the log, the advisor panel.
+	 */
+	bool back;
+	/*
+	 * Shown over another view and about it (help, the log): a view switched
+	 * to from it comes from the view under it, and help lists the bindings
+	 * of the view under it.
+	 */
+	bool overlay;
 };
 
 struct session *tui_session(struct tui *t);
@@ -118,9 +134,6 @@ const struct tui_draw *tui_canvas(struct tui *t);
 
 /* Show the console's own sessions (the `o` key). */
 bool tui_show_own(const struct tui *t);
-
-/* Redraw soon (coalesced): a model outside the session changed (an advisor run). */
-void tui_request_redraw(struct tui *t);
 
 /* A short message in the status line for a few seconds. */
 void tui_status(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -131,14 +144,6 @@ void tui_status(struct tui *t, const char *fmt, ...) __attribute__((format(print
  */
 void tui_confirm(struct tui *t, const char *text, void (*cb)(struct tui *t, void *arg, int64_t id),
 		 void *arg, int64_t id);
-
-struct dialog;
-
-/*
- * Open a dialog (dialog.h) that takes every key until it closes; the TUI
- * owns it from here and frees it when it closes.
- */
-void tui_open_dialog(struct tui *t, struct dialog *d);
 
 /* The views, in the order of their slots. */
 enum tui_view_id {
@@ -158,15 +163,14 @@ enum tui_view_id {
 /* The view on screen. */
 enum tui_view_id tui_current_view(const struct tui *t);
 
-/* Switch to a view (help, log and the advisor return to the previous view on Esc). */
+/* Switch to a view (calls its class's enter hook). */
 void tui_switch_view(struct tui *t, enum tui_view_id id);
-/* Close help or the log: back to the view that was shown before. */
+/* Go back to the view the current one was shown from (a class with `back`). */
 void tui_back(struct tui *t);
+/* A binding's handler that goes back (tui_back): the close key of a `back` view. */
+unsigned tui_act_back(struct tui *t, void *view, int key);
 /* The state of a view (for one view to hand another a filter). */
 void *tui_view_state(struct tui *t, enum tui_view_id id);
-
-/* Open the filter prompt on the current view's table. */
-unsigned tui_open_filter(struct tui *t);
 
 /* The global bindings (every view). */
 extern const struct tui_binding tui_global_bindings[];

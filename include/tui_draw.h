@@ -89,8 +89,6 @@ struct tui_draw {
  */
 void tui_draw_init(struct tui_draw *d, bool color, bool unicode, bool utf8);
 
-attr_t tui_draw_attr(const struct tui_draw *d, enum tui_style s);
-
 /* Set the style for the following output (attributes and colour pair). */
 void tui_draw_style(const struct tui_draw *d, enum tui_style s);
 

@@ -6,9 +6,11 @@
  * lines) on a scrollable page; re-run on demand. The run is asynchronous on
  * the console's event loop: the panel never waits for the server.
  *
- * One run per database of the profile, made when first needed and kept
- * (with its report) while the console runs, so switching databases or
- * views does not lose a report.
+ * The runs are the session's (session_advisor_start), one per database of
+ * the profile, made when first needed and kept (with their report) while
+ * the console runs, so switching databases or views does not lose a
+ * report. The panel starts one when it is shown (its class's enter hook)
+ * and goes back, on Esc or q, to the view it was shown from (`back`).
  *
  * The view is a struct tui_view_class the screen manager (tui.c) drives;
  * its state is created and freed through the class.
@@ -19,14 +21,5 @@
 #include "tui.h"
 
 extern const struct tui_view_class view_advisor_class;
-
-/*
- * The panel is about to be shown, opened from view `from` (where Esc and q
- * go back to): starts a run on the selected database unless it has one.
- */
-void view_advisor_open(void *view, enum tui_view_id from);
-
-/* Go back to the view the panel was opened from; returns reactions. */
-unsigned view_advisor_close(void *view);
 
 #endif

@@ -8,8 +8,13 @@
 #ifndef PGDBM_VIEW_LOG_H
 #define PGDBM_VIEW_LOG_H
 
+#include "msglog.h"
 #include "tui.h"
+#include "tui_draw.h"
 
 extern const struct tui_view_class view_log_class;
+
+/* The style a message of this level is shown in (here and in the status line). */
+enum tui_style view_log_style(enum msg_level level);
 
 #endif

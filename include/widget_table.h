@@ -59,6 +59,13 @@ struct widget_table_source {
 			  int width, enum tui_style style);
 };
 
+/* The order of two numbers for a compare callback: -1, 0 or 1. */
+static inline int
+widget_table_cmp(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
 enum widget_table_move {
 	WT_UP,
 	WT_DOWN,

@@ -18,6 +18,14 @@
  * closing a pool answers its pending queries with an error: a detached
  * request's answer is dropped and the request freed.
  *
+ * Advisor runs. Each database has a slot for one advisor run, empty until a
+ * front end starts one; the run and its report stay in the slot until the
+ * session is freed or the run is started with another window. Its phase
+ * changes and end reach the update callback at once, its samples (every
+ * 50 ms while it samples) at most every ADVISOR_UPDATE_MS, so that a run
+ * costs a few redraws a second. Runs are freed first in session_free(),
+ * while the pools they borrow from are still open.
+ *
  * Beside each monitor the session keeps a PgBouncer sampler (for the
  * databases whose profile names a `pgbouncer`) and an inventory (tenant
  * counts and pending migrations, on its own slow cadence). They follow the
@@ -33,7 +41,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "advisor.h"
 #include "bouncer.h"
 #include "browse.h"
 #include "database.h"
@@ -62,6 +72,17 @@ struct request {
 	struct request *next;
 };
 
+#define ADVISOR_UPDATE_MS 100
+
+/* The advisor run of one database and what its callback needs. */
+struct advisor_slot {
+	struct session *s;
+	size_t db;
+	struct session_advisor_run run;
+	enum advisor_state last_state;
+	int64_t last_update_ms;
+};
+
 struct session {
 	struct loop *loop;
 	struct msglog *log;
@@ -71,6 +92,7 @@ struct session {
 	struct bouncer **bouncers; /* NULL where the profile names no pgbouncer */
 	struct inventory **invs;
 	struct browse **browse;
+	struct advisor_slot *advisors;
 	struct jobs *jobs;
 	size_t n;
 	size_t selected;
@@ -146,7 +168,10 @@ session_new(struct loop *loop, struct msglog *log, struct profile *profile, cons
 	s->dbs = database_open_all(loop, profile, log, false);
 	s->mons = xcalloc(s->n, sizeof *s->mons);
 	s->browse = xcalloc(s->n, sizeof *s->browse);
+	s->advisors = xcalloc(s->n + 1, sizeof *s->advisors);
 	for (i = 0; i < s->n; i++) {
+		s->advisors[i].s = s;
+		s->advisors[i].db = i;
 		s->mons[i] = monitor_new(loop, s->dbs[i], log);
 		monitor_on_update(s->mons[i], monitor_updated, s);
 		s->browse[i] = browse_new(s->dbs[i], log);
@@ -184,6 +209,9 @@ session_free(struct session **sp)
 		return;
 	for (r = s->requests; r != NULL; r = r->next)
 		r->s = NULL;
+	for (i = 0; i < s->n; i++)
+		advisor_free(&s->advisors[i].run.adv); /* a query in flight answers nobody */
+	free(s->advisors);
 	extras_free(s);
 	for (i = 0; i < s->n; i++)
 		monitor_free(&s->mons[i]);
@@ -643,6 +671,63 @@ int
 session_actions_running(const struct session *s)
 {
 	return s->actions_running;
+}
+
+/* ------------------------------------------------------------------------
+ * Advisor runs
+ * ------------------------------------------------------------------------ */
+
+static void
+advisor_moved(struct advisor *a, void *arg)
+{
+	struct advisor_slot *slot = arg;
+	struct session *s = slot->s;
+	enum advisor_state st = advisor_state(a);
+	int64_t now = loop_now(s->loop);
+
+	if (st != slot->last_state) {
+		slot->run.gen++;
+		if (st == ADVISOR_DONE || st == ADVISOR_FAILED)
+			slot->run.finished_s = (int64_t)time(NULL);
+	} else if (now - slot->last_update_ms < ADVISOR_UPDATE_MS) {
+		return;
+	}
+	slot->last_state = st;
+	slot->last_update_ms = now;
+	if (s->on_update != NULL)
+		s->on_update(s->on_update_arg, slot->db);
+}
+
+void
+session_advisor_start(struct session *s, size_t i, int64_t window_ms)
+{
+	struct advisor_slot *slot;
+
+	if (i >= s->n)
+		return;
+	slot = &s->advisors[i];
+	if (slot->run.adv != NULL && slot->run.window_ms != window_ms) {
+		advisor_free(&slot->run.adv);
+		slot->last_state = ADVISOR_IDLE;
+		slot->run.gen++;
+	}
+	if (slot->run.adv == NULL) {
+		struct adv_opts o;
+
+		adv_opts_defaults(&o);
+		o.window_ms = window_ms;
+		slot->run.adv = advisor_new(s->loop, s->dbs[i], s->profile, &o, s->log);
+		slot->run.window_ms = window_ms;
+		advisor_on_update(slot->run.adv, advisor_moved, slot);
+	}
+	slot->run.finished_s = 0;
+	advisor_start(slot->run.adv);
+}
+
+const struct session_advisor_run *
+session_advisor_run(const struct session *s, size_t i)
+{
+	return i < s->n ? &s->advisors[i].run : NULL;
 }
 
 /* ------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 /*
- * input: a one-line text field in a dialog box. See include/input.h.
+ * input: the one modal text input. See include/input.h.
  *
  * The text is UTF-8 in a fixed buffer; `cursor` is a byte offset that
  * always sits on a character boundary (movement and deletion step over
  * continuation bytes). Keys arrive as the console delivers them: a
  * character's code point, or TUI_KEYCODE(curses key code).
  *
- * Drawing, in a box centred in the area it is given:
+ * Drawing, in a box centred in the area it is given; a plain input:
  *
  *   ┌ Write the generated profile ───────────────────────┐
  *   │ The file to write; migration folders are created   │
@@ -15,6 +15,18 @@
  *   │ ./pgdbm-profile.yaml█                              │
  *   │ cannot write ./x/y.yaml: No such file or directory │
  *   │ Enter accept   Esc cancel   C-u erase              │
+ *   └────────────────────────────────────────────────────┘
+ *
+ * a checked one (the check's answer under the field as the user types,
+ * the owner's lines under it):
+ *
+ *   ┌ Provision a tenant ────────────────────────────────┐
+ *   │ tenant id: acme_█                                  │
+ *   │ ok: Enter to confirm        (or: why it is not)    │
+ *   │                                                    │
+ *   │ <lines: what will run / progress / result>         │
+ *   │                                                    │
+ *   │ [Enter] confirm    [Esc] cancel                    │
  *   └────────────────────────────────────────────────────┘
  *
  * The field shows the part of the text around the cursor when it is
@@ -40,8 +52,12 @@
 #define ERR_LINES  3
 #define LINE_BUF   512
 
-const char input_keybar[] = " type the value   Enter accept   Esc cancel   C-u erase   "
-			    "Left/Right move";
+/* The key bar of a plain input, of a checked one, of a submitted one. */
+static const char bar_plain[] = " type the value   Enter accept   Esc cancel   C-u erase   "
+				"Left/Right move";
+static const char bar_checked[] = " type   Enter confirm   Esc cancel   C-u erase";
+static const char bar_submitted[] =
+	" Esc close (what was started goes on; the Pools view lists it)";
 
 void
 input_open(struct input *in, const char *title, const char *help, const char *text)
@@ -65,15 +81,30 @@ input_open(struct input *in, const char *title, const char *help, const char *te
 }
 
 void
+input_open_checked(struct input *in, const char *title, const char *label,
+		   const struct input_check *check, void *arg)
+{
+	input_open(in, title, NULL, "");
+	in->label = label != NULL ? xstrdup(label) : NULL;
+	in->check = check;
+	in->check_arg = arg;
+	input_recheck(in);
+}
+
+void
 input_close(struct input *in)
 {
 	free(in->title);
 	free(in->help);
+	free(in->label);
 	free(in->error);
-	in->title = in->help = in->error = NULL;
+	in->title = in->help = in->label = in->error = NULL;
 	in->open = false;
 	in->text[0] = '\0';
 	in->len = in->cursor = 0;
+	in->check = NULL;
+	in->check_arg = NULL;
+	in->refused = in->submitted = false;
 }
 
 void
@@ -83,10 +114,34 @@ input_set_error(struct input *in, const char *error)
 	in->error = error != NULL ? xstrdup(error) : NULL;
 }
 
+void
+input_recheck(struct input *in)
+{
+	if (in->check == NULL || in->check->check == NULL)
+		return;
+	free(in->error);
+	in->error = in->check->check(in->check_arg, in->text);
+	in->refused = false;
+}
+
+void
+input_set_submitted(struct input *in)
+{
+	in->submitted = true;
+}
+
 const char *
 input_text(const struct input *in)
 {
 	return in->text;
+}
+
+const char *
+input_bar(const struct input *in)
+{
+	if (in->submitted)
+		return bar_submitted;
+	return in->check != NULL ? bar_checked : bar_plain;
 }
 
 static bool
@@ -152,12 +207,20 @@ insert(struct input *in, int key)
 enum input_result
 input_key(struct input *in, int key)
 {
+	bool enter = key == '\n' || key == '\r' || key == TUI_KEYCODE(KEY_ENTER);
 	size_t i;
 
-	if (key == '\n' || key == '\r' || key == TUI_KEYCODE(KEY_ENTER))
-		return INPUT_ACCEPT;
 	if (key == TUI_ESC || key == TUI_CTRL('g'))
 		return INPUT_CANCEL;
+	if (in->submitted)
+		return enter || key == 'q' ? INPUT_CANCEL : INPUT_EDITING;
+	if (enter) {
+		if (in->check != NULL && in->error != NULL) {
+			in->refused = true; /* the reason stays, now as a refusal */
+			return INPUT_EDITING;
+		}
+		return INPUT_ACCEPT;
+	}
 	switch (key) {
 	case TUI_KEYCODE(KEY_LEFT):
 	case TUI_CTRL('b'):
@@ -209,33 +272,16 @@ input_key(struct input *in, int key)
 			return INPUT_EDITING;
 		break;
 	}
-	input_set_error(in, NULL);
+	if (in->check != NULL)
+		input_recheck(in);
+	else
+		input_set_error(in, NULL);
 	return INPUT_EDITING;
 }
 
 /* ------------------------------------------------------------------------
  * Drawing
  * ------------------------------------------------------------------------ */
-
-/* Wrap text into at most max lines of width cells. */
-static int
-wrap(const struct tui_draw *d, const char *text, int width, char lines[][LINE_BUF], int max)
-{
-	const char *s = text, *rest;
-	int n = 0;
-
-	while (s != NULL && *s != '\0' && n < max) {
-		size_t len = textpane_wrap(s, width, &d->text, &rest);
-
-		if (len >= LINE_BUF)
-			len = LINE_BUF - 1;
-		memcpy(lines[n], s, len);
-		lines[n][len] = '\0';
-		n++;
-		s = rest;
-	}
-	return n;
-}
 
 /* Display width of text[from, to). */
 static int
@@ -274,18 +320,73 @@ draw_field(const struct input *in, const struct tui_draw *d, int y, int x, int w
 }
 
 void
+input_draw_line(const struct input *in, const struct tui_draw *d, int y, int x, int w)
+{
+	if (w > 0)
+		draw_field(in, d, y, x, w);
+}
+
+/* The field's row: the label, if any, then the field. */
+static void
+draw_field_row(const struct input *in, const struct tui_draw *d, int y, int x, int w)
+{
+	int lw = 0;
+
+	if (in->label != NULL) {
+		lw = tui_draw_text(d, y, x, w, TUI_S_DIALOG, TUI_LEFT, false, in->label);
+		lw += tui_draw_text(d, y, x + lw, w - lw, TUI_S_DIALOG, TUI_LEFT, false, " ");
+	}
+	if (w - lw > 0)
+		draw_field(in, d, y, x + lw, w - lw);
+}
+
+/*
+ * What stands under the field: a plain input's error (red), or a checked
+ * one's verdict: "started" once submitted, why the text is not acceptable
+ * (red once Enter was refused), or that it is. Returns the lines and sets
+ * their style.
+ */
+static int
+verdict(const struct input *in, const struct tui_draw *d, int width, char lines[][LINE_BUF],
+	enum tui_style *style)
+{
+	if (in->check != NULL && (in->submitted || in->error == NULL)) {
+		*style = in->submitted ? TUI_S_DIALOG : TUI_S_OK;
+		snprintf(lines[0], LINE_BUF, "%s",
+			 in->submitted ? "started" : "ok: Enter to confirm");
+		return 1;
+	}
+	*style = in->check == NULL || in->refused ? TUI_S_CRIT : TUI_S_WARN;
+	if (in->error == NULL)
+		return 0;
+	return textpane_wrap_lines(in->error, width, &d->text, lines[0], LINE_BUF, ERR_LINES);
+}
+
+void
 input_draw(const struct input *in, const struct tui_draw *d, int y, int x, int h, int w)
 {
 	char help[HELP_LINES][LINE_BUF], err[ERR_LINES][LINE_BUF], title[LINE_BUF];
+	struct input_line info[INPUT_LINES_MAX];
 	int bw = w - 4 < BOX_MAX_W ? w - 4 : BOX_MAX_W;
-	int n_help, n_err, bh, by, bx, row, i;
+	int n_help, n_err, n_info = 0, bh, by, bx, row, i;
+	enum tui_style err_style;
+	bool checked = in->check != NULL;
 
 	if (!in->open || bw < 12 || h < 5)
 		return;
-	n_help = in->help != NULL ? wrap(d, in->help, bw - 4, help, HELP_LINES) : 0;
-	n_err = in->error != NULL ? wrap(d, in->error, bw - 4, err, ERR_LINES) : 0;
-	/* frame, help, blank, field, errors, keys, frame */
-	bh = 2 + n_help + (n_help > 0) + 1 + n_err + 1;
+	n_help = in->help != NULL ? textpane_wrap_lines(in->help, bw - 4, &d->text, help[0],
+							LINE_BUF, HELP_LINES)
+				  : 0;
+	n_err = verdict(in, d, bw - 4, err, &err_style);
+	if (checked && in->check->info != NULL)
+		n_info = in->check->info(in->check_arg, in->text, in->submitted, info,
+					 INPUT_LINES_MAX);
+	/* frame, help, blank, field, verdict, [blank, lines, blank,] keys, frame */
+	bh = 2 + n_help + (n_help > 0) + 1 + n_err + (checked ? 2 + n_info : 0) + 1;
+	while (bh > h && n_info > 0) {
+		n_info--;
+		bh--;
+	}
 	while (bh > h && n_help > 0) {
 		n_help--;
 		bh--;
@@ -303,10 +404,19 @@ input_draw(const struct input *in, const struct tui_draw *d, int y, int x, int h
 	if (n_help > 0 && row < by + bh - 1)
 		row++;
 	if (row < by + bh - 1)
-		draw_field(in, d, row++, bx + 2, bw - 4);
+		draw_field_row(in, d, row++, bx + 2, bw - 4);
 	for (i = 0; i < n_err && row < by + bh - 1; i++, row++)
-		tui_draw_text(d, row, bx + 2, bw - 4, TUI_S_CRIT, TUI_LEFT, true, err[i]);
+		tui_draw_text(d, row, bx + 2, bw - 4, err_style, TUI_LEFT, !checked, err[i]);
+	if (checked) {
+		row++;
+		for (i = 0; i < n_info && row < by + bh - 1; i++, row++)
+			tui_draw_text(d, row, bx + 2, bw - 4, info[i].style, TUI_LEFT, false,
+				      info[i].text);
+		row++;
+	}
 	if (row < by + bh - 1)
 		tui_draw_text(d, row, bx + 2, bw - 4, TUI_S_DIALOG, TUI_LEFT, false,
-			      "Enter accept   Esc cancel   C-u erase");
+			      !checked	      ? "Enter accept   Esc cancel   C-u erase"
+			      : in->submitted ? "[Esc] close"
+					      : "[Enter] confirm    [Esc] cancel");
 }

@@ -198,6 +198,30 @@ textpane_wrap(const char *text, int width, const struct tui_text_opts *o, const 
 	return n;
 }
 
+int
+textpane_wrap_lines(const char *text, int width, const struct tui_text_opts *o, char *lines,
+		    size_t size, int max)
+{
+	const char *s = text, *rest;
+	int n = 0;
+
+	while (s != NULL && *s != '\0' && n < max && size > 0) {
+		size_t len = textpane_wrap(s, width, o, &rest);
+		char *line = lines + (size_t)n * size;
+
+		if (len >= size) {
+			len = size - 1;
+			while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+				len--;
+		}
+		memcpy(line, s, len);
+		line[len] = '\0';
+		n++;
+		s = rest;
+	}
+	return n;
+}
+
 static void
 add_line(struct textpane *p, size_t para, size_t off, size_t len, int indent)
 {

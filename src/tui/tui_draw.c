@@ -139,8 +139,9 @@ tui_draw_init(struct tui_draw *d, bool color, bool unicode, bool utf8)
 	d->text.ellipsis_width = 1;
 }
 
-attr_t
-tui_draw_attr(const struct tui_draw *d, enum tui_style s)
+/* The curses attributes of style s (colour pair included). */
+static attr_t
+style_attr(const struct tui_draw *d, enum tui_style s)
 {
 	return d->attr[s] | (d->pair[s] != 0 ? COLOR_PAIR(d->pair[s]) : 0);
 }
@@ -148,7 +149,7 @@ tui_draw_attr(const struct tui_draw *d, enum tui_style s)
 void
 tui_draw_style(const struct tui_draw *d, enum tui_style s)
 {
-	attrset(tui_draw_attr(d, s));
+	attrset(style_attr(d, s));
 }
 
 void

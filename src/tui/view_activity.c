@@ -158,12 +158,6 @@ rows_cell(void *arg, size_t row, int col, char *buf, size_t size)
 }
 
 static int
-cmp_i64(int64_t a, int64_t b)
-{
-	return a < b ? -1 : a > b;
-}
-
-static int
 rows_compare(void *arg, size_t a, size_t b, int col)
 {
 	const struct view_activity *v = arg;
@@ -171,7 +165,7 @@ rows_compare(void *arg, size_t a, size_t b, int col)
 
 	switch (col) {
 	case COL_PID:
-		return cmp_i64(x->pid, y->pid);
+		return widget_table_cmp(x->pid, y->pid);
 	case COL_DB:
 		return strcmp(x->datname, y->datname);
 	case COL_APP:
@@ -188,9 +182,9 @@ rows_compare(void *arg, size_t a, size_t b, int col)
 		return r != 0 ? r : strcmp(x->wait_event, y->wait_event);
 	}
 	case COL_TIME:
-		return cmp_i64(row_time(x), row_time(y));
+		return widget_table_cmp(row_time(x), row_time(y));
 	case COL_XACT:
-		return cmp_i64(x->xact_ms, y->xact_ms);
+		return widget_table_cmp(x->xact_ms, y->xact_ms);
 	case COL_QUERY:
 		return strcmp(x->query, y->query);
 	}

@@ -12,18 +12,19 @@
  *        - pid 4711 from local: idle in transaction for 1m12s ...
  *
  * Vocabulary: a run is one struct advisor on one database of the profile,
- * made the first time the panel needs it and kept, with its report, until
- * the console quits or its window is changed. The panel shows the run of
- * the selected database.
+ * the session's (session_advisor_start, session_advisor_run): made the
+ * first time the panel needs it and kept, with its report, until the
+ * console quits or its window is changed. The panel shows the run of the
+ * selected database; it starts one when it is shown (its class's enter
+ * hook) on a database that has none.
  *
- * The advisor calls back on every phase change and every sample (every
- * 50 ms while it samples); the panel asks the shell for a redraw on each
- * state change and at most every PROGRESS_MS otherwise, so a run costs a
- * few redraws a second. When a run ends the status line says so, whatever
- * view is shown.
+ * The session tells the console through its update callback when a run
+ * moves (each state change, and at most every 100 ms while it samples);
+ * the panel's update hook then notices a run that ended and says so in the
+ * status line, whatever view is shown.
  *
- * The report page is a textpane rebuilt when a run's report changes or
- * another database is selected; its scroll position is kept per database.
+ * The report page is a textpane per database, rebuilt when the run's
+ * generation moves; its scroll position is kept per database.
  */
 #include "config.h"
 
@@ -35,139 +36,101 @@
 #include <time.h>
 
 #include "advisor.h"
-#include "database.h"
-#include "loop.h"
-#include "profile.h"
 #include "session.h"
 #include "textpane.h"
 #include "tui_draw.h"
 #include "units.h"
 #include "xalloc.h"
 
-#define PROGRESS_MS 100
-
 /* Observation windows that `w` steps through. */
 static const int64_t windows_ms[] = { 3000, 10000, 30000, 60000 };
 #define N_WINDOWS (sizeof windows_ms / sizeof windows_ms[0])
 
-struct view_advisor;
-
-struct run {
-	struct view_advisor *v;
-	size_t db;
-	struct advisor *adv; /* NULL until first needed */
-	size_t window;	     /* index into windows_ms */
-	enum advisor_state last_state;
-	int64_t last_redraw_ms;
-	unsigned gen; /* bumped when a run starts or ends */
-	char finished_at[16];
-	struct textpane *page;
-	unsigned page_gen;
+/* The panel's page of one database's run. */
+struct page {
+	struct textpane *pane;
+	uint64_t gen;  /* the run's generation the page was built for */
+	uint64_t told; /* the run's generation whose end the status line told */
 };
 
 struct view_advisor {
 	struct tui *t;
-	struct run *runs;
+	struct page *pages; /* one per database */
 	size_t n;
-	enum tui_view_id from;
 };
 
 /* ------------------------------------------------------------------------
  * Runs
  * ------------------------------------------------------------------------ */
 
-static void
-run_update(struct advisor *a, void *arg)
-{
-	struct run *r = arg;
-	struct view_advisor *v = r->v;
-	struct session *s = tui_session(v->t);
-	enum advisor_state st = advisor_state(a);
-	int64_t now = loop_now(session_loop(s));
-	const struct adv_report *rep;
-
-	if (st != r->last_state) {
-		r->gen++;
-		if (st == ADVISOR_DONE || st == ADVISOR_FAILED) {
-			time_t t = time(NULL);
-			struct tm tm;
-
-			localtime_r(&t, &tm);
-			strftime(r->finished_at, sizeof r->finished_at, "%H:%M:%S", &tm);
-			rep = advisor_report(a);
-			if (rep != NULL)
-				tui_status(v->t, "advisor on %s: %s, %zu finding%s%s",
-					   session_label(s, r->db), rep->pattern.name,
-					   rep->n_findings, rep->n_findings == 1 ? "" : "s",
-					   rep->clean ? " (clean)" : "");
-			else
-				tui_status(v->t, "advisor on %s failed: %s",
-					   session_label(s, r->db), advisor_error(a));
-		}
-	} else if (now - r->last_redraw_ms < PROGRESS_MS) {
-		return;
-	}
-	r->last_state = st;
-	r->last_redraw_ms = now;
-	tui_request_redraw(v->t);
-}
-
-static struct run *
-selected_run(struct view_advisor *v)
+static size_t
+selected_db(const struct view_advisor *v)
 {
 	size_t i = session_selected(tui_session(v->t));
 
-	return &v->runs[i < v->n ? i : 0];
+	return i < v->n ? i : 0;
 }
 
-/* Start (or start over) the run of a database, made with its window. */
-static void
-run_start(struct run *r)
+static const struct session_advisor_run *
+run_of(const struct view_advisor *v, size_t db)
 {
-	struct view_advisor *v = r->v;
-	struct session *s = tui_session(v->t);
+	static const struct session_advisor_run none; /* a profile without databases */
+	const struct session_advisor_run *r = session_advisor_run(tui_session(v->t), db);
 
-	if (r->adv == NULL) {
-		struct adv_opts o;
+	return r != NULL ? r : &none;
+}
 
-		adv_opts_defaults(&o);
-		o.window_ms = windows_ms[r->window];
-		r->adv = advisor_new(session_loop(s), session_database(s, r->db),
-				     session_profile(s), &o, session_log(s));
-		advisor_on_update(r->adv, run_update, r);
+/* The observation window of a database's run (index into windows_ms). */
+static size_t
+window_of(const struct session_advisor_run *r)
+{
+	size_t k;
+
+	for (k = 0; r->adv != NULL && k < N_WINDOWS; k++) {
+		if (windows_ms[k] == r->window_ms)
+			return k;
 	}
-	r->finished_at[0] = '\0';
-	textpane_scroll(r->page, TEXTPANE_HOME);
-	advisor_start(r->adv);
+	return 0;
+}
+
+/* Start (or start over) the run of a database, with a window. */
+static void
+run_start(struct view_advisor *v, size_t db, size_t window)
+{
+	textpane_scroll(v->pages[db].pane, TEXTPANE_HOME);
+	session_advisor_start(tui_session(v->t), db, windows_ms[window]);
 }
 
 /* Start the selected database's run unless it has one running or done. */
 static void
 ensure_run(struct view_advisor *v)
 {
-	struct run *r = selected_run(v);
+	size_t db = selected_db(v);
+	const struct session_advisor_run *r = run_of(v, db);
 
 	if (r->adv == NULL || advisor_state(r->adv) == ADVISOR_IDLE)
-		run_start(r);
+		run_start(v, db, window_of(r));
 }
 
-void
-view_advisor_open(void *view, enum tui_view_id from)
+/* A run that ended since the status line last told: say so. */
+static void
+tell_end(struct view_advisor *v, size_t db)
 {
-	struct view_advisor *v = view;
+	const struct session_advisor_run *r = run_of(v, db);
+	struct session *s = tui_session(v->t);
+	const struct adv_report *rep;
 
-	if (from != TUI_VIEW_ADVISOR && from != TUI_VIEW_HELP && from != TUI_VIEW_LOG)
-		v->from = from;
-	ensure_run(v);
-}
-
-unsigned
-view_advisor_close(void *view)
-{
-	struct view_advisor *v = view;
-
-	tui_switch_view(v->t, v->from);
-	return TUI_R_REDRAW;
+	if (r->adv == NULL || !advisor_finished(r->adv) || r->gen == v->pages[db].told)
+		return;
+	v->pages[db].told = r->gen;
+	rep = advisor_report(r->adv);
+	if (rep != NULL)
+		tui_status(v->t, "advisor on %s: %s, %zu finding%s%s", session_label(s, db),
+			   rep->pattern.name, rep->n_findings, rep->n_findings == 1 ? "" : "s",
+			   rep->clean ? " (clean)" : "");
+	else
+		tui_status(v->t, "advisor on %s failed: %s", session_label(s, db),
+			   advisor_error(r->adv));
 }
 
 /* ------------------------------------------------------------------------
@@ -197,15 +160,15 @@ version_text(int v, char *buf, size_t size)
 }
 
 static void
-build_report(struct run *r)
+build_report(struct page *pg, const struct session_advisor_run *r)
 {
 	const struct adv_report *rep = advisor_report(r->adv);
-	struct textpane *p = r->page;
+	struct textpane *p = pg->pane;
 	char ver[32], dur[32], sev[16];
 	size_t i, k, count[3] = { 0, 0, 0 };
 
 	textpane_clear(p);
-	r->page_gen = r->gen;
+	pg->gen = r->gen;
 	if (rep == NULL)
 		return;
 	version_text(rep->server_version, ver, sizeof ver);
@@ -288,12 +251,12 @@ build_report(struct run *r)
  * ------------------------------------------------------------------------ */
 
 static void
-draw_state(struct view_advisor *v, struct run *r, int y, int x, int w)
+draw_state(struct view_advisor *v, const struct session_advisor_run *r, int y, int x, int w)
 {
 	static const enum tui_seg segs[] = { TUI_SEG_ACTIVE };
 	const struct tui_draw *d = tui_canvas(v->t);
 	const struct adv_report *rep;
-	char buf[512];
+	char buf[512], finished_at[16] = "";
 	int values[1], bar_w, cx = x;
 
 	tui_draw_fill(d, y, x, w, TUI_S_NORMAL);
@@ -301,6 +264,13 @@ draw_state(struct view_advisor *v, struct run *r, int y, int x, int w)
 		tui_draw_text(d, y, x, w, TUI_S_DIM, TUI_LEFT, false,
 			      " not run yet on this database: r runs the advisor");
 		return;
+	}
+	if (r->finished_s > 0) {
+		time_t t = (time_t)r->finished_s;
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(finished_at, sizeof finished_at, "%H:%M:%S", &tm);
 	}
 	switch (advisor_state(r->adv)) {
 	case ADVISOR_RUNNING:
@@ -314,14 +284,14 @@ draw_state(struct view_advisor *v, struct run *r, int y, int x, int w)
 		break;
 	case ADVISOR_DONE:
 		rep = advisor_report(r->adv);
-		snprintf(buf, sizeof buf, " done at %s: %s, %zu finding%s%s", r->finished_at,
+		snprintf(buf, sizeof buf, " done at %s: %s, %zu finding%s%s", finished_at,
 			 rep->pattern.name, rep->n_findings, rep->n_findings == 1 ? "" : "s",
 			 rep->clean ? ", clean" : "");
 		tui_draw_text(d, y, x, w, rep->clean ? TUI_S_OK : severity_style(rep->worst),
 			      TUI_LEFT, false, buf);
 		break;
 	default:
-		snprintf(buf, sizeof buf, " failed at %s: %s (r tries again)", r->finished_at,
+		snprintf(buf, sizeof buf, " failed at %s: %s (r tries again)", finished_at,
 			 advisor_error(r->adv));
 		tui_draw_text(d, y, x, w, TUI_S_CRIT, TUI_LEFT, false, buf);
 		break;
@@ -329,15 +299,16 @@ draw_state(struct view_advisor *v, struct run *r, int y, int x, int w)
 }
 
 static void
-draw_waiting(struct view_advisor *v, struct run *r, int y, int x, int h, int w)
+draw_waiting(struct view_advisor *v, struct page *pg, const struct session_advisor_run *r, int y,
+	     int x, int h, int w)
 {
 	const struct tui_draw *d = tui_canvas(v->t);
-	struct textpane *p = r->page;
+	struct textpane *p = pg->pane;
 	char win[32];
 
 	textpane_clear(p);
-	r->page_gen = r->gen - 1; /* rebuilt once the report is there */
-	units_format_duration(windows_ms[r->window], win, sizeof win);
+	pg->gen = r->gen - 1; /* rebuilt once the report is there */
+	units_format_duration(windows_ms[window_of(r)], win, sizeof win);
 	textpane_addf(p, TUI_S_NORMAL, 0, 2,
 		      "The advisor borrows one connection from the console's pool, reads the "
 		      "catalog and the pgdbm ledgers, then samples pg_stat_activity for %s and "
@@ -356,14 +327,15 @@ advisor_draw(void *view, int y, int x, int h, int w)
 	struct view_advisor *v = view;
 	const struct tui_draw *d = tui_canvas(v->t);
 	struct session *s = tui_session(v->t);
-	struct run *r = selected_run(v);
+	size_t db = selected_db(v);
+	const struct session_advisor_run *r = run_of(v, db);
+	struct page *pg = &v->pages[db];
 	const struct adv_report *rep = r->adv != NULL ? advisor_report(r->adv) : NULL;
 	char buf[512], win[32];
 	int i;
 
-	units_format_duration(windows_ms[r->window], win, sizeof win);
-	snprintf(buf, sizeof buf, " Advisor: %s %s window %s", session_label(s, r->db), d->vline,
-		 win);
+	units_format_duration(windows_ms[window_of(r)], win, sizeof win);
+	snprintf(buf, sizeof buf, " Advisor: %s %s window %s", session_label(s, db), d->vline, win);
 	tui_draw_text(d, y, x, w, TUI_S_TITLE, TUI_LEFT, true, buf);
 	if (h < 2)
 		return;
@@ -374,11 +346,11 @@ advisor_draw(void *view, int y, int x, int h, int w)
 	for (i = 0; i < w; i++)
 		mvaddstr(y + 2, x + i, d->hline);
 	if (rep != NULL) {
-		if (r->page_gen != r->gen)
-			build_report(r);
-		textpane_draw(r->page, d, y + 3, x + 1, h - 3, w - 1);
+		if (pg->gen != r->gen)
+			build_report(pg, r);
+		textpane_draw(pg->pane, d, y + 3, x + 1, h - 3, w - 1);
 	} else if (r->adv != NULL && advisor_state(r->adv) == ADVISOR_RUNNING) {
-		draw_waiting(v, r, y + 3, x + 1, h - 3, w - 1);
+		draw_waiting(v, pg, r, y + 3, x + 1, h - 3, w - 1);
 	}
 }
 
@@ -393,14 +365,10 @@ advisor_view_create(struct tui *t)
 	size_t i;
 
 	v->t = t;
-	v->from = TUI_VIEW_POOLS;
 	v->n = session_n_databases(tui_session(t));
-	v->runs = xcalloc(v->n > 0 ? v->n : 1, sizeof *v->runs);
-	for (i = 0; i < v->n; i++) {
-		v->runs[i].v = v;
-		v->runs[i].db = i;
-		v->runs[i].page = textpane_new();
-	}
+	v->pages = xcalloc(v->n > 0 ? v->n : 1, sizeof *v->pages);
+	for (i = 0; i < (v->n > 0 ? v->n : 1); i++)
+		v->pages[i].pane = textpane_new();
 	return v;
 }
 
@@ -410,36 +378,41 @@ advisor_view_destroy(void *view)
 	struct view_advisor *v = view;
 	size_t i;
 
-	for (i = 0; i < v->n; i++) {
-		advisor_free(&v->runs[i].adv);
-		textpane_free(&v->runs[i].page);
-	}
-	free(v->runs);
+	for (i = 0; i < (v->n > 0 ? v->n : 1); i++)
+		textpane_free(&v->pages[i].pane);
+	free(v->pages);
 	free(v);
 }
 
-static unsigned
-advisor_escape(void *view)
+/* Shown (A, F8, the menu): run the advisor on the selected database unless it has. */
+static void
+advisor_enter(void *view)
 {
-	return view_advisor_close(view);
+	ensure_run(view);
 }
 
-static unsigned
-act_close(struct tui *t, void *view, int key)
+/* A run moved (or every database: SIZE_MAX): the end of one goes to the status line. */
+static void
+advisor_update(void *view, size_t db)
 {
-	(void)t;
-	(void)key;
-	return view_advisor_close(view);
+	struct view_advisor *v = view;
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		if (db == SIZE_MAX || db == i)
+			tell_end(v, i);
+	}
 }
 
 static unsigned
 act_rerun(struct tui *t, void *view, int key)
 {
 	struct view_advisor *v = view;
+	size_t db = selected_db(v);
 
 	(void)t;
 	(void)key;
-	run_start(selected_run(v));
+	run_start(v, db, window_of(run_of(v, db)));
 	return TUI_R_REDRAW;
 }
 
@@ -447,17 +420,13 @@ static unsigned
 act_window(struct tui *t, void *view, int key)
 {
 	struct view_advisor *v = view;
-	struct run *r = selected_run(v);
+	size_t db = selected_db(v), window = (window_of(run_of(v, db)) + 1) % N_WINDOWS;
 	char win[32];
 
 	(void)key;
-	r->window = (r->window + 1) % N_WINDOWS;
-	advisor_free(&r->adv); /* a run in flight stops; its answer goes nowhere */
-	r->last_state = ADVISOR_IDLE;
-	r->gen++;
-	run_start(r);
+	run_start(v, db, window); /* a run in flight stops; its answer goes nowhere */
 	tui_status(t, "advisor: observation window %s",
-		   units_format_duration(windows_ms[r->window], win, sizeof win));
+		   units_format_duration(windows_ms[window], win, sizeof win));
 	return TUI_R_REDRAW;
 }
 
@@ -474,7 +443,10 @@ act_database(struct tui *t, void *view, int key)
 static unsigned
 act_move(struct tui *t, void *view, int key)
 {
-	struct run *r = selected_run(view);
+	struct view_advisor *v = view;
+	size_t db = selected_db(v);
+	const struct session_advisor_run *r = run_of(v, db);
+	struct page *pg = &v->pages[db];
 	enum textpane_move how;
 
 	(void)t;
@@ -502,9 +474,9 @@ act_move(struct tui *t, void *view, int key)
 		break;
 	}
 	if (r->adv != NULL && advisor_report(r->adv) != NULL) {
-		if (r->page_gen != r->gen)
-			build_report(r);
-		textpane_scroll(r->page, how);
+		if (pg->gen != r->gen)
+			build_report(pg, r);
+		textpane_scroll(pg->pane, how);
 	}
 	return TUI_R_REDRAW;
 }
@@ -544,7 +516,7 @@ static const struct tui_binding advisor_bindings[] = {
 	  "q Esc",
 	  "Close",
 	  "close the panel (back to the view it was opened from)",
-	  act_close },
+	  tui_act_back },
 	{ { 0 }, NULL, NULL, NULL, NULL },
 };
 
@@ -553,6 +525,8 @@ const struct tui_view_class view_advisor_class = {
 	.bindings = advisor_bindings,
 	.create = advisor_view_create,
 	.destroy = advisor_view_destroy,
+	.update = advisor_update,
 	.draw = advisor_draw,
-	.escape = advisor_escape,
+	.enter = advisor_enter,
+	.back = true,
 };

@@ -326,12 +326,6 @@ rows_cell(void *arg, size_t row, int col, char *buf, size_t size)
 }
 
 static int
-cmp_int(int a, int b)
-{
-	return a < b ? -1 : a > b;
-}
-
-static int
 rows_compare(void *arg, size_t a, size_t b, int col)
 {
 	const struct fleet_row *x = &((struct view_fleet *)arg)->rows[a];
@@ -341,30 +335,30 @@ rows_compare(void *arg, size_t a, size_t b, int col)
 	case COL_DB:
 		return strcmp(x->label, y->label);
 	case COL_STATE:
-		return cmp_int((int)x->st.state, (int)y->st.state);
+		return widget_table_cmp((int)x->st.state, (int)y->st.state);
 	case COL_CONNS:
-		return cmp_int(x->conns, y->conns);
+		return widget_table_cmp(x->conns, y->conns);
 	case COL_USE:
-		return cmp_int(x->usable > 0 ? x->conns * 1000 / x->usable : -1,
-			       y->usable > 0 ? y->conns * 1000 / y->usable : -1);
+		return widget_table_cmp(x->usable > 0 ? x->conns * 1000 / x->usable : -1,
+					y->usable > 0 ? y->conns * 1000 / y->usable : -1);
 	case COL_HERE:
-		return cmp_int(x->db_conns, y->db_conns);
+		return widget_table_cmp(x->db_conns, y->db_conns);
 	case COL_WAIT:
-		return cmp_int(x->waiting, y->waiting);
+		return widget_table_cmp(x->waiting, y->waiting);
 	case COL_TOP:
 		return strcmp(x->top, y->top);
 	case COL_BOUNCER:
 		if (x->pgb != y->pgb)
-			return cmp_int((int)x->pgb, (int)y->pgb);
+			return widget_table_cmp((int)x->pgb, (int)y->pgb);
 		return x->pgb_util < y->pgb_util ? -1 : x->pgb_util > y->pgb_util;
 	case COL_MIGR:
-		return cmp_int(x->inv.service_pending, y->inv.service_pending);
+		return widget_table_cmp(x->inv.service_pending, y->inv.service_pending);
 	case COL_TENANTS:
-		return cmp_int(x->inv.tenants, y->inv.tenants);
+		return widget_table_cmp(x->inv.tenants, y->inv.tenants);
 	case COL_TMIGR:
-		return cmp_int(x->inv.tenant_pending, y->inv.tenant_pending);
+		return widget_table_cmp(x->inv.tenant_pending, y->inv.tenant_pending);
 	case COL_ALERTS:
-		return cmp_int(x->alerts, y->alerts);
+		return widget_table_cmp(x->alerts, y->alerts);
 	}
 	return 0;
 }
@@ -675,6 +669,15 @@ act_inventory(struct tui *t, void *view, int key)
 	return TUI_R_REBUILD | TUI_R_REDRAW;
 }
 
+/* Shown: the inventories are read from now on (not before: they cost the server). */
+static void
+fleet_enter(void *view)
+{
+	struct view_fleet *v = view;
+
+	session_want_inventory(tui_session(v->t));
+}
+
 static const struct tui_binding fleet_bindings[] = {
 	{ { '\n', '\r', TUI_KEYCODE(KEY_ENTER), 0 },
 	  "Enter",
@@ -704,4 +707,5 @@ const struct tui_view_class view_fleet_class = {
 	.table = fleet_table,
 	.click = fleet_click,
 	.cursor = fleet_cursor,
+	.enter = fleet_enter,
 };

@@ -178,17 +178,8 @@ help_table(void *view)
 	return ((struct view_help *)view)->table;
 }
 
-static unsigned
-act_close(struct tui *t, void *view, int key)
-{
-	(void)view;
-	(void)key;
-	tui_back(t);
-	return TUI_R_REDRAW;
-}
-
 static const struct tui_binding help_bindings[] = {
-	{ { 'q', TUI_ESC, 0 }, "q Esc", "Close", "close the help", act_close },
+	{ { 'q', TUI_ESC, 0 }, "q Esc", "Close", "close the help", tui_act_back },
 	{ { 0 }, NULL, NULL, NULL, NULL },
 };
 
@@ -200,4 +191,6 @@ const struct tui_view_class view_help_class = {
 	.update = help_update,
 	.draw = help_draw,
 	.table = help_table,
+	.back = true,
+	.overlay = true,
 };

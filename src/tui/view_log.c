@@ -81,10 +81,10 @@ rows_id(void *arg, size_t row)
 	return (int64_t)msglog_get(the_log(arg), row)->seq;
 }
 
-static enum tui_style
-rows_style(void *arg, size_t row)
+enum tui_style
+view_log_style(enum msg_level level)
 {
-	switch (msglog_get(the_log(arg), row)->level) {
+	switch (level) {
 	case MSG_ERROR:
 		return TUI_S_CRIT;
 	case MSG_WARNING:
@@ -94,6 +94,12 @@ rows_style(void *arg, size_t row)
 	default:
 		return TUI_S_NORMAL;
 	}
+}
+
+static enum tui_style
+rows_style(void *arg, size_t row)
+{
+	return view_log_style(msglog_get(the_log(arg), row)->level);
 }
 
 static const struct widget_table_source rows_source = {
@@ -162,17 +168,8 @@ log_table(void *view)
 	return ((struct view_log *)view)->table;
 }
 
-static unsigned
-act_close(struct tui *t, void *view, int key)
-{
-	(void)view;
-	(void)key;
-	tui_back(t);
-	return TUI_R_REDRAW;
-}
-
 static const struct tui_binding log_bindings[] = {
-	{ { 'q', 0 }, "q Esc", "Close", "close the message log", act_close },
+	{ { 'q', 0 }, "q Esc", "Close", "close the message log", tui_act_back },
 	{ { 0 }, NULL, NULL, NULL, NULL },
 };
 
@@ -185,4 +182,6 @@ const struct tui_view_class view_log_class = {
 	.draw = log_draw,
 	.table = log_table,
 	.cursor = log_cursor,
+	.back = true,
+	.overlay = true,
 };

@@ -25,8 +25,8 @@
  * while it runs, the result or the error with file and line afterwards.
  *
  * Preview (Enter): the selected file rendered for its schema, with line
- * numbers, under the table; `d` switches to its down script; PgUp/PgDn
- * and Home/End scroll it; the preview follows the cursor.
+ * numbers, under the table (migpreview.h); `d` switches to its down
+ * script; PgUp/PgDn and Home/End scroll it; the preview follows the cursor.
  *
  * Actions (not in a read-only profile): a apply the next pending, A apply
  * all pending (the tenant set: the fan-out), u roll back the last applied
@@ -48,6 +48,7 @@
 #include "jobs.h"
 #include "loop.h"
 #include "manager.h"
+#include "migpreview.h"
 #include "monitor.h"
 #include "pool.h"
 #include "profile.h"
@@ -106,15 +107,7 @@ struct view_migrations {
 	size_t n_rows, cap_rows;
 	uint64_t sig;
 	bool have_sig;
-	/* preview */
-	bool preview;
-	bool down;
-	int scroll;
-	char *text; /* rendered text shown (or the reason there is none) */
-	char *text_title;
-	int text_lines;
-	int64_t text_id; /* the row id it was rendered for */
-	bool text_down;
+	struct migpreview pv;
 	/* the action a confirmation asks about */
 	enum pending_kind pa_kind;
 	int pa_module;
@@ -385,7 +378,7 @@ rebuild(struct view_migrations *v)
 	v->sig = sig;
 	build_rows(v);
 	widget_table_rebuild(v->table);
-	v->text_id = 0; /* render the preview again */
+	migpreview_stale(&v->pv); /* render the preview again */
 }
 
 static const struct mrow *
@@ -421,8 +414,7 @@ migrations_destroy(void *view)
 
 	widget_table_free(&v->table);
 	free(v->rows);
-	free(v->text);
-	free(v->text_title);
+	migpreview_clear(&v->pv);
 	free(v->pa_file);
 	free(v);
 }
@@ -439,7 +431,7 @@ migrations_update(void *view, size_t db)
 	if (sel != v->db) {
 		v->db = sel;
 		v->have_sig = false;
-		v->preview = false;
+		v->pv.open = false;
 	}
 	b = the_browse(v);
 	if (tui_current_view(v->t) == TUI_VIEW_MIGRATIONS) {
@@ -467,119 +459,21 @@ migrations_table(void *view)
  * Preview
  * ------------------------------------------------------------------------ */
 
-static void
-set_preview(struct view_migrations *v, char *title, char *text)
-{
-	const char *p;
-
-	free(v->text_title);
-	free(v->text);
-	v->text_title = title;
-	v->text = text;
-	v->text_lines = 1;
-	for (p = text; *p != '\0'; p++)
-		v->text_lines += *p == '\n';
-}
-
-/* Render the selected file (or its down script) when the selection changed. */
-static void
-render_preview(struct view_migrations *v)
-{
-	const struct mrow *r = selected(v);
-	struct browse *b = the_browse(v);
-	const struct migfile_script *script;
-	const char *schema;
-	char *out = NULL, *err, *example = NULL;
-
-	if (r == NULL) {
-		set_preview(v, xstrdup("nothing selected"), xstrdup(""));
-		return;
-	}
-	if (rows_id(v, (size_t)(r - v->rows)) == v->text_id && v->text_down == v->down &&
-	    v->text != NULL)
-		return;
-	v->text_id = rows_id(v, (size_t)(r - v->rows));
-	v->text_down = v->down;
-	v->scroll = 0;
-	if (r->mf == NULL) {
-		set_preview(
-			v, xasprintf("%s", r->e != NULL ? r->e->filename : "?"),
-			xstrdup(r->e != NULL && r->e->state == MIG_MISSING
-					? "the file is gone from the folder: only its ledger row "
-					  "is left"
-					: "no file"));
-		return;
-	}
-	if (v->down && !r->mf->has_down) {
-		set_preview(v, xasprintf("down/%s", r->mf->name),
-			    xasprintf("no down script: %s cannot be rolled back (add down/%s)",
-				      r->mf->name, r->mf->name));
-		return;
-	}
-	script = v->down ? &r->mf->down : &r->mf->up;
-	if (r->module == TENANT_SET) {
-		example = browse_example_tenant_schema(b);
-		schema = example;
-		err = browse_render(b, NULL, script, &out);
-	} else {
-		schema = the_pdb(v)->modules[r->module].schema;
-		err = browse_render(b, browse_module(b, (size_t)r->module), script, &out);
-	}
-	if (err != NULL) {
-		set_preview(v, xasprintf("%s", script->path), xasprintf("cannot render: %s", err));
-		free(err);
-	} else {
-		set_preview(v,
-			    xasprintf("%s%s rendered for schema %s", v->down ? "down/" : "",
-				      r->mf->name, schema),
-			    out);
-		out = NULL;
-	}
-	free(out);
-	free(example);
-}
-
+/* The selected file (or its down script) in the preview, rendered when the selection changed. */
 static void
 draw_preview(struct view_migrations *v, int y, int x, int h, int w)
 {
-	const struct tui_draw *d = tui_canvas(v->t);
-	char buf[512];
-	const char *p;
-	int line = 1, i, digits = 4, gw;
+	const struct mrow *r = selected(v);
+	struct browse *b = the_browse(v);
 
-	render_preview(v);
-	/* the gutter holds the largest line number in full (at least 4 digits) */
-	for (i = v->text_lines; i >= 10000; i /= 10)
-		digits++;
-	gw = digits + 1;
-	if (v->scroll > v->text_lines - (h - 1))
-		v->scroll = v->text_lines - (h - 1);
-	if (v->scroll < 0)
-		v->scroll = 0;
-	snprintf(buf, sizeof buf, " %s %s lines %d-%d of %d %s d: %s %s PgUp/PgDn scroll %s Esc",
-		 v->text_title, d->vline, v->scroll + 1,
-		 v->scroll + h - 1 < v->text_lines ? v->scroll + h - 1 : v->text_lines,
-		 v->text_lines, d->vline, v->down ? "up script" : "down script", d->vline,
-		 d->vline);
-	tui_draw_text(d, y, x, w, TUI_S_TITLE, TUI_LEFT, true, buf);
-	y++;
-	h--;
-	for (p = v->text; *p != '\0' && line <= v->scroll; p++)
-		line += *p == '\n';
-	for (i = 0; i < h; i++, line++) {
-		size_t n = strcspn(p, "\n");
-		char text[400];
-
-		if (*p == '\0' && i > 0)
-			break;
-		snprintf(buf, sizeof buf, "%*d ", digits, line);
-		tui_draw_text(d, y + i, x, gw, TUI_S_DIM, TUI_LEFT, false, buf);
-		snprintf(text, sizeof text, "%.*s", (int)(n < 399 ? n : 399), p);
-		tui_draw_text(d, y + i, x + gw, w - gw, TUI_S_NORMAL, TUI_LEFT, false, text);
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
+	if (r == NULL)
+		migpreview_nothing(&v->pv);
+	else
+		migpreview_render(&v->pv, rows_id(v, (size_t)(r - v->rows)), b,
+				  r->module == TENANT_SET ? NULL
+							  : browse_module(b, (size_t)r->module),
+				  r->mf, r->e);
+	migpreview_draw(&v->pv, tui_canvas(v->t), y, x, h, w);
 }
 
 /* ------------------------------------------------------------------------
@@ -839,7 +733,7 @@ migrations_draw(void *view, int y, int x, int h, int w)
 		return;
 	}
 	table_h = h;
-	if (v->preview) {
+	if (v->pv.open) {
 		table_h = h / 3;
 		if (table_h < 4)
 			table_h = h > 8 ? 4 : h / 2;
@@ -1109,8 +1003,8 @@ migrations_escape(void *view)
 {
 	struct view_migrations *v = view;
 
-	if (v->preview) {
-		v->preview = false;
+	if (v->pv.open) {
+		v->pv.open = false;
 		return TUI_R_REDRAW;
 	}
 	return TUI_R_NONE;
@@ -1124,9 +1018,9 @@ migrations_click(void *view, int y, int x)
 	(void)x;
 	if (y >= 0)
 		return TUI_R_NONE;
-	v->preview = !v->preview;
-	v->down = false;
-	v->text_id = 0;
+	v->pv.open = !v->pv.open;
+	v->pv.down = false;
+	migpreview_stale(&v->pv);
 	return TUI_R_REDRAW;
 }
 
@@ -1144,12 +1038,12 @@ act_down(struct tui *t, void *view, int key)
 	struct view_migrations *v = view;
 
 	(void)key;
-	if (!v->preview) {
-		v->preview = true;
-		v->text_id = 0;
+	if (!v->pv.open) {
+		v->pv.open = true;
+		migpreview_stale(&v->pv);
 	}
-	v->down = !v->down;
-	tui_status(t, "%s", v->down ? "the down script" : "the up script");
+	v->pv.down = !v->pv.down;
+	tui_status(t, "%s", v->pv.down ? "the down script" : "the up script");
 	return TUI_R_REDRAW;
 }
 
@@ -1161,15 +1055,11 @@ act_scroll(struct tui *t, void *view, int key)
 	enum widget_table_move how;
 
 	(void)t;
-	if (v->preview) {
-		if (key == TUI_KEYCODE(KEY_NPAGE))
-			v->scroll += 10;
-		else if (key == TUI_KEYCODE(KEY_PPAGE))
-			v->scroll -= 10;
-		else if (key == TUI_KEYCODE(KEY_HOME))
-			v->scroll = 0;
-		else
-			v->scroll = 1 << 20;
+	if (v->pv.open) {
+		migpreview_scroll(&v->pv, key == TUI_KEYCODE(KEY_NPAGE)	  ? MIGPREVIEW_PAGE_DOWN
+					  : key == TUI_KEYCODE(KEY_PPAGE) ? MIGPREVIEW_PAGE_UP
+					  : key == TUI_KEYCODE(KEY_HOME)  ? MIGPREVIEW_HOME
+									  : MIGPREVIEW_END);
 		return TUI_R_REDRAW;
 	}
 	how = key == TUI_KEYCODE(KEY_NPAGE)   ? WT_PAGE_DOWN

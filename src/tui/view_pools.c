@@ -178,12 +178,6 @@ rows_cell(void *arg, size_t row, int col, char *buf, size_t size)
 }
 
 static int
-cmp_int(int a, int b)
-{
-	return a < b ? -1 : a > b;
-}
-
-static int
 rows_compare(void *arg, size_t a, size_t b, int col)
 {
 	const struct pool_row *x = &((struct block *)arg)->rows[a];
@@ -194,20 +188,21 @@ rows_compare(void *arg, size_t a, size_t b, int col)
 		return strcmp(x->name, y->name);
 	case COL_TOTAL:
 	case COL_HISTORY:
-		return cmp_int(x->total, y->total);
+		return widget_table_cmp(x->total, y->total);
 	case COL_ACTIVE:
-		return cmp_int(x->active, y->active);
+		return widget_table_cmp(x->active, y->active);
 	case COL_IDLE:
-		return cmp_int(x->idle, y->idle);
+		return widget_table_cmp(x->idle, y->idle);
 	case COL_IDLETX:
-		return cmp_int(x->idle_in_tx, y->idle_in_tx);
+		return widget_table_cmp(x->idle_in_tx, y->idle_in_tx);
 	case COL_WAIT:
-		return cmp_int(x->waiting, y->waiting);
+		return widget_table_cmp(x->waiting, y->waiting);
 	case COL_MAX:
-		return cmp_int(x->declared_max, y->declared_max);
+		return widget_table_cmp(x->declared_max, y->declared_max);
 	case COL_USE:
-		return cmp_int(x->declared_max > 0 ? x->total * 1000 / x->declared_max : -1,
-			       y->declared_max > 0 ? y->total * 1000 / y->declared_max : -1);
+		return widget_table_cmp(
+			x->declared_max > 0 ? x->total * 1000 / x->declared_max : -1,
+			y->declared_max > 0 ? y->total * 1000 / y->declared_max : -1);
 	case COL_ITX_AGE:
 		return x->oldest_idle_in_tx_ms < y->oldest_idle_in_tx_ms   ? -1
 		       : x->oldest_idle_in_tx_ms > y->oldest_idle_in_tx_ms ? 1
@@ -390,7 +385,7 @@ pgb_compare(void *arg, size_t a, size_t b, int col)
 
 	switch (col) {
 	case PGB_CL_WAITING:
-		return cmp_int(x->cl_waiting, y->cl_waiting);
+		return widget_table_cmp(x->cl_waiting, y->cl_waiting);
 	case PGB_USE:
 		return x->utilisation < y->utilisation ? -1 : x->utilisation > y->utilisation;
 	default:

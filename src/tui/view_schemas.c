@@ -239,12 +239,6 @@ rows_cell(void *arg, size_t row, int col, char *buf, size_t size)
 }
 
 static int
-cmp_i64(int64_t a, int64_t b)
-{
-	return a < b ? -1 : a > b;
-}
-
-static int
 rows_compare(void *arg, size_t a, size_t b, int col)
 {
 	const struct view_schemas *v = arg;
@@ -255,14 +249,15 @@ rows_compare(void *arg, size_t a, size_t b, int col)
 	case COL_NAME:
 		return strcmp(x->name, y->name);
 	case COL_KIND:
-		return cmp_i64(x->kind, y->kind);
+		return widget_table_cmp(x->kind, y->kind);
 	case COL_OWNER:
 		return strcmp(owner_text(v, x), owner_text(v, y));
 	case COL_SIZE:
-		return cmp_i64(x->exact == BROWSE_EXACT_DONE ? x->exact_bytes : x->size_bytes,
-			       y->exact == BROWSE_EXACT_DONE ? y->exact_bytes : y->size_bytes);
+		return widget_table_cmp(
+			x->exact == BROWSE_EXACT_DONE ? x->exact_bytes : x->size_bytes,
+			y->exact == BROWSE_EXACT_DONE ? y->exact_bytes : y->size_bytes);
 	case COL_TABLES:
-		return cmp_i64(x->tables, y->tables);
+		return widget_table_cmp(x->tables, y->tables);
 	default:
 		return strcmp(migration_text(v, x, bx, sizeof bx),
 			      migration_text(v, y, by, sizeof by));
@@ -382,11 +377,11 @@ tables_compare(void *arg, size_t a, size_t b, int col)
 	case TCOL_KIND:
 		return x->kind - y->kind;
 	case TCOL_ROWS:
-		return cmp_i64(x->rows, y->rows);
+		return widget_table_cmp(x->rows, y->rows);
 	case TCOL_SIZE:
-		return cmp_i64(x->size_bytes, y->size_bytes);
+		return widget_table_cmp(x->size_bytes, y->size_bytes);
 	default:
-		return cmp_i64(x->exact_bytes, y->exact_bytes);
+		return widget_table_cmp(x->exact_bytes, y->exact_bytes);
 	}
 }
 

@@ -31,7 +31,7 @@
 
 #include "browse.h"
 #include "database.h"
-#include "dialog.h"
+#include "input.h"
 #include "jobs.h"
 #include "profile.h"
 #include "session.h"
@@ -83,15 +83,6 @@ static const struct widget_table_column fcolumns[N_FCOLS] = {
 
 struct view_tenants;
 
-/* The state of an open provision or deprovision dialog. */
-struct tdialog {
-	struct view_tenants *v;
-	size_t db;
-	enum tenant_job_kind kind; /* PROVISION, or ARCHIVE / DROP (Tab switches) */
-	char *id;		   /* deprovision: the tenant */
-	uint64_t job;		   /* once submitted */
-};
-
 struct view_tenants {
 	struct tui *t;
 	struct widget_table *table;
@@ -106,8 +97,12 @@ struct view_tenants {
 	struct widget_table *ftable;
 	const struct tenant_result **fails;
 	size_t n_fails;
-	struct tdialog *dlg;
-	char *restore; /* the archived tenant a confirmation asks about */
+	/* the provision or deprovision dialog (a checked input) */
+	struct input in;
+	enum tenant_job_kind in_kind; /* PROVISION, or ARCHIVE / DROP (Tab switches) */
+	char *in_id;		      /* deprovision: the tenant */
+	uint64_t in_job;	      /* once submitted */
+	char *restore;		      /* the archived tenant a confirmation asks about */
 };
 
 /* ------------------------------------------------------------------------
@@ -183,12 +178,6 @@ rows_cell(void *arg, size_t row, int col, char *buf, size_t size)
 }
 
 static int
-cmp_i64(int64_t a, int64_t b)
-{
-	return a < b ? -1 : a > b;
-}
-
-static int
 rows_compare(void *arg, size_t a, size_t b, int col)
 {
 	const struct view_tenants *v = arg;
@@ -200,15 +189,15 @@ rows_compare(void *arg, size_t a, size_t b, int col)
 	case COL_STATE:
 		return strcmp(state_text(x), state_text(y));
 	case COL_SIZE:
-		return cmp_i64(x->size_bytes, y->size_bytes);
+		return widget_table_cmp(x->size_bytes, y->size_bytes);
 	case COL_TABLES:
-		return cmp_i64(x->tables, y->tables);
+		return widget_table_cmp(x->tables, y->tables);
 	case COL_APPLIED:
-		return cmp_i64(x->applied, y->applied);
+		return widget_table_cmp(x->applied, y->applied);
 	case COL_PENDING:
-		return cmp_i64(x->pending + x->out_of_order, y->pending + y->out_of_order);
+		return widget_table_cmp(x->pending + x->out_of_order, y->pending + y->out_of_order);
 	case COL_DRIFT:
-		return cmp_i64(x->drifted, y->drifted);
+		return widget_table_cmp(x->drifted, y->drifted);
 	case COL_LAST:
 		return strcmp(x->last_file != NULL ? x->last_file : "",
 			      y->last_file != NULL ? y->last_file : "");
@@ -386,8 +375,8 @@ tenants_destroy(void *view)
 {
 	struct view_tenants *v = view;
 
-	if (v->dlg != NULL)
-		v->dlg->v = NULL; /* the TUI frees the dialog after the views */
+	input_close(&v->in);
+	free(v->in_id);
 	widget_table_free(&v->table);
 	widget_table_free(&v->ftable);
 	free(v->fails);
@@ -481,10 +470,10 @@ draw_job(struct view_tenants *v, const struct job *job, int y, int x, int w)
 		      false, buf);
 }
 
+/* The heading lines, then the list (and the failures pane). */
 static void
-tenants_draw(void *view, int y, int x, int h, int w)
+draw_list(struct view_tenants *v, int y, int x, int h, int w)
 {
-	struct view_tenants *v = view;
 	const struct tui_draw *d = tui_canvas(v->t);
 	struct browse *b = the_browse(v);
 	const struct browse_tenants *bt = browse_tenants(b);
@@ -568,26 +557,25 @@ tenants_draw(void *view, int y, int x, int h, int w)
 						: " no tenants yet (p provisions one)");
 }
 
+static void
+tenants_draw(void *view, int y, int x, int h, int w)
+{
+	struct view_tenants *v = view;
+
+	draw_list(v, y, x, h, w);
+	if (v->in.open)
+		input_draw(&v->in, tui_canvas(v->t), y, x, h, w);
+}
+
 /* ------------------------------------------------------------------------
  * Dialogs
  * ------------------------------------------------------------------------ */
 
-static void
-tdialog_closed(void *arg)
-{
-	struct tdialog *g = arg;
-
-	if (g->v != NULL && g->v->dlg == g)
-		g->v->dlg = NULL;
-	free(g->id);
-	free(g);
-}
-
 /* The job's lines once the dialog is submitted. */
 static int
-job_lines(struct view_tenants *v, uint64_t id, struct dialog_line *l, int max)
+job_lines(struct view_tenants *v, uint64_t id, struct input_line *l, int max)
 {
-	const struct job *job = v != NULL ? jobs_find(session_jobs(sess(v)), id) : NULL;
+	const struct job *job = jobs_find(session_jobs(sess(v)), id);
 	int n = 0;
 
 	if (job == NULL || max < 3)
@@ -612,14 +600,10 @@ job_lines(struct view_tenants *v, uint64_t id, struct dialog_line *l, int max)
 static char *
 prov_check(void *arg, const char *text)
 {
-	struct tdialog *g = arg;
-	struct view_tenants *v = g->v;
-	const struct profile_tenants *cfg;
+	struct view_tenants *v = arg;
+	const struct profile_tenants *cfg = &the_pdb(v)->tenants;
 	char *why, *schema;
 
-	if (v == NULL)
-		return xstrdup("closed");
-	cfg = &the_pdb(v)->tenants;
 	if (text[0] == '\0')
 		return xstrdup("type the new tenant's id (a-z, 0-9 and _)");
 	why = tenant_id_problem(cfg, text);
@@ -641,19 +625,16 @@ prov_check(void *arg, const char *text)
 }
 
 static int
-prov_info(void *arg, const char *text, bool submitted, struct dialog_line *l, int max)
+prov_info(void *arg, const char *text, bool submitted, struct input_line *l, int max)
 {
-	struct tdialog *g = arg;
-	struct view_tenants *v = g->v;
+	struct view_tenants *v = arg;
 	const struct browse_tenants *bt;
 	const struct profile_tenants *cfg;
 	size_t i;
 	int n = 0;
 
-	if (v == NULL)
-		return 0;
 	if (submitted)
-		return job_lines(v, g->job, l, max);
+		return job_lines(v, v->in_job, l, max);
 	bt = browse_tenants(the_browse(v));
 	cfg = &the_pdb(v)->tenants;
 	snprintf(l[n].text, sizeof l[n].text, "schema %s%s on %s, in one transaction:", cfg->prefix,
@@ -682,71 +663,38 @@ prov_info(void *arg, const char *text, bool submitted, struct dialog_line *l, in
 	return n;
 }
 
-static bool
-prov_submit(struct tui *t, void *arg, const char *text)
-{
-	struct tdialog *g = arg;
-	struct view_tenants *v = g->v;
-	struct tenant_job_opts o;
-	const char *ids[1] = { text };
-	const struct job *job;
-	char *why = NULL;
-
-	if (v == NULL)
-		return false;
-	tenant_job_opts_defaults(&o);
-	o.ids = ids;
-	o.n_ids = 1;
-	job = jobs_tenant(session_jobs(sess(v)), v->db, session_database(sess(v), v->db),
-			  TENANT_JOB_PROVISION, &o, &why);
-	if (job == NULL) {
-		tui_status(t, "%s", why);
-		free(why);
-		return false;
-	}
-	g->job = job->id;
-	v->job = job->id;
-	v->job_db = v->db;
-	return true;
-}
-
-static const struct dialog_ops prov_ops = {
-	prov_check, prov_info, prov_submit, NULL, tdialog_closed,
-};
+static const struct input_check prov_check_ops = { prov_check, prov_info };
 
 static char *
 deprov_check(void *arg, const char *text)
 {
-	struct tdialog *g = arg;
+	struct view_tenants *v = arg;
 
-	if (strcmp(text, g->id) != 0)
-		return xasprintf("type %s to confirm", g->id);
+	if (strcmp(text, v->in_id) != 0)
+		return xasprintf("type %s to confirm", v->in_id);
 	return NULL;
 }
 
 static int
-deprov_info(void *arg, const char *text, bool submitted, struct dialog_line *l, int max)
+deprov_info(void *arg, const char *text, bool submitted, struct input_line *l, int max)
 {
-	struct tdialog *g = arg;
-	struct view_tenants *v = g->v;
+	struct view_tenants *v = arg;
 	const struct profile_tenants *cfg;
 	int n = 0;
 
 	(void)text;
-	if (v == NULL)
-		return 0;
 	if (submitted)
-		return job_lines(v, g->job, l, max);
+		return job_lines(v, v->in_job, l, max);
 	cfg = &the_pdb(v)->tenants;
-	if (g->kind == TENANT_JOB_ARCHIVE) {
+	if (v->in_kind == TENANT_JOB_ARCHIVE) {
 		snprintf(l[n].text, sizeof l[n].text,
-			 "archive: rename schema %s%s to %s%s (R restores it)", cfg->prefix, g->id,
-			 cfg->archive_prefix, g->id);
+			 "archive: rename schema %s%s to %s%s (R restores it)", cfg->prefix,
+			 v->in_id, cfg->archive_prefix, v->in_id);
 		l[n++].style = TUI_S_DIALOG;
 	} else {
 		snprintf(l[n].text, sizeof l[n].text,
 			 "DROP: DROP SCHEMA %s%s CASCADE: its tables and data are gone for good",
-			 cfg->prefix, g->id);
+			 cfg->prefix, v->in_id);
 		l[n++].style = TUI_S_CRIT;
 	}
 	snprintf(l[n].text, sizeof l[n].text,
@@ -754,54 +702,79 @@ deprov_info(void *arg, const char *text, bool submitted, struct dialog_line *l, 
 		 cfg->registry != NULL ? " and its registry row" : "");
 	l[n++].style = TUI_S_DIALOG;
 	snprintf(l[n].text, sizeof l[n].text, "Tab: %s instead",
-		 g->kind == TENANT_JOB_ARCHIVE ? "drop" : "archive");
+		 v->in_kind == TENANT_JOB_ARCHIVE ? "drop" : "archive");
 	l[n++].style = TUI_S_DIALOG;
 	return n;
 }
 
-static bool
-deprov_key(void *arg, int key)
-{
-	struct tdialog *g = arg;
+static const struct input_check deprov_check_ops = { deprov_check, deprov_info };
 
-	if (key != '\t')
-		return false;
-	g->kind = g->kind == TENANT_JOB_ARCHIVE ? TENANT_JOB_DROP : TENANT_JOB_ARCHIVE;
-	return true;
-}
-
-static bool
-deprov_submit(struct tui *t, void *arg, const char *text)
+/* Enter on an acceptable id: start the dialog's job; its lines then follow it. */
+static void
+submit(struct view_tenants *v)
 {
-	struct tdialog *g = arg;
-	struct view_tenants *v = g->v;
 	struct tenant_job_opts o;
-	const char *ids[1] = { text };
+	const char *ids[1] = { input_text(&v->in) };
 	const struct job *job;
 	char *why = NULL;
 
-	if (v == NULL)
-		return false;
 	tenant_job_opts_defaults(&o);
 	o.ids = ids;
 	o.n_ids = 1;
-	o.confirmed = true; /* the id was typed back */
-	job = jobs_tenant(session_jobs(sess(v)), v->db, session_database(sess(v), v->db), g->kind,
-			  &o, &why);
+	o.confirmed = v->in_kind != TENANT_JOB_PROVISION; /* the id was typed back */
+	job = jobs_tenant(session_jobs(sess(v)), v->db, session_database(sess(v), v->db),
+			  v->in_kind, &o, &why);
 	if (job == NULL) {
-		tui_status(t, "%s", why);
+		tui_status(v->t, "%s", why);
 		free(why);
-		return false;
+		return;
 	}
-	g->job = job->id;
+	v->in_job = job->id;
 	v->job = job->id;
 	v->job_db = v->db;
-	return true;
+	input_set_submitted(&v->in);
 }
 
-static const struct dialog_ops deprov_ops = {
-	deprov_check, deprov_info, deprov_submit, deprov_key, tdialog_closed,
-};
+static void
+close_dialog(struct view_tenants *v)
+{
+	input_close(&v->in);
+	free(v->in_id);
+	v->in_id = NULL;
+	v->in_job = 0;
+}
+
+static const char *
+tenants_modal(void *view)
+{
+	struct view_tenants *v = view;
+
+	return v->in.open ? input_bar(&v->in) : NULL;
+}
+
+/* A key while the dialog is open: Tab switches archive and drop, the rest edits. */
+static unsigned
+tenants_modal_key(void *view, int key)
+{
+	struct view_tenants *v = view;
+
+	if (key == '\t' && v->in_kind != TENANT_JOB_PROVISION && !v->in.submitted) {
+		v->in_kind = v->in_kind == TENANT_JOB_ARCHIVE ? TENANT_JOB_DROP
+							      : TENANT_JOB_ARCHIVE;
+		input_recheck(&v->in);
+		return TUI_R_REDRAW;
+	}
+	switch (input_key(&v->in, key)) {
+	case INPUT_CANCEL:
+		close_dialog(v); /* what was started goes on: jobs are the session's */
+		return TUI_R_REBUILD | TUI_R_REDRAW;
+	case INPUT_ACCEPT:
+		submit(v);
+		return TUI_R_REDRAW;
+	default:
+		return TUI_R_REDRAW;
+	}
+}
 
 /* ------------------------------------------------------------------------
  * Keys
@@ -828,17 +801,21 @@ selected(struct view_tenants *v)
 	return &v->list->v[row];
 }
 
-static struct tdialog *
-new_dialog(struct view_tenants *v, enum tenant_job_kind kind, const char *id)
+/* Open the dialog of a job kind (deprovision: on tenant id). */
+static void
+open_dialog(struct view_tenants *v, enum tenant_job_kind kind, const char *id)
 {
-	struct tdialog *g = xcalloc(1, sizeof *g);
+	char title[160];
 
-	g->v = v;
-	g->db = v->db;
-	g->kind = kind;
-	g->id = id != NULL ? xstrdup(id) : NULL;
-	v->dlg = g;
-	return g;
+	close_dialog(v);
+	v->in_kind = kind;
+	if (kind == TENANT_JOB_PROVISION) {
+		input_open_checked(&v->in, "Provision a tenant", "tenant id:", &prov_check_ops, v);
+		return;
+	}
+	v->in_id = xstrdup(id);
+	snprintf(title, sizeof title, "Deprovision tenant %s", id);
+	input_open_checked(&v->in, title, "type its id to confirm:", &deprov_check_ops, v);
 }
 
 static unsigned
@@ -846,15 +823,13 @@ act_provision(struct tui *t, void *view, int key)
 {
 	struct view_tenants *v = view;
 	const char *why = no_actions(v);
-	struct tdialog *g;
 
 	(void)key;
 	if (why != NULL) {
 		tui_status(t, "%s", why);
 		return TUI_R_REDRAW;
 	}
-	g = new_dialog(v, TENANT_JOB_PROVISION, NULL);
-	tui_open_dialog(t, dialog_new("Provision a tenant", "tenant id:", &prov_ops, g));
+	open_dialog(v, TENANT_JOB_PROVISION, NULL);
 	return TUI_R_REDRAW;
 }
 
@@ -864,8 +839,6 @@ act_deprovision(struct tui *t, void *view, int key)
 	struct view_tenants *v = view;
 	const char *why = no_actions(v);
 	const struct tenant_info *ti = selected(v);
-	struct tdialog *g;
-	char title[160];
 
 	(void)key;
 	if (why != NULL || ti == NULL) {
@@ -876,9 +849,7 @@ act_deprovision(struct tui *t, void *view, int key)
 		tui_status(t, "%s is archived: R restores it", ti->id);
 		return TUI_R_REDRAW;
 	}
-	g = new_dialog(v, TENANT_JOB_ARCHIVE, ti->id);
-	snprintf(title, sizeof title, "Deprovision tenant %s", ti->id);
-	tui_open_dialog(t, dialog_new(title, "type its id to confirm:", &deprov_ops, g));
+	open_dialog(v, TENANT_JOB_ARCHIVE, ti->id);
 	return TUI_R_REDRAW;
 }
 
@@ -1185,5 +1156,7 @@ const struct tui_view_class view_tenants_class = {
 	.table = tenants_table,
 	.escape = tenants_escape,
 	.click = tenants_click,
+	.modal = tenants_modal,
+	.modal_key = tenants_modal_key,
 	.unavailable = tenants_unavailable,
 };

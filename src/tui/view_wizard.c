@@ -718,7 +718,9 @@ wizard_table(void *view)
 static const char *
 wizard_modal(void *view)
 {
-	return ((struct view_wizard *)view)->in.open ? input_keybar : NULL;
+	struct view_wizard *v = view;
+
+	return v->in.open ? input_bar(&v->in) : NULL;
 }
 
 static unsigned

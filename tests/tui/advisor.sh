@@ -130,6 +130,21 @@ expect "the menu is open" "A  Advisor"
 keys A
 expect "the menu's A opens the panel, not the view's apply" "Advisor: main"
 if screen | grep -q "y yes"; then fail "the menu's A asked to apply"; else ok "nothing asks to apply"; fi
+# help over the panel is about the panel and goes back to it; the panel
+# opened from help goes back to the view under help, not to help
+keys '?'
+expect "help over the panel lists the panel's keys" "Help: Advisor view"
+keys Escape
+expect "Esc in help goes back to the panel" "Advisor: main"
 keys q
+wait_until 5 keybar_has "F8 Advisor" && ok "q in the panel goes back to the Tenants view" ||
+	fail "q did not go back to the Tenants view"
+keys '?'
+expect "the help of the Tenants view" "Help: Tenants view"
+keys F8
+expect "F8 opens the panel from help" "Advisor: main"
+keys q
+wait_until 5 keybar_has "F8 Advisor" && ok "q goes back to the view under help" ||
+	fail "q did not go back to the view under help"
 quit_and_check_terminal
 finish

@@ -55,6 +55,16 @@ expect_re "the archived tenant" "^archived_beta +archived +beta .* archived"
 expect_re "another schema" "^reporting +other +~[0-9.]+[KM]?i?B +1"
 expect_re "the console's own events schema is listed as other" "^pgdbm_console +other"
 
+# the filter prompt edits as the dialogs do: the cursor moves and a letter
+# goes in where it is, the filter following each key
+keys / u s r s Left Left e
+expect "a letter typed in the middle of the filter" 'filter "users": 1 shown'
+keys Home
+keys -l '!'
+expect_re "and at its start" 'filter "!users": [0-9]+ shown'
+keys Escape
+wait_gone 'filter "' 5 && ok "Esc clears the filter" || fail "the filter stayed"
+
 # drill into users
 keys / u s e r s Enter
 expect "the filter keeps users" "filter \"users\": 1 shown"

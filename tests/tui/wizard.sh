@@ -157,6 +157,29 @@ keys y
 expect "yes replaces it" "created no folder"
 grep -q "# kept" "$out" && fail "the file was not replaced" || ok "yes replaced the file"
 
+# a question too long for a line wraps by columns, never inside a character: a
+# path with no space, longer than the box, of two-byte characters, where the
+# box's width in bytes falls inside one of them
+long="$tui_dir/out/"
+[ $((${#long} % 2)) = 0 ] && long="${long}x"
+long_start="$long$(printf '\303\251\303\251')"
+long="$long$(printf '\303\251%.0s' $(seq 1 50))"
+mkdir -p "$long"
+long="$long/p.yaml"
+: >"$long"
+keys w C-u
+keys -l "$long"
+keys Enter
+expect "a long path asks before replacing" "already exists. Replace it"
+# the dialog's lines, frame and margins off, joined: the path comes back whole
+joined=$(screen | grep -F -A1 -- "$long_start" | sed -e 's/^ *[│|] //' -e 's/ *[│|].*$//' | tr -d '\n')
+case "$joined" in
+"$long already exists."*) ok "the question wraps the long path by columns, every character whole" ;;
+*) fail "the long path came back as: $joined" ;;
+esac
+keys n
+wait_gone "Replace it with" 5
+
 # restart asks, then f takes the defaults: Shared Pool
 keys R
 expect "R asks first" "Forget every answer"

@@ -1,8 +1,10 @@
 /*
  * test_input: the text field of the console's input dialog: typing,
  * cursor movement, deletion, the line-editor keys, UTF-8 text, a full
- * buffer, accept and cancel (no terminal needed: drawing is seen by the
- * tmux tests).
+ * buffer, accept and cancel; a checked input (the check as you type, Enter
+ * refused on a text it does not accept, the submitted state) and the key
+ * bar of each state (no terminal needed: drawing is seen by the tmux
+ * tests).
  */
 #include "config.h"
 
@@ -17,6 +19,7 @@
 #include "input.h"
 #include "tui.h"
 #include "tui_curses.h"
+#include "xalloc.h"
 
 static void
 type(struct input *in, const char *s)
@@ -193,6 +196,121 @@ test_full_buffer(void **state)
 	input_close(&in);
 }
 
+/* A check as the Tenants view's: lower-case letters only, and not "taken". */
+struct owner {
+	int checks;  /* how often the check ran */
+	bool strict; /* what the check depends on besides the text (Tab in a view) */
+};
+
+static char *
+letters_only(void *arg, const char *text)
+{
+	struct owner *o = arg;
+	const char *p;
+
+	o->checks++;
+	if (text[0] == '\0')
+		return xstrdup("type an id");
+	for (p = text; *p != '\0'; p++) {
+		if (*p < 'a' || *p > 'z')
+			return xasprintf("\"%s\" is not all lower-case letters", text);
+	}
+	if (o->strict && strcmp(text, "taken") == 0)
+		return xstrdup("taken exists already");
+	return NULL;
+}
+
+static const struct input_check letters_check = { letters_only, NULL };
+
+static void
+test_checked(void **state)
+{
+	struct input in = { 0 };
+	struct owner o = { 0, false };
+
+	(void)state;
+	input_open_checked(&in, "Provision a tenant", "tenant id:", &letters_check, &o);
+	assert_true(in.open);
+	assert_string_equal(in.label, "tenant id:");
+	/* checked at once: the reason shows before the first key */
+	assert_int_equal(o.checks, 1);
+	assert_string_equal(in.error, "type an id");
+	assert_string_equal(input_bar(&in), " type   Enter confirm   Esc cancel   C-u erase");
+	/* the reason follows every change */
+	type(&in, "aB");
+	assert_string_equal(in.error, "\"aB\" is not all lower-case letters");
+	assert_false(in.refused);
+	/* Enter on a text the check refuses: stays open, nothing accepted */
+	assert_int_equal(input_key(&in, '\r'), INPUT_EDITING);
+	assert_true(in.refused);
+	assert_string_equal(input_text(&in), "aB");
+	/* moving the cursor changes nothing: still refused */
+	input_key(&in, TUI_KEYCODE(KEY_LEFT));
+	assert_true(in.refused);
+	/* an edit asks again and clears the refusal */
+	input_key(&in, TUI_KEYCODE(KEY_END));
+	input_key(&in, TUI_KEYCODE(KEY_BACKSPACE));
+	assert_false(in.refused);
+	assert_null(in.error);
+	type(&in, "ken");
+	assert_string_equal(input_text(&in), "aken");
+	input_key(&in, TUI_KEYCODE(KEY_HOME));
+	type(&in, "t");
+	assert_string_equal(input_text(&in), "taken");
+	assert_null(in.error);
+	/* what the check depends on changed (a Tab in the view): ask again */
+	o.strict = true;
+	input_recheck(&in);
+	assert_string_equal(in.error, "taken exists already");
+	assert_int_equal(input_key(&in, '\n'), INPUT_EDITING);
+	o.strict = false;
+	input_recheck(&in);
+	assert_false(in.refused);
+	/* an acceptable text: Enter accepts it */
+	assert_int_equal(input_key(&in, TUI_KEYCODE(KEY_ENTER)), INPUT_ACCEPT);
+	input_close(&in);
+	assert_null(in.label);
+	assert_null(in.check);
+	assert_false(in.refused);
+	assert_false(in.submitted);
+}
+
+static void
+test_submitted(void **state)
+{
+	struct input in = { 0 };
+	struct owner o = { 0, false };
+	int checks;
+
+	(void)state;
+	input_open_checked(&in, "t", "id:", &letters_check, &o);
+	type(&in, "acme");
+	assert_int_equal(input_key(&in, '\r'), INPUT_ACCEPT);
+	input_set_submitted(&in);
+	assert_true(in.submitted);
+	assert_string_equal(input_bar(&in),
+			    " Esc close (what was started goes on; the Pools view lists it)");
+	/* the field is fixed: typing and editing keys do nothing */
+	checks = o.checks;
+	type(&in, "xyz");
+	assert_int_equal(input_key(&in, TUI_KEYCODE(KEY_BACKSPACE)), INPUT_EDITING);
+	assert_int_equal(input_key(&in, TUI_CTRL('u')), INPUT_EDITING);
+	assert_string_equal(input_text(&in), "acme");
+	assert_int_equal(o.checks, checks);
+	/* Esc, Enter and q close */
+	assert_int_equal(input_key(&in, TUI_ESC), INPUT_CANCEL);
+	assert_int_equal(input_key(&in, '\r'), INPUT_CANCEL);
+	assert_int_equal(input_key(&in, 'q'), INPUT_CANCEL);
+	input_close(&in);
+	/* a plain input: its own bar, and q is text */
+	input_open(&in, "t", NULL, "");
+	assert_string_equal(input_bar(&in), " type the value   Enter accept   Esc cancel   C-u "
+					    "erase   Left/Right move");
+	type(&in, "q");
+	assert_string_equal(input_text(&in), "q");
+	input_close(&in);
+}
+
 int
 main(void)
 {
@@ -203,6 +321,8 @@ main(void)
 		cmocka_unit_test(test_error_cleared_by_editing),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_full_buffer),
+		cmocka_unit_test(test_checked),
+		cmocka_unit_test(test_submitted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,9 +18,10 @@
  * refused on a read-only database before anything is queued, sent and
  * answered otherwise, lock fetches (answer, newer request wins, clear),
  * the update callback for monitors, actions, locks and jobs, inventories
- * read only once wanted, advisory lock keys, and a teardown that leaves
- * nothing behind (LeakSanitizer in the sanitizer build; nothing left on
- * the loop).
+ * read only once wanted, advisory lock keys, advisor runs (started, kept
+ * with their end, started over, replaced by another window, freed in
+ * flight with the session), and a teardown that leaves nothing behind
+ * (LeakSanitizer in the sanitizer build; nothing left on the loop).
  */
 #include "config.h"
 
@@ -34,6 +35,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "advisor.h"
 #include "database.h"
 #include "inventory.h"
 #include "jobs.h"
@@ -670,6 +672,99 @@ test_free_with_action_in_flight(void **state)
 }
 
 /* ------------------------------------------------------------------------
+ * Advisor runs
+ * ------------------------------------------------------------------------ */
+
+/* Started, told through the update callback, kept with its end. */
+static void
+test_advisor_run_kept(void **state)
+{
+	struct fixture *f = *state;
+	const struct session_advisor_run *r = session_advisor_run(f->s, GAMMA);
+	const struct advisor *adv;
+
+	assert_non_null(r);
+	assert_null(r->adv);
+	assert_int_equal(r->gen, 0);
+	assert_null(session_advisor_run(f->s, N_DBS));
+	session_advisor_start(f->s, N_DBS, 3000); /* no such database: nothing */
+	session_advisor_start(f->s, GAMMA, 3000);
+	adv = r->adv;
+	assert_non_null(adv);
+	assert_int_equal(r->window_ms, 3000);
+	assert_int_equal(advisor_opts(adv)->window_ms, 3000);
+	assert_int_equal(advisor_state(adv), ADVISOR_RUNNING);
+	assert_int_equal(r->gen, 1);
+	assert_int_equal(r->finished_s, 0);
+	/* the start reached the update callback at once */
+	assert_int_equal(f->updates[GAMMA], 1);
+	/* no server: gamma's pool gives up after 300 ms and the run fails */
+	while (!advisor_finished(r->adv))
+		wait_count(f, &f->updates[GAMMA], f->updates[GAMMA] + 1, 5000);
+	assert_ptr_equal(r->adv, adv);
+	assert_int_equal(advisor_state(adv), ADVISOR_FAILED);
+	assert_true(advisor_error(adv)[0] != '\0');
+	assert_int_equal(r->gen, 2);
+	assert_true(r->finished_s > 0);
+	/* the other databases have none */
+	assert_null(session_advisor_run(f->s, ALPHA)->adv);
+	assert_int_equal(f->updates[ALPHA], 0);
+	/* kept: nothing more happens by itself */
+	run_for(f, 100);
+	assert_int_equal(r->gen, 2);
+	assert_int_equal(advisor_state(r->adv), ADVISOR_FAILED);
+}
+
+/* Started over with the same window: the same run; another window: a new one. */
+static void
+test_advisor_run_again_and_replaced(void **state)
+{
+	struct fixture *f = *state;
+	const struct session_advisor_run *r = session_advisor_run(f->s, GAMMA);
+	const struct advisor *adv;
+	uint64_t gen;
+
+	session_advisor_start(f->s, GAMMA, 3000);
+	while (!advisor_finished(r->adv))
+		wait_count(f, &f->updates[GAMMA], f->updates[GAMMA] + 1, 5000);
+	adv = r->adv;
+	gen = r->gen;
+	session_advisor_start(f->s, GAMMA, 3000);
+	assert_ptr_equal(r->adv, adv);
+	assert_int_equal(advisor_state(r->adv), ADVISOR_RUNNING);
+	assert_int_equal(r->finished_s, 0);
+	assert_true(r->gen > gen);
+	/* another window while it runs: replaced, the old one's answer goes nowhere */
+	gen = r->gen;
+	session_advisor_start(f->s, GAMMA, 10000);
+	assert_non_null(r->adv);
+	assert_int_equal(r->window_ms, 10000);
+	assert_int_equal(advisor_opts(r->adv)->window_ms, 10000);
+	assert_int_equal(advisor_state(r->adv), ADVISOR_RUNNING);
+	assert_true(r->gen > gen);
+	while (!advisor_finished(r->adv))
+		wait_count(f, &f->updates[GAMMA], f->updates[GAMMA] + 1, 5000);
+	assert_int_equal(advisor_state(r->adv), ADVISOR_FAILED);
+}
+
+/* A run in flight when the session goes: stopped, its answer dropped, nothing leaks. */
+static void
+test_advisor_run_freed_in_flight(void **state)
+{
+	struct fixture *f = *state;
+
+	/* alpha's acquire waits a minute: the run is still waiting for a connection */
+	session_advisor_start(f->s, ALPHA, 3000);
+	assert_int_equal(advisor_state(session_advisor_run(f->s, ALPHA)->adv), ADVISOR_RUNNING);
+	assert_int_equal(pool_waiting(f, ALPHA), 1);
+	f->updates[ALPHA] = 0;
+	session_free(&f->s);
+	assert_int_equal(f->updates[ALPHA], 0);
+	run_for(f, 100);
+	assert_int_equal(f->updates[ALPHA], 0);
+}
+
+/* ------------------------------------------------------------------------
  * Locks of a backend
  * ------------------------------------------------------------------------ */
 
@@ -894,6 +989,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_inventory_only_when_wanted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory_wanted_before_start, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_advisor_run_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_advisor_run_again_and_replaced, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_advisor_run_freed_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_leaves_nothing, setup, teardown),
 	};
 

@@ -111,6 +111,49 @@ test_utf8_widths(void **state)
 	setlocale(LC_ALL, "C");
 }
 
+/*
+ * Dialog lines (textpane_wrap_lines): a word of two-byte characters longer
+ * than the line is cut by columns between characters, never at a byte
+ * count; a line longer than its buffer is cut at a character boundary;
+ * at most max lines.
+ */
+static void
+test_wrap_lines(void **state)
+{
+	struct tui_text_opts u = { true, false, "~", 1 };
+	char lines[4][16], word[64] = "x", *e;
+	int i, n;
+
+	(void)state;
+	if (setlocale(LC_ALL, "C.UTF-8") == NULL) {
+		skip();
+		return;
+	}
+	/* "x" then 12 times "é" (2 bytes, 1 column): 13 columns, 25 bytes */
+	for (i = 0, e = word + 1; i < 12; i++, e += 2)
+		memcpy(e, "\xc3\xa9", 2);
+	*e = '\0';
+	strcat(word, " yes");
+	n = textpane_wrap_lines(word, 6, &u, lines[0], sizeof lines[0], 4);
+	assert_int_equal(n, 3);
+	/* six columns each: "x" and five "é", then six "é", then the rest */
+	assert_string_equal(lines[0], "x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	assert_string_equal(lines[1], "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	assert_string_equal(lines[2], "\xc3\xa9 yes");
+	/* the whole text fits 20 columns, not 16 bytes: "x" and 7 "é" (15 bytes) are kept,
+	 * the 8th "é" would not fit whole */
+	n = textpane_wrap_lines(word, 20, &u, lines[0], sizeof lines[0], 4);
+	assert_int_equal(n, 1);
+	assert_int_equal(strlen(lines[0]), 15);
+	assert_memory_equal(lines[0] + 13, "\xc3\xa9", 2);
+	/* at most max lines */
+	n = textpane_wrap_lines("a b c d e f", 1, &u, lines[0], sizeof lines[0], 4);
+	assert_int_equal(n, 4);
+	assert_string_equal(lines[3], "d");
+	assert_int_equal(textpane_wrap_lines("", 10, &u, lines[0], sizeof lines[0], 4), 0);
+	setlocale(LC_ALL, "C");
+}
+
 static struct textpane *
 numbered(size_t n)
 {
@@ -202,6 +245,7 @@ main(void)
 		cmocka_unit_test(test_wrap_at_spaces),
 		cmocka_unit_test(test_layout_indent_and_raw),
 		cmocka_unit_test(test_utf8_widths),
+		cmocka_unit_test(test_wrap_lines),
 		cmocka_unit_test(test_scroll),
 		cmocka_unit_test(test_position_survives_rewrap_and_rebuild),
 	};

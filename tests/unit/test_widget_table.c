@@ -335,6 +335,21 @@ test_filter_narrows_as_typed(void **state)
 	free(m.names);
 }
 
+/* The one number comparison every view's compare callback uses. */
+static void
+test_cmp(void **state)
+{
+	(void)state;
+	assert_int_equal(widget_table_cmp(1, 2), -1);
+	assert_int_equal(widget_table_cmp(2, 1), 1);
+	assert_int_equal(widget_table_cmp(7, 7), 0);
+	assert_int_equal(widget_table_cmp(-5, 3), -1);
+	/* sizes past 2^31 (bytes of a large schema) keep their order */
+	assert_int_equal(widget_table_cmp(INT64_C(5000000000), INT64_C(4000000000)), 1);
+	assert_int_equal(widget_table_cmp(INT64_MIN, INT64_MAX), -1);
+	assert_int_equal(widget_table_cmp(INT64_MAX, INT64_MIN), 1);
+}
+
 int
 main(void)
 {
@@ -344,6 +359,7 @@ main(void)
 		cmocka_unit_test(test_layout_hidden),
 		cmocka_unit_test(test_sort_filter_cursor),
 		cmocka_unit_test(test_filter_narrows_as_typed),
+		cmocka_unit_test(test_cmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
