@@ -58,6 +58,7 @@
 #include "pool.h"
 #include "sqlsplit.h"
 #include "strbuf.h"
+#include "strvec.h"
 #include "xalloc.h"
 
 #define CHUNK	  400
@@ -308,7 +309,8 @@ struct tenant_job {
 	const struct profile_tenants *cfg;
 	const struct migfile_set *files;
 	struct tenant_job_opts opts;
-	char **ids;	   /* copies of opts.ids */
+	char **ids; /* copies of opts' ids (a strvec; opts.ids is NULL) */
+	size_t n_ids;
 	char **sorted_ids; /* the same, sorted (the strings are ids') */
 	char *filter;
 	tenant_job_cb changed, done;
@@ -450,17 +452,11 @@ error_text(const struct conn_reply *reply)
 
 /* ---- reading the catalog and the ledgers ---- */
 
-static int
-cmp_id(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Whether id is among the n sorted ids. */
 static bool
 among(char *const *sorted, size_t n, const char *id)
 {
-	return n > 0 && bsearch(&id, sorted, n, sizeof *sorted, cmp_id) != NULL;
+	return n > 0 && bsearch(&id, sorted, n, sizeof *sorted, strvec_cmp) != NULL;
 }
 
 /* Whether a fan-out works on t: a live tenant, named (when ids are given), matching. */
@@ -469,7 +465,7 @@ fanout_wanted(const struct tenant_job *job, const struct tenant_info *t)
 {
 	if (t->archived)
 		return false;
-	if (job->opts.n_ids > 0 && !among(job->sorted_ids, job->opts.n_ids, t->id))
+	if (job->n_ids > 0 && !among(job->sorted_ids, job->n_ids, t->id))
 		return false;
 	return job->filter == NULL || strstr(t->id, job->filter) != NULL;
 }
@@ -926,6 +922,22 @@ pg_array(struct strbuf *sb, const char *const *v, size_t n)
 	strbuf_addc(sb, '}');
 }
 
+/* The folder's file names and their checksums, as two text[] parameters. */
+static void
+files_arrays(const struct migfile_set *files, struct strbuf *names, struct strbuf *sums)
+{
+	const char **v = xcalloc(files->n + 1, sizeof *v);
+	size_t i;
+
+	for (i = 0; i < files->n; i++)
+		v[i] = files->v[i].name;
+	pg_array(names, v, files->n);
+	for (i = 0; i < files->n; i++)
+		v[i] = files->v[i].up.checksum;
+	pg_array(sums, v, files->n);
+	free(v);
+}
+
 static void
 prov_send(struct worker *w, const char *sql, int n, const char *const *params)
 {
@@ -962,10 +974,12 @@ prov_build(struct worker *w)
 	const struct migfile_set *files = w->job->files;
 	struct strbuf sb = STRBUF_INIT;
 	char *ddl = migrate_ledger_ddl(w->schema, w->job->cfg->table, false);
+	char *quoted = ident_quote(w->schema);
 	size_t i;
 
-	strbuf_addf(&sb, "BEGIN;\nCREATE SCHEMA \"%s\";\n%sSELECT clock_timestamp() AS %s;\n",
-		    w->schema, ddl, MARK);
+	strbuf_addf(&sb, "BEGIN;\nCREATE SCHEMA %s;\n%sSELECT clock_timestamp() AS %s;\n", quoted,
+		    ddl, MARK);
+	free(quoted);
 	free(ddl);
 	w->offsets = xcalloc(files->n + 1, sizeof *w->offsets);
 	for (i = 0; i < files->n; i++) {
@@ -1063,22 +1077,15 @@ prov_record(struct worker *w)
 	struct tenant_job *job = w->job;
 	const struct migfile_set *files = job->files;
 	struct strbuf names = STRBUF_INIT, sums = STRBUF_INIT, ms = STRBUF_INIT, sql = STRBUF_INIT;
-	const char **v = xcalloc(files->n + 1, sizeof *v);
 	char total[24];
 	const char *params[7];
 	size_t i;
 
-	for (i = 0; i < files->n; i++)
-		v[i] = files->v[i].name;
-	pg_array(&names, v, files->n);
-	for (i = 0; i < files->n; i++)
-		v[i] = files->v[i].up.checksum;
-	pg_array(&sums, v, files->n);
+	files_arrays(files, &names, &sums);
 	strbuf_addc(&ms, '{');
 	for (i = 0; i < files->n; i++)
 		strbuf_addf(&ms, "%s%d", i ? "," : "", w->exec_ms[i] > 0 ? w->exec_ms[i] : 1);
 	strbuf_addc(&ms, '}');
-	free(v);
 	snprintf(total, sizeof total, "%lld",
 		 (long long)((loop_clock_us() - w->started_us) / 1000));
 	params[0] = w->schema;
@@ -1200,10 +1207,12 @@ static void prov_step_finished(struct pool *p, struct conn_reply *reply, void *a
 static void
 prov_step_start(struct worker *w)
 {
-	char *sql = xasprintf("CREATE SCHEMA \"%s\"", w->schema);
+	char *quoted = ident_quote(w->schema);
+	char *sql = xasprintf("CREATE SCHEMA %s", quoted);
 
 	pool_query(w->job->pool, sql, 0, NULL, prov_step_created, w);
 	free(sql);
+	free(quoted);
 }
 
 static void
@@ -1261,7 +1270,12 @@ prov_step_applied(struct mig_run *r, void *arg)
 		w->body = strbuf_detach(&sb);
 	}
 	w->step = 21;
-	sql = xasprintf("DROP SCHEMA \"%s\" CASCADE", w->schema);
+	{
+		char *quoted = ident_quote(w->schema);
+
+		sql = xasprintf("DROP SCHEMA %s CASCADE", quoted);
+		free(quoted);
+	}
 	pool_query(job->pool, sql, 0, NULL, prov_step_finished, w);
 	free(sql);
 }
@@ -1367,6 +1381,7 @@ admin_reply(struct conn *c, struct conn_reply *reply, void *arg)
 	}
 	case 31: { /* lock answer */
 		char *archived = xasprintf("%s%s", job->cfg->archive_prefix, id);
+		char *live_q, *archived_q;
 		struct strbuf sql = STRBUF_INIT;
 
 		if (PQgetvalue(reply->results[reply->n - 1], 0, 0)[0] != 't') {
@@ -1379,14 +1394,16 @@ admin_reply(struct conn *c, struct conn_reply *reply, void *arg)
 			conn_send(c, "ROLLBACK", -1, NULL, admin_reply, w);
 			return;
 		}
+		live_q = ident_quote(w->schema);
+		archived_q = ident_quote(archived);
 		if (job->kind == TENANT_JOB_ARCHIVE)
-			strbuf_addf(&sql, "ALTER SCHEMA \"%s\" RENAME TO \"%s\"", w->schema,
-				    archived);
+			strbuf_addf(&sql, "ALTER SCHEMA %s RENAME TO %s", live_q, archived_q);
 		else if (job->kind == TENANT_JOB_DROP)
-			strbuf_addf(&sql, "DROP SCHEMA \"%s\" CASCADE", w->schema);
+			strbuf_addf(&sql, "DROP SCHEMA %s CASCADE", live_q);
 		else
-			strbuf_addf(&sql, "ALTER SCHEMA \"%s\" RENAME TO \"%s\"", archived,
-				    w->schema);
+			strbuf_addf(&sql, "ALTER SCHEMA %s RENAME TO %s", archived_q, live_q);
+		free(live_q);
+		free(archived_q);
 		free(archived);
 		w->step = 32;
 		conn_send(c, strbuf_str(&sql), -1, NULL, admin_reply, w);
@@ -1979,18 +1996,10 @@ bulk_send_prepare(struct bulk *b)
 static void
 bulk_send_setup(struct bulk *b)
 {
-	const struct migfile_set *files = b->job->files;
-	const char **v = xcalloc(files->n + 1, sizeof *v);
 	struct strbuf names = STRBUF_INIT, sums = STRBUF_INIT;
 	const char *params[3];
-	size_t i;
 
-	for (i = 0; i < files->n; i++)
-		v[i] = files->v[i].name;
-	pg_array(&names, v, files->n);
-	for (i = 0; i < files->n; i++)
-		v[i] = files->v[i].up.checksum;
-	pg_array(&sums, v, files->n);
+	files_arrays(b->job->files, &names, &sums);
 	params[0] = strbuf_str(&names);
 	params[1] = strbuf_str(&sums);
 	params[2] = TOOL_NAME;
@@ -2002,7 +2011,6 @@ bulk_send_setup(struct bulk *b)
 		  3, params);
 	strbuf_free(&names);
 	strbuf_free(&sums);
-	free(v);
 }
 
 static void
@@ -2570,13 +2578,13 @@ pick_fanout(struct tenant_job *job)
 	char **picked = NULL;
 	size_t i, j, n_picked = 0;
 
-	if (job->opts.n_ids > 0)
-		picked = xcalloc(job->opts.n_ids, sizeof *picked);
+	if (job->n_ids > 0)
+		picked = xcalloc(job->n_ids, sizeof *picked);
 	for (i = 0; i < job->list.n; i++) {
 		const struct tenant_info *t = &job->list.v[i];
 
-		if (job->opts.n_ids > 0 && !t->archived && n_picked < job->opts.n_ids &&
-		    among(job->sorted_ids, job->opts.n_ids, t->id))
+		if (job->n_ids > 0 && !t->archived && n_picked < job->n_ids &&
+		    among(job->sorted_ids, job->n_ids, t->id))
 			picked[n_picked++] = t->id;
 		if (!fanout_wanted(job, t))
 			continue;
@@ -2594,9 +2602,8 @@ pick_fanout(struct tenant_job *job)
 		}
 	}
 	/* ids asked for that do not exist (as live tenants) */
-	if (n_picked > 1)
-		qsort(picked, n_picked, sizeof *picked, cmp_id);
-	for (j = 0; j < job->opts.n_ids; j++) {
+	strvec_sort(picked, n_picked);
+	for (j = 0; j < job->n_ids; j++) {
 		bool known = among(picked, n_picked, job->ids[j]);
 
 		if (!known) {
@@ -2712,18 +2719,16 @@ static void
 check_existing(struct tenant_job *job)
 {
 	struct strbuf arr = STRBUF_INIT;
-	char **schemas = xcalloc(job->opts.n_ids * 2 + 1, sizeof *schemas);
+	char **schemas = NULL;
+	size_t i, n_schemas = 0;
 	const char *params[1];
-	size_t i;
 
-	for (i = 0; i < job->opts.n_ids; i++) {
-		schemas[2 * i] = tenant_schema(job->cfg, job->ids[i]);
-		schemas[2 * i + 1] = xasprintf("%s%s", job->cfg->archive_prefix, job->ids[i]);
+	for (i = 0; i < job->n_ids; i++) {
+		strvec_push(&schemas, &n_schemas, tenant_schema(job->cfg, job->ids[i]));
+		strvec_addf(&schemas, &n_schemas, "%s%s", job->cfg->archive_prefix, job->ids[i]);
 	}
-	pg_array(&arr, (const char *const *)schemas, job->opts.n_ids * 2);
-	for (i = 0; i < job->opts.n_ids * 2; i++)
-		free(schemas[i]);
-	free(schemas);
+	pg_array(&arr, (const char *const *)schemas, n_schemas);
+	strvec_free(&schemas, &n_schemas);
 	params[0] = strbuf_str(&arr);
 	job->phase = J_EXISTING;
 	job->outstanding++;
@@ -2738,7 +2743,7 @@ existing_checked(struct tenant_job *job, const PGresult *r)
 	size_t i;
 	int k;
 
-	for (i = 0; i < job->opts.n_ids; i++) {
+	for (i = 0; i < job->n_ids; i++) {
 		char *schema = tenant_schema(job->cfg, job->ids[i]);
 		char *archived = xasprintf("%s%s", job->cfg->archive_prefix, job->ids[i]);
 
@@ -2850,7 +2855,7 @@ prepare_done(struct pool *p, struct conn_reply *reply, void *arg)
 		} else {
 			size_t i;
 
-			for (i = 0; i < job->opts.n_ids; i++)
+			for (i = 0; i < job->n_ids; i++)
 				add_result(job, job->ids[i]);
 			job->prog.total = job->n_results;
 			for (i = 0; i < job->n_results; i++) {
@@ -2907,15 +2912,15 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 	job->prog.started_ms = loop_now(job->loop);
 	job->prog.eta_ms = -1;
 	if (opts->n_ids > 0) {
-		job->ids = xcalloc(opts->n_ids, sizeof *job->ids);
 		for (i = 0; i < opts->n_ids; i++)
-			job->ids[i] = xstrdup(opts->ids[i]);
+			strvec_add(&job->ids, &job->n_ids, opts->ids[i]);
 		/* sorted once: a console hands over up to 100,000 filtered ids */
-		job->sorted_ids = xcalloc(opts->n_ids, sizeof *job->sorted_ids);
-		memcpy(job->sorted_ids, job->ids, opts->n_ids * sizeof *job->sorted_ids);
-		qsort(job->sorted_ids, opts->n_ids, sizeof *job->sorted_ids, cmp_id);
+		job->sorted_ids = xcalloc(job->n_ids, sizeof *job->sorted_ids);
+		memcpy(job->sorted_ids, job->ids, job->n_ids * sizeof *job->sorted_ids);
+		strvec_sort(job->sorted_ids, job->n_ids);
 	}
 	job->opts.ids = NULL;
+	job->opts.n_ids = 0;
 	job->filter = opts->filter != NULL ? xstrdup(opts->filter) : NULL;
 	if (!job->opts.on_failure_set)
 		job->opts.on_failure = job->cfg->on_failure;
@@ -2936,7 +2941,7 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 		job_fail(job, "the profile is read-only: tenants are not changed from it");
 		return job;
 	}
-	for (i = 0; i < job->opts.n_ids; i++) {
+	for (i = 0; i < job->n_ids; i++) {
 		char *why = tenant_id_problem(job->cfg, job->ids[i]);
 
 		if (why != NULL) {
@@ -2951,7 +2956,7 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 	}
 	if ((kind == TENANT_JOB_PROVISION || kind == TENANT_JOB_ARCHIVE ||
 	     kind == TENANT_JOB_DROP || kind == TENANT_JOB_RESTORE) &&
-	    job->opts.n_ids == 0) {
+	    job->n_ids == 0) {
 		job_fail(job, "no tenant id given");
 		return job;
 	}
@@ -3029,9 +3034,7 @@ job_really_free(struct tenant_job *job)
 		free(job->results[i].error);
 	}
 	free(job->results);
-	for (i = 0; i < job->opts.n_ids; i++)
-		free(job->ids[i]);
-	free(job->ids);
+	strvec_free(&job->ids, &job->n_ids);
 	free(job->sorted_ids);
 	free(job->filter);
 	free(job->error);
