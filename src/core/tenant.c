@@ -42,6 +42,7 @@
 #include "config.h"
 
 #include "tenant.h"
+#include "tenant_int.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -61,8 +62,7 @@
 #include "strvec.h"
 #include "xalloc.h"
 
-#define CHUNK	  400
-#define TOOL_NAME "pgdbm-console " PACKAGE_VERSION
+#define CHUNK 400
 
 /* A tenant whose run lost its connection before anything ran: tries, first delay (doubled). */
 #define FAN_TRIES      6
@@ -272,96 +272,12 @@ tenant_list_filter(struct tenant_list *l, const char *text, const char *state)
  * The job
  * ------------------------------------------------------------------------ */
 
-enum job_phase {
-	J_CATALOG,  /* reading the tenant schemas */
-	J_LEDGERS,  /* reading the ledgers, in chunks */
-	J_PREPARE,  /* events / registry tables */
-	J_EXISTING, /* provision: which schemas exist already */
-	J_RUN,	    /* per-tenant work */
-	J_DONE,
-};
-
-/* One tenant's work in flight. */
-struct worker {
-	struct tenant_job *job;
-	size_t index; /* into results */
-	struct conn *conn;
-	struct pool_request *req; /* waiting for a connection */
-	struct manager *mgr;
-	struct mig_run *run;
-	char *schema;
-	int step;    /* provision: which round trip */
-	size_t file; /* provision: next migration */
-	int64_t started_us, file_started_us;
-	int *exec_ms;		  /* provision: per migration */
-	long *offsets;		  /* provision: character offset of each migration in body */
-	char *body;		  /* provision: what was sent for the current file */
-	int tries;		  /* fan-out: runs that lost their connection before starting */
-	struct loop_timer *retry; /* fan-out: the delay before the next run */
-	struct worker *next;
-};
-
-struct bulk;
-
-struct tenant_job {
-	enum tenant_job_kind kind;
-	struct database *db;
-	const struct profile_tenants *cfg;
-	const struct migfile_set *files;
-	struct tenant_job_opts opts;
-	char **ids; /* copies of opts' ids (a strvec; opts.ids is NULL) */
-	size_t n_ids;
-	char **sorted_ids; /* the same, sorted (the strings are ids') */
-	char *filter;
-	tenant_job_cb changed, done;
-	void *arg;
-	struct loop *loop;
-	struct pool *pool;
-
-	enum job_phase phase;
-	int outstanding; /* queries of the current phase in flight */
-	char *error;
-	struct tenant_list list;
-	bool have_list;
-	size_t *ledger_of;     /* list index per chunk row source */
-	struct chunk **chunks; /* ledger chunks not sent yet, sent from `next_chunk` */
-	size_t n_chunks, next_chunk;
-	size_t with_work; /* MIGRATE: tenants read so far (and wanted) with work */
-
-	struct tenant_result *results;
-	size_t n_results;
-	struct tenant_progress prog;
-	size_t next;	 /* next result to start */
-	size_t canaries; /* how many of the first results are canaries */
-	int concurrency;
-	bool no_tx; /* a tenant migration needs the step-by-step path */
-	struct worker *workers;
-	bool stop;		 /* nothing new starts */
-	bool freed;		 /* the owner let go: free it when it finishes */
-	struct loop_timer *kick; /* schedule() from the loop, outside callbacks */
-	struct strbuf scratch;
-
-	/* fan-out in bulk (see "Bulk fan-out" below) */
-	bool bulk;	   /* MIGRATE: workers that keep their connection */
-	bool bulk_started; /* the bulk workers have been started */
-	int bulk_active;   /* bulk workers still running */
-	size_t bulk_next;  /* next result a bulk worker may take */
-	size_t *res_list;  /* list index of each result (SIZE_MAX: none) */
-	bool *slow;	   /* results the per-tenant path must take */
-	bool bulk_done;	   /* the bulk workers have all ended */
-	char *bulk_error;  /* why a bulk worker gave up (connections lost) */
-	struct bulk *bulks;
-};
-
 static void job_finish(struct tenant_job *job);
 static void job_really_free(struct tenant_job *job);
-static void schedule(struct tenant_job *job);
-static bool bulk_schedule(struct tenant_job *job);
-static void start_worker(struct tenant_job *job, size_t i);
 static void after_worker(struct loop *loop, void *arg);
 
-static void
-notify(struct tenant_job *job)
+void
+tenant_notify(struct tenant_job *job)
 {
 	struct tenant_progress *p = &job->prog;
 	size_t finished = p->done + p->failed + p->skipped;
@@ -375,20 +291,18 @@ notify(struct tenant_job *job)
 		job->changed(job, job->arg);
 }
 
-static void job_fail(struct tenant_job *job, const char *fmt, ...) ATTR_FORMAT(2, 3);
-
 /* Finish once nothing refers to the job any more (no query, no worker). */
-static void
-maybe_finish(struct tenant_job *job)
+void
+tenant_maybe_finish(struct tenant_job *job)
 {
-	if (job->phase == J_DONE || job->outstanding > 0 || job->prog.running > 0 ||
+	if (job->phase == TJ_DONE || job->outstanding > 0 || job->prog.running > 0 ||
 	    job->bulk_active > 0)
 		return;
 	job_finish(job);
 }
 
-static void
-job_fail(struct tenant_job *job, const char *fmt, ...)
+void
+tenant_job_fail(struct tenant_job *job, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -398,11 +312,11 @@ job_fail(struct tenant_job *job, const char *fmt, ...)
 		va_end(ap);
 	}
 	job->stop = true;
-	maybe_finish(job);
+	tenant_maybe_finish(job);
 }
 
-static void
-add_result(struct tenant_job *job, const char *id)
+void
+tenant_add_result(struct tenant_job *job, const char *id)
 {
 	struct tenant_result *r;
 
@@ -413,9 +327,9 @@ add_result(struct tenant_job *job, const char *id)
 	r->state = TENANT_WAITING;
 }
 
-static void
-result_end(struct tenant_job *job, size_t i, enum tenant_result_state st, const char *error,
-	   int64_t ms)
+void
+tenant_result_end(struct tenant_job *job, size_t i, enum tenant_result_state st, const char *error,
+		  int64_t ms)
 {
 	struct tenant_result *r = &job->results[i];
 
@@ -433,8 +347,8 @@ result_end(struct tenant_job *job, size_t i, enum tenant_result_state st, const 
 		job->prog.skipped++;
 }
 
-static char *
-error_text(const struct conn_reply *reply)
+char *
+tenant_error_text(const struct conn_reply *reply)
 {
 	const char *m;
 	char *s;
@@ -460,8 +374,8 @@ among(char *const *sorted, size_t n, const char *id)
 }
 
 /* Whether a fan-out works on t: a live tenant, named (when ids are given), matching. */
-static bool
-fanout_wanted(const struct tenant_job *job, const struct tenant_info *t)
+bool
+tenant_fanout_wanted(const struct tenant_job *job, const struct tenant_info *t)
 {
 	if (t->archived)
 		return false;
@@ -471,8 +385,8 @@ fanout_wanted(const struct tenant_job *job, const struct tenant_info *t)
 }
 
 /* Read without its lock, t has something to apply (or cannot be applied as it is). */
-static bool
-has_work(const struct tenant_info *t)
+bool
+tenant_has_work(const struct tenant_info *t)
 {
 	return t->ledger_read && (t->pending > 0 || t->out_of_order > 0 || t->drifted > 0);
 }
@@ -480,12 +394,12 @@ has_work(const struct tenant_info *t)
 static void list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg);
 static void list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg);
 
-static void
-read_catalog(struct tenant_job *job)
+void
+tenant_list_read(struct tenant_job *job)
 {
 	const char *params[3] = { job->cfg->prefix, job->cfg->archive_prefix, job->cfg->table };
 
-	job->phase = J_CATALOG;
+	job->phase = TJ_CATALOG;
 	job->outstanding = 1;
 	pool_query(
 		job->pool,
@@ -500,7 +414,7 @@ read_catalog(struct tenant_job *job)
 }
 
 /* One chunk: tenants [from, to) of the list that have a ledger. */
-struct chunk {
+struct tenant_chunk {
 	struct tenant_job *job;
 	size_t *members; /* list indexes */
 	size_t n;
@@ -512,8 +426,8 @@ struct chunk {
  * indexes, which makes a cold read of thousands of ledgers about twice as
  * fast as a UNION ALL over them.
  */
-static void
-copy_ledger(struct strbuf *sql, const char *schema, const char *table)
+void
+tenant_copy_ledger(struct strbuf *sql, const char *schema, const char *table)
 {
 	/* the schema and table passed the ledger rule: written unquoted */
 	strbuf_addf(sql,
@@ -574,8 +488,8 @@ copy_unescape(char *s)
  * The ledger rows of module `module` (or without module) in COPY text
  * data [data, data + len): a malloc'd array of *n rows, in id order.
  */
-static struct mig_row *
-copy_rows(const char *data, size_t len, const char *module, size_t *n)
+struct mig_row *
+tenant_copy_rows(const char *data, size_t len, const char *module, size_t *n)
 {
 	struct mig_row *rows = NULL;
 	size_t k = 0, x, y;
@@ -642,14 +556,14 @@ rows_free(struct mig_row *rows, size_t n)
 }
 
 static void
-send_chunk(struct tenant_job *job, struct chunk *ch)
+send_chunk(struct tenant_job *job, struct tenant_chunk *ch)
 {
 	struct strbuf sql = STRBUF_INIT;
 	size_t i;
 
 	strbuf_adds(&sql, "BEGIN READ ONLY;\n");
 	for (i = 0; i < ch->n; i++)
-		copy_ledger(&sql, job->list.v[ch->members[i]].schema, job->cfg->table);
+		tenant_copy_ledger(&sql, job->list.v[ch->members[i]].schema, job->cfg->table);
 	strbuf_adds(&sql, "COMMIT;\n");
 	job->outstanding++;
 	pool_query(job->pool, strbuf_str(&sql), -1, NULL, list_ledgers_done, ch);
@@ -667,6 +581,17 @@ send_chunks(struct tenant_job *job)
 		send_chunk(job, job->chunks[job->next_chunk++]);
 }
 
+/* Free the chunks not sent yet: none will be. */
+static void
+drop_chunks(struct tenant_job *job)
+{
+	while (job->next_chunk < job->n_chunks) {
+		free(job->chunks[job->next_chunk]->members);
+		free(job->chunks[job->next_chunk]);
+		job->next_chunk++;
+	}
+}
+
 /*
  * A fan-out (MIGRATE) reads ledgers without locks only to find its
  * canaries among the tenants with work: once it has them, the chunks not
@@ -677,17 +602,20 @@ enough_read(struct tenant_job *job)
 {
 	if (job->kind != TENANT_JOB_MIGRATE || job->with_work < (size_t)job->opts.canaries)
 		return;
-	while (job->next_chunk < job->n_chunks) {
-		free(job->chunks[job->next_chunk]->members);
-		free(job->chunks[job->next_chunk]);
-		job->next_chunk++;
-	}
+	drop_chunks(job);
+}
+
+void
+tenant_list_read_free(struct tenant_job *job)
+{
+	drop_chunks(job);
+	free(job->chunks);
 }
 
 static void
 queue_chunk(struct tenant_job *job, size_t *members, size_t n)
 {
-	struct chunk *ch = xcalloc(1, sizeof *ch);
+	struct tenant_chunk *ch = xcalloc(1, sizeof *ch);
 
 	ch->job = job;
 	ch->members = members;
@@ -708,13 +636,13 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 	(void)p;
 	job->outstanding--;
 	if (job->error != NULL) {
-		maybe_finish(job);
+		tenant_maybe_finish(job);
 		return;
 	}
 	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = error_text(reply);
+		char *e = tenant_error_text(reply);
 
-		job_fail(job, "cannot read the tenant schemas: %s", e);
+		tenant_job_fail(job, "cannot read the tenant schemas: %s", e);
 		free(e);
 		return;
 	}
@@ -753,15 +681,15 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 		job->list.n++;
 	}
 	job->have_list = true;
-	job->phase = J_LEDGERS;
+	job->phase = TJ_LEDGERS;
 	for (i = 0; i < (int)job->list.n; i++) {
 		const struct tenant_info *t = &job->list.v[i];
 
 		if (job->kind == TENANT_JOB_MIGRATE) {
 			/* a fan-out reads only the tenants it works on */
-			if (!fanout_wanted(job, t))
+			if (!tenant_fanout_wanted(job, t))
 				continue;
-			job->with_work += has_work(t); /* no ledger: everything to do */
+			job->with_work += tenant_has_work(t); /* no ledger: everything to do */
 		}
 		if (t->archived || !t->has_ledger)
 			continue;
@@ -782,11 +710,11 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 	enough_read(job);
 	send_chunks(job);
 	if (job->outstanding == 0) {
-		schedule(job);
+		tenant_schedule(job);
 		return;
 	}
 	if (job->kind == TENANT_JOB_LIST)
-		notify(job); /* the list, before its ledgers */
+		tenant_notify(job); /* the list, before its ledgers */
 }
 
 /* Compare one tenant's ledger rows (id order) with the folder. */
@@ -842,7 +770,7 @@ judge_tenant(struct tenant_job *job, struct tenant_info *t, const struct mig_row
 static void
 list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 {
-	struct chunk *ch = arg;
+	struct tenant_chunk *ch = arg;
 	struct tenant_job *job = ch->job;
 	size_t k;
 
@@ -851,15 +779,15 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 	if (job->error != NULL) {
 		free(ch->members);
 		free(ch);
-		maybe_finish(job);
+		tenant_maybe_finish(job);
 		return;
 	}
 	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = error_text(reply);
+		char *e = tenant_error_text(reply);
 
 		free(ch->members);
 		free(ch);
-		job_fail(job, "cannot read the tenant ledgers: %s", e);
+		tenant_job_fail(job, "cannot read the tenant ledgers: %s", e);
 		free(e);
 		return;
 	}
@@ -868,8 +796,8 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 
 		free(ch->members);
 		free(ch);
-		job_fail(job, "cannot read the tenant ledgers: %d of %zu answered", reply->n_copies,
-			 want);
+		tenant_job_fail(job, "cannot read the tenant ledgers: %d of %zu answered",
+				reply->n_copies, want);
 		return;
 	}
 	if (job->kind == TENANT_JOB_LIST)
@@ -877,12 +805,13 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 	for (k = 0; k < ch->n; k++) {
 		struct tenant_info *t = &job->list.v[ch->members[k]];
 		size_t from = k == 0 ? 0 : reply->copy_ends[k - 1], nr = 0;
-		struct mig_row *rows = copy_rows(reply->copy + from, reply->copy_ends[k] - from,
-						 t->schema, &nr);
+		struct mig_row *rows = tenant_copy_rows(reply->copy + from,
+							reply->copy_ends[k] - from, t->schema, &nr);
 
 		judge_tenant(job, t, rows, nr);
 		rows_free(rows, nr);
-		if (job->kind == TENANT_JOB_MIGRATE && fanout_wanted(job, t) && has_work(t))
+		if (job->kind == TENANT_JOB_MIGRATE && tenant_fanout_wanted(job, t) &&
+		    tenant_has_work(t))
 			job->with_work++;
 	}
 	free(ch->members);
@@ -890,21 +819,20 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 	enough_read(job);
 	send_chunks(job);
 	if (job->outstanding == 0) {
-		schedule(job);
+		tenant_schedule(job);
 		return;
 	}
 	if (job->kind == TENANT_JOB_LIST)
-		notify(job);
+		tenant_notify(job);
 }
 
 /* ---- provisioning one tenant ---- */
 
-static void worker_done(struct worker *w, enum tenant_result_state st, const char *error);
 static void prov_reply(struct conn *c, struct conn_reply *reply, void *arg);
 
 /* "{"a","b"}" for a text[] parameter. */
-static void
-pg_array(struct strbuf *sb, const char *const *v, size_t n)
+void
+tenant_pg_array(struct strbuf *sb, const char *const *v, size_t n)
 {
 	size_t i;
 	const char *p;
@@ -923,23 +851,23 @@ pg_array(struct strbuf *sb, const char *const *v, size_t n)
 }
 
 /* The folder's file names and their checksums, as two text[] parameters. */
-static void
-files_arrays(const struct migfile_set *files, struct strbuf *names, struct strbuf *sums)
+void
+tenant_files_arrays(const struct migfile_set *files, struct strbuf *names, struct strbuf *sums)
 {
 	const char **v = xcalloc(files->n + 1, sizeof *v);
 	size_t i;
 
 	for (i = 0; i < files->n; i++)
 		v[i] = files->v[i].name;
-	pg_array(names, v, files->n);
+	tenant_pg_array(names, v, files->n);
 	for (i = 0; i < files->n; i++)
 		v[i] = files->v[i].up.checksum;
-	pg_array(sums, v, files->n);
+	tenant_pg_array(sums, v, files->n);
 	free(v);
 }
 
 static void
-prov_send(struct worker *w, const char *sql, int n, const char *const *params)
+prov_send(struct tenant_worker *w, const char *sql, int n, const char *const *params)
 {
 	if (!conn_send(w->conn, sql, n, params, prov_reply, w)) {
 		struct conn_reply reply;
@@ -969,7 +897,7 @@ utf8_chars(const char *s)
  * on failure, how many finished). Returns NULL, or a rendering error.
  */
 static char *
-prov_build(struct worker *w)
+prov_build(struct tenant_worker *w)
 {
 	const struct migfile_set *files = w->job->files;
 	struct strbuf sb = STRBUF_INIT;
@@ -1006,7 +934,7 @@ prov_build(struct worker *w)
 
 /* Where an error happened: the file (by marks seen, or by position) and its line. */
 static char *
-prov_where(struct worker *w, const struct conn_reply *reply, const char *e)
+prov_where(struct tenant_worker *w, const struct conn_reply *reply, const char *e)
 {
 	const struct migfile_set *files = w->job->files;
 	const char *pos_s = reply->error != NULL
@@ -1042,7 +970,7 @@ prov_where(struct worker *w, const struct conn_reply *reply, const char *e)
 
 /* Each migration's time, from the marks around it. */
 static void
-prov_times(struct worker *w, const struct conn_reply *reply)
+prov_times(struct tenant_worker *w, const struct conn_reply *reply)
 {
 	int i, k = 0;
 	double prev = 0.0;
@@ -1071,7 +999,7 @@ prov_times(struct worker *w, const struct conn_reply *reply)
 }
 
 static void
-prov_record(struct worker *w)
+prov_record(struct tenant_worker *w)
 {
 	/* every ledger row, the registry row and the event in one statement */
 	struct tenant_job *job = w->job;
@@ -1081,7 +1009,7 @@ prov_record(struct worker *w)
 	const char *params[7];
 	size_t i;
 
-	files_arrays(files, &names, &sums);
+	tenant_files_arrays(files, &names, &sums);
 	strbuf_addc(&ms, '{');
 	for (i = 0; i < files->n; i++)
 		strbuf_addf(&ms, "%s%d", i ? "," : "", w->exec_ms[i] > 0 ? w->exec_ms[i] : 1);
@@ -1094,7 +1022,7 @@ prov_record(struct worker *w)
 	params[3] = strbuf_str(&ms);
 	params[4] = job->results[w->index].id;
 	params[5] = total;
-	params[6] = TOOL_NAME;
+	params[6] = TENANT_TOOL_NAME;
 	strbuf_addf(&sql,
 		    "WITH l AS (INSERT INTO %s.%s (filename, checksum, module_name, "
 		    "execution_time_ms)\n"
@@ -1124,7 +1052,7 @@ prov_record(struct worker *w)
 static void
 prov_reply(struct conn *c, struct conn_reply *reply, void *arg)
 {
-	struct worker *w = arg;
+	struct tenant_worker *w = arg;
 	bool failed = reply->conn_error != NULL || reply->error != NULL;
 
 	(void)c;
@@ -1145,20 +1073,20 @@ prov_reply(struct conn *c, struct conn_reply *reply, void *arg)
 		if (failed)
 			break;
 		w->job->results[w->index].applied = (int)w->job->files->n;
-		worker_done(w, TENANT_OK, NULL);
+		tenant_worker_done(w, TENANT_OK, NULL);
 		return;
 	case 8: { /* ROLLBACK after a failure: the error is in body */
 		char *msg = w->body;
 
 		w->body = NULL;
-		worker_done(w, TENANT_FAILED, msg);
+		tenant_worker_done(w, TENANT_FAILED, msg);
 		free(msg);
 		return;
 	}
 	}
 	/* a failure: say where, roll everything back */
 	{
-		char *e = error_text(reply);
+		char *e = tenant_error_text(reply);
 		char *msg = w->step == 1 ? prov_where(w, reply, e) : xstrdup(e);
 
 		free(e);
@@ -1166,7 +1094,7 @@ prov_reply(struct conn *c, struct conn_reply *reply, void *arg)
 		w->body = msg;
 		if (reply->conn_error != NULL || conn_state(w->conn) != CONN_READY) {
 			w->body = NULL;
-			worker_done(w, TENANT_FAILED, msg);
+			tenant_worker_done(w, TENANT_FAILED, msg);
 			free(msg);
 			return;
 		}
@@ -1178,20 +1106,20 @@ prov_reply(struct conn *c, struct conn_reply *reply, void *arg)
 static void
 prov_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 {
-	struct worker *w = arg;
+	struct tenant_worker *w = arg;
 	char *err;
 
 	(void)p;
 	w->req = NULL;
 	if (c == NULL) {
-		worker_done(w, TENANT_FAILED, error);
+		tenant_worker_done(w, TENANT_FAILED, error);
 		return;
 	}
 	w->conn = c;
 	w->exec_ms = xcalloc(w->job->files->n + 1, sizeof *w->exec_ms);
 	err = prov_build(w);
 	if (err != NULL) {
-		worker_done(w, TENANT_FAILED, err);
+		tenant_worker_done(w, TENANT_FAILED, err);
 		free(err);
 		return;
 	}
@@ -1205,7 +1133,7 @@ static void prov_step_applied(struct mig_run *r, void *arg);
 static void prov_step_finished(struct pool *p, struct conn_reply *reply, void *arg);
 
 static void
-prov_step_start(struct worker *w)
+prov_step_start(struct tenant_worker *w)
 {
 	char *quoted = ident_quote(w->schema);
 	char *sql = xasprintf("CREATE SCHEMA %s", quoted);
@@ -1218,15 +1146,15 @@ prov_step_start(struct worker *w)
 static void
 prov_step_created(struct pool *p, struct conn_reply *reply, void *arg)
 {
-	struct worker *w = arg;
+	struct tenant_worker *w = arg;
 	struct mig_target t;
 	struct mig_opts o;
 
 	(void)p;
 	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = error_text(reply);
+		char *e = tenant_error_text(reply);
 
-		worker_done(w, TENANT_FAILED, e);
+		tenant_worker_done(w, TENANT_FAILED, e);
 		free(e);
 		return;
 	}
@@ -1242,7 +1170,7 @@ prov_step_created(struct pool *p, struct conn_reply *reply, void *arg)
 static void
 prov_step_applied(struct mig_run *r, void *arg)
 {
-	struct worker *w = arg;
+	struct tenant_worker *w = arg;
 	struct tenant_job *job = w->job;
 	char *sql;
 
@@ -1283,35 +1211,68 @@ prov_step_applied(struct mig_run *r, void *arg)
 static void
 prov_step_finished(struct pool *p, struct conn_reply *reply, void *arg)
 {
-	struct worker *w = arg;
+	struct tenant_worker *w = arg;
 	char *msg;
 
 	(void)p;
 	if (w->step == 20) {
 		if (reply->conn_error != NULL || reply->error != NULL) {
-			char *e = error_text(reply);
+			char *e = tenant_error_text(reply);
 
 			msg = xasprintf("applied, but the registry row failed: %s", e);
 			free(e);
-			worker_done(w, TENANT_FAILED, msg);
+			tenant_worker_done(w, TENANT_FAILED, msg);
 			free(msg);
 			return;
 		}
-		worker_done(w, TENANT_OK, NULL);
+		tenant_worker_done(w, TENANT_OK, NULL);
 		return;
 	}
 	msg = w->body;
 	w->body = NULL;
 	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = error_text(reply);
+		char *e = tenant_error_text(reply);
 		char *m2 = xasprintf("%s; and dropping the schema failed: %s", msg, e);
 
 		free(e);
 		free(msg);
 		msg = m2;
 	}
-	worker_done(w, TENANT_FAILED, msg);
+	tenant_worker_done(w, TENANT_FAILED, msg);
 	free(msg);
+}
+
+bool
+tenant_provision_check(struct tenant_job *job)
+{
+	const struct migfile_set *files = job->files;
+	size_t i;
+
+	for (i = 0; files != NULL && i < files->n; i++) {
+		struct sqlsplit_problem prob;
+
+		if (files->v[i].no_transaction) {
+			job->no_tx = true;
+			continue;
+		}
+		/* refuse before any SQL what cannot run in the transaction */
+		if (sqlsplit_scan_tx(files->v[i].up.text, 0, &prob)) {
+			tenant_job_fail(job, "%s:%d: %s", files->v[i].up.path, prob.line,
+					prob.reason);
+			sqlsplit_problem_free(&prob);
+			return false;
+		}
+	}
+	return true;
+}
+
+void
+tenant_provision_start(struct tenant_worker *w)
+{
+	if (w->job->no_tx)
+		prov_step_start(w);
+	else
+		tenant_worker_acquire(w, prov_acquired);
 }
 
 /* ---- archive, drop, restore ---- */
@@ -1321,12 +1282,12 @@ static void admin_reply(struct conn *c, struct conn_reply *reply, void *arg);
 static void
 admin_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 {
-	struct worker *w = arg;
+	struct tenant_worker *w = arg;
 
 	(void)p;
 	w->req = NULL;
 	if (c == NULL) {
-		worker_done(w, TENANT_FAILED, error);
+		tenant_worker_done(w, TENANT_FAILED, error);
 		return;
 	}
 	w->conn = c;
@@ -1340,13 +1301,13 @@ admin_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 static void
 admin_reply(struct conn *c, struct conn_reply *reply, void *arg)
 {
-	struct worker *w = arg;
+	struct tenant_worker *w = arg;
 	struct tenant_job *job = w->job;
 	const char *id = job->results[w->index].id;
 	bool failed = reply->conn_error != NULL || reply->error != NULL;
 
 	if (failed) {
-		char *e = error_text(reply);
+		char *e = tenant_error_text(reply);
 
 		if (reply->conn_error == NULL && conn_in_transaction(c)) {
 			free(w->body);
@@ -1359,12 +1320,12 @@ admin_reply(struct conn *c, struct conn_reply *reply, void *arg)
 			char *msg = w->body;
 
 			w->body = NULL;
-			worker_done(w, TENANT_FAILED, msg);
+			tenant_worker_done(w, TENANT_FAILED, msg);
 			free(msg);
 			free(e);
 			return;
 		}
-		worker_done(w, TENANT_FAILED, e);
+		tenant_worker_done(w, TENANT_FAILED, e);
 		free(e);
 		return;
 	}
@@ -1414,7 +1375,7 @@ admin_reply(struct conn *c, struct conn_reply *reply, void *arg)
 		const char *action = job->kind == TENANT_JOB_ARCHIVE ? "archive"
 				     : job->kind == TENANT_JOB_DROP  ? "drop"
 								     : "restore";
-		const char *params[4] = { w->schema, id, action, TOOL_NAME };
+		const char *params[4] = { w->schema, id, action, TENANT_TOOL_NAME };
 		struct strbuf sql = STRBUF_INIT;
 
 		if (job->cfg->registry != NULL) {
@@ -1446,13 +1407,13 @@ admin_reply(struct conn *c, struct conn_reply *reply, void *arg)
 		conn_send(c, "COMMIT", -1, NULL, admin_reply, w);
 		return;
 	case 34:
-		worker_done(w, TENANT_OK, NULL);
+		tenant_worker_done(w, TENANT_OK, NULL);
 		return;
 	case 39: {
 		char *msg = w->body;
 
 		w->body = NULL;
-		worker_done(w, TENANT_FAILED, msg);
+		tenant_worker_done(w, TENANT_FAILED, msg);
 		free(msg);
 		return;
 	}
@@ -1461,11 +1422,52 @@ admin_reply(struct conn *c, struct conn_reply *reply, void *arg)
 	}
 }
 
+/* Archive, drop, restore: the one tenant must exist in the right form. */
+void
+tenant_admin_existing(struct tenant_job *job, const PGresult *r)
+{
+	size_t i;
+
+	for (i = 0; i < job->n_ids; i++)
+		tenant_add_result(job, job->ids[i]);
+	job->prog.total = job->n_results;
+	for (i = 0; i < job->n_results; i++) {
+		char *schema = tenant_schema(job->cfg, job->results[i].id);
+		char *archived = xasprintf("%s%s", job->cfg->archive_prefix, job->results[i].id);
+		bool live = false, arch = false;
+		int k;
+
+		for (k = 0; k < PQntuples(r); k++) {
+			live = live || strcmp(PQgetvalue(r, k, 0), schema) == 0;
+			arch = arch || strcmp(PQgetvalue(r, k, 0), archived) == 0;
+		}
+		if (job->kind == TENANT_JOB_RESTORE && !arch)
+			tenant_result_end(job, i, TENANT_FAILED, "no archived tenant with this id",
+					  0);
+		else if (job->kind == TENANT_JOB_RESTORE && live)
+			tenant_result_end(job, i, TENANT_FAILED,
+					  "a live tenant with this id exists already", 0);
+		else if (job->kind != TENANT_JOB_RESTORE && !live)
+			tenant_result_end(job, i, TENANT_FAILED, "no such tenant", 0);
+		else if (job->kind == TENANT_JOB_ARCHIVE && arch)
+			tenant_result_end(job, i, TENANT_FAILED,
+					  "an archived copy exists already; drop it first", 0);
+		free(schema);
+		free(archived);
+	}
+}
+
+void
+tenant_admin_start(struct tenant_worker *w)
+{
+	tenant_worker_acquire(w, admin_acquired);
+}
+
 /* ---- fan-out: one migrate run per tenant ---- */
 
 /* Apply the failure policy as soon as a tenant fails, not when its run ends. */
-static void
-note_failure(struct tenant_job *job, const struct tenant_result *res)
+void
+tenant_note_failure(struct tenant_job *job, const struct tenant_result *res)
 {
 	if (res->canary || job->opts.on_failure == PROFILE_ON_FAILURE_STOP) {
 		job->stop = true;
@@ -1476,18 +1478,18 @@ note_failure(struct tenant_job *job, const struct tenant_result *res)
 static void
 fan_progress(struct mig_run *r, const char *what, void *arg)
 {
-	struct worker *w = arg;
+	struct tenant_worker *w = arg;
 
 	(void)what;
 	if (migrate_failing(r))
-		note_failure(w->job, &w->job->results[w->index]);
+		tenant_note_failure(w->job, &w->job->results[w->index]);
 }
 
 static void fan_done(struct mig_run *r, void *arg);
 
 /* One migrate run for w's tenant (again after a lost connection). */
-static void
-fan_start_run(struct worker *w)
+void
+tenant_fanout_start(struct tenant_worker *w)
 {
 	struct tenant_job *job = w->job;
 	struct mig_target t;
@@ -1509,25 +1511,25 @@ fan_start_run(struct worker *w)
 static void
 fan_retry(struct loop *loop, void *arg)
 {
-	struct worker *w = arg;
+	struct tenant_worker *w = arg;
 
 	(void)loop;
 	w->retry = NULL;
 	migrate_run_free(&w->run);
 	if (w->job->stop) {
-		worker_done(w, TENANT_SKIPPED,
-			    w->job->prog.cancelled ? "cancelled"
-						   : "not started: the run stopped after a "
-						     "failure");
+		tenant_worker_done(w, TENANT_SKIPPED,
+				   w->job->prog.cancelled ? "cancelled"
+							  : "not started: the run stopped after a "
+							    "failure");
 		return;
 	}
-	fan_start_run(w);
+	tenant_fanout_start(w);
 }
 
 static void
 fan_done(struct mig_run *r, void *arg)
 {
-	struct worker *w = arg;
+	struct tenant_worker *w = arg;
 	struct tenant_job *job = w->job;
 	size_t n;
 
@@ -1547,17 +1549,30 @@ fan_done(struct mig_run *r, void *arg)
 	}
 	if (migrate_ok(r) && n == 0) {
 		/* already done by someone else since the ledgers were read */
-		worker_done(w, TENANT_SKIPPED,
-			    job->kind == TENANT_JOB_MIGRATE ? "up to date"
-							    : "nothing to roll back");
+		tenant_worker_done(w, TENANT_SKIPPED,
+				   job->kind == TENANT_JOB_MIGRATE ? "up to date"
+								   : "nothing to roll back");
 	} else if (migrate_ok(r)) {
-		worker_done(w, TENANT_OK, NULL);
+		tenant_worker_done(w, TENANT_OK, NULL);
 	} else {
 		struct strbuf sb = STRBUF_INIT;
 
 		mig_error_format(migrate_error(r), &sb);
-		worker_done(w, TENANT_FAILED, strbuf_str(&sb));
+		tenant_worker_done(w, TENANT_FAILED, strbuf_str(&sb));
 		strbuf_free(&sb);
+	}
+}
+
+void
+tenant_fanout_cancel(struct tenant_job *job)
+{
+	struct tenant_worker *w;
+
+	for (w = job->workers; w != NULL; w = w->next) {
+		if (w->retry != NULL) {
+			loop_timer_cancel(job->loop, &w->retry);
+			w->retry = loop_timer_add(job->loop, 0, 0, fan_retry, w);
+		}
 	}
 }
 
@@ -1630,7 +1645,7 @@ struct bulk_item {
 	int64_t started_us;
 };
 
-struct bulk {
+struct tenant_bulk {
 	struct tenant_job *job;
 	struct conn *conn;
 	struct pool_request *req;
@@ -1642,7 +1657,7 @@ struct bulk {
 	int losses;		 /* connections lost (or refused) in a row */
 	char *body, *rendered;	 /* the file in flight, as sent and as rendered */
 	char *fail_msg;
-	struct bulk *next;
+	struct tenant_bulk *next;
 };
 
 /* A tenant whose file was in flight when its connection was lost. */
@@ -1658,8 +1673,8 @@ struct bulk_check {
 };
 
 static void bulk_reply(struct conn *c, struct conn_reply *reply, void *arg);
-static void bulk_go(struct bulk *b);
-static void bulk_worker_end(struct bulk *b);
+static void bulk_go(struct tenant_bulk *b);
+static void bulk_worker_end(struct tenant_bulk *b);
 static void bulk_reconnect(struct loop *loop, void *arg);
 
 static void
@@ -1673,7 +1688,8 @@ bulk_item_clear(struct bulk_item *it)
 }
 
 static void
-bulk_send(struct bulk *b, enum bulk_phase ph, const char *sql, int n, const char *const *params)
+bulk_send(struct tenant_bulk *b, enum bulk_phase ph, const char *sql, int n,
+	  const char *const *params)
 {
 	b->phase = ph;
 	if (!conn_send(b->conn, sql, n, params, bulk_reply, b)) {
@@ -1686,8 +1702,8 @@ bulk_send(struct bulk *b, enum bulk_phase ph, const char *sql, int n, const char
 	}
 }
 
-static void
-kick_schedule(struct tenant_job *job)
+void
+tenant_kick(struct tenant_job *job)
 {
 	if (job->kick == NULL)
 		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
@@ -1715,7 +1731,7 @@ bulk_pick(struct tenant_job *job)
 
 /* Take the next tenant into `coming` (running); false when there is none. */
 static bool
-bulk_take(struct bulk *b)
+bulk_take(struct tenant_bulk *b)
 {
 	struct tenant_job *job = b->job;
 	size_t i = job->stop ? SIZE_MAX : bulk_pick(job);
@@ -1742,7 +1758,7 @@ bulk_take(struct bulk *b)
 
 /* it leaves the worker: its lock, if held, is released by the next script. */
 static void
-bulk_let_go(struct bulk *b, struct bulk_item *it)
+bulk_let_go(struct tenant_bulk *b, struct bulk_item *it)
 {
 	if (it->locked) {
 		free(b->unlock);
@@ -1754,7 +1770,7 @@ bulk_let_go(struct bulk *b, struct bulk_item *it)
 /* it goes back to waiting, not started: to the bulk queue, or (slow) to
  * the per-tenant path. */
 static void
-bulk_put_back(struct bulk *b, struct bulk_item *it, bool slow)
+bulk_put_back(struct tenant_bulk *b, struct bulk_item *it, bool slow)
 {
 	struct tenant_job *job = b->job;
 	size_t i = it->res;
@@ -1777,13 +1793,13 @@ bulk_end_result(struct tenant_job *job, size_t i, enum tenant_result_state st, c
 	if (job->results[i].state != TENANT_RUNNING)
 		return;
 	job->results[i].applied = applied;
-	result_end(job, i, st, error, (loop_clock_us() - started_us) / 1000);
+	tenant_result_end(job, i, st, error, (loop_clock_us() - started_us) / 1000);
 	if (st == TENANT_FAILED) {
 		msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label, "tenant %s: %s",
 			   job->results[i].id, error);
-		note_failure(job, &job->results[i]);
+		tenant_note_failure(job, &job->results[i]);
 	}
-	notify(job);
+	tenant_notify(job);
 }
 
 static void
@@ -1814,7 +1830,7 @@ bulk_checked(struct mig_verify *v, int held, const char *error, void *arg)
 	free(ck->path);
 	free(ck->error);
 	free(ck);
-	kick_schedule(job);
+	tenant_kick(job);
 }
 
 /*
@@ -1823,7 +1839,7 @@ bulk_checked(struct mig_verify *v, int held, const char *error, void *arg)
  * tenant stays running meanwhile.
  */
 static void
-bulk_check(struct bulk *b, const char *error)
+bulk_check(struct tenant_bulk *b, const char *error)
 {
 	struct bulk_item *it = &b->cur;
 	struct bulk_check *ck = xcalloc(1, sizeof *ck);
@@ -1846,7 +1862,7 @@ bulk_check(struct bulk *b, const char *error)
  * up after BULK_TRIES losses in a row).
  */
 static void
-bulk_lost(struct bulk *b, const char *error)
+bulk_lost(struct tenant_bulk *b, const char *error)
 {
 	struct tenant_job *job = b->job;
 	int64_t delay;
@@ -1893,7 +1909,7 @@ bulk_lost(struct bulk *b, const char *error)
 
 /* "EXECUTE pgdbm_console_lock(<unlock or NULL>, <coming's key>); COPY ..." */
 static void
-bulk_add_lock(struct bulk *b, struct strbuf *sb, const char *unlock)
+bulk_add_lock(struct tenant_bulk *b, struct strbuf *sb, const char *unlock)
 {
 	/* lock keys of modules that passed the identifier rule: safe literals */
 	if (unlock != NULL)
@@ -1902,11 +1918,11 @@ bulk_add_lock(struct bulk *b, struct strbuf *sb, const char *unlock)
 	else
 		strbuf_addf(sb, "EXECUTE pgdbm_console_lock(NULL, '%s');\n",
 			    b->coming.mgr->lock_key_text);
-	copy_ledger(sb, b->coming.mgr->schema, b->job->cfg->table);
+	tenant_copy_ledger(sb, b->coming.mgr->schema, b->job->cfg->table);
 }
 
 static void
-bulk_send_lock(struct bulk *b)
+bulk_send_lock(struct tenant_bulk *b)
 {
 	struct strbuf sb = STRBUF_INIT;
 
@@ -1921,7 +1937,7 @@ bulk_send_lock(struct bulk *b)
  * lock and ledger.
  */
 static void
-bulk_send_file(struct bulk *b)
+bulk_send_file(struct tenant_bulk *b)
 {
 	struct tenant_job *job = b->job;
 	struct bulk_item *it = &b->cur;
@@ -1939,7 +1955,7 @@ bulk_send_file(struct bulk *b)
 		free(b->fail_msg);
 		b->fail_msg = xasprintf("%s:%d: %s", e->file->up.path, line, err);
 		free(err);
-		note_failure(job, &job->results[it->res]);
+		tenant_note_failure(job, &job->results[it->res]);
 		bulk_send(b, BK_ROLLBACK, "SELECT 1", -1, NULL);
 		return;
 	}
@@ -1977,7 +1993,7 @@ bulk_send_file(struct bulk *b)
  * of file N, and "unlock one key, try another".
  */
 static void
-bulk_send_prepare(struct bulk *b)
+bulk_send_prepare(struct tenant_bulk *b)
 {
 	bulk_send(b, BK_PREPARE,
 		  "PREPARE pgdbm_console_apply(text, text, int) AS\n"
@@ -1994,15 +2010,15 @@ bulk_send_prepare(struct bulk *b)
 }
 
 static void
-bulk_send_setup(struct bulk *b)
+bulk_send_setup(struct tenant_bulk *b)
 {
 	struct strbuf names = STRBUF_INIT, sums = STRBUF_INIT;
 	const char *params[3];
 
-	files_arrays(b->job->files, &names, &sums);
+	tenant_files_arrays(b->job->files, &names, &sums);
 	params[0] = strbuf_str(&names);
 	params[1] = strbuf_str(&sums);
-	params[2] = TOOL_NAME;
+	params[2] = TENANT_TOOL_NAME;
 	bulk_send(b, BK_SETUP,
 		  "SELECT count(set_config('pgdbm_console.file_' || (n - 1), f, false)),\n"
 		  "  count(set_config('pgdbm_console.sum_' || (n - 1), c, false)),\n"
@@ -2014,7 +2030,7 @@ bulk_send_setup(struct bulk *b)
 }
 
 static void
-bulk_send_fail_event(struct bulk *b)
+bulk_send_fail_event(struct tenant_bulk *b)
 {
 	struct bulk_item *it = &b->cur;
 	char ms[24];
@@ -2026,7 +2042,7 @@ bulk_send_fail_event(struct bulk *b)
 	params[2] = it->plan.steps[it->step]->filename;
 	params[3] = ms;
 	params[4] = b->fail_msg;
-	params[5] = TOOL_NAME;
+	params[5] = TENANT_TOOL_NAME;
 	bulk_send(b, BK_FAIL_EVENT,
 		  "INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
 		  "duration_ms, error, tool) VALUES ('fail', $1, $2, $3, $4, $5, $6)",
@@ -2039,7 +2055,7 @@ bulk_send_fail_event(struct bulk *b)
  * statement itself failed.
  */
 static bool
-bulk_locked(struct bulk *b, const struct conn_reply *reply, int k)
+bulk_locked(struct tenant_bulk *b, const struct conn_reply *reply, int k)
 {
 	struct tenant_job *job = b->job;
 	struct bulk_item *it = &b->cur;
@@ -2070,8 +2086,8 @@ bulk_locked(struct bulk *b, const struct conn_reply *reply, int k)
 	}
 	/* its ledger is the script's last COPY */
 	from = reply->n_copies > 1 ? reply->copy_ends[reply->n_copies - 2] : 0;
-	rows = copy_rows(reply->copy + from, reply->copy_ends[reply->n_copies - 1] - from,
-			 it->mgr->module, &nr);
+	rows = tenant_copy_rows(reply->copy + from, reply->copy_ends[reply->n_copies - 1] - from,
+				it->mgr->module, &nr);
 	it->status.ledger_exists = true;
 	mig_status_compute(&it->status, job->files, rows, nr, NULL, 0); /* takes the rows */
 	mig_opts_defaults(&o);
@@ -2123,7 +2139,7 @@ recorded_at(const struct conn_reply *reply)
 
 /* The reply to a FILE script. */
 static void
-bulk_file_done(struct bulk *b, const struct conn_reply *reply)
+bulk_file_done(struct tenant_bulk *b, const struct conn_reply *reply)
 {
 	struct tenant_job *job = b->job;
 	struct bulk_item *it = &b->cur;
@@ -2133,7 +2149,7 @@ bulk_file_done(struct bulk *b, const struct conn_reply *reply)
 
 	if (err >= 0 && (rec < 0 || err <= rec + 1)) {
 		/* the file, its record or its COMMIT failed */
-		m = error_text(reply);
+		m = tenant_error_text(reply);
 		free(b->fail_msg);
 		if (rec < 0) {
 			/* "BEGIN;\n" (one statement, 7 characters), then the file */
@@ -2146,7 +2162,7 @@ bulk_file_done(struct bulk *b, const struct conn_reply *reply)
 		}
 		free(m);
 		/* the policy applies now: nothing new starts while this one is recorded */
-		note_failure(job, &job->results[it->res]);
+		tenant_note_failure(job, &job->results[it->res]);
 		if (rec < 0)
 			bulk_send(b, BK_ROLLBACK, "ROLLBACK", -1, NULL);
 		else
@@ -2163,7 +2179,7 @@ bulk_file_done(struct bulk *b, const struct conn_reply *reply)
 	it->locked = false;
 	bulk_item_clear(it);
 	if (b->coming.res != SIZE_MAX && !bulk_locked(b, reply, rec + 2)) {
-		m = error_text(reply);
+		m = tenant_error_text(reply);
 		bulk_lost(b, m); /* the lock statement failed: start afresh */
 		free(m);
 		return;
@@ -2174,7 +2190,7 @@ bulk_file_done(struct bulk *b, const struct conn_reply *reply)
 static void
 bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 {
-	struct bulk *b = arg;
+	struct tenant_bulk *b = arg;
 	bool failed = reply->error != NULL;
 	char *m;
 
@@ -2213,7 +2229,7 @@ bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 	case BK_SETUP:
 	case BK_PREPARE:
 		if (failed) {
-			m = error_text(reply);
+			m = tenant_error_text(reply);
 			bulk_lost(b, m); /* as a lost connection: another one, later */
 			free(m);
 			return;
@@ -2225,7 +2241,7 @@ bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 		return;
 	case BK_LOCK:
 		if (!bulk_locked(b, reply, 0)) {
-			m = error_text(reply);
+			m = tenant_error_text(reply);
 			bulk_lost(b, m);
 			free(m);
 			return;
@@ -2254,7 +2270,7 @@ bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
 
 /* What the worker does next: cur's next file, the next tenant's lock, or the end. */
 static void
-bulk_go(struct bulk *b)
+bulk_go(struct tenant_bulk *b)
 {
 	struct tenant_job *job = b->job;
 
@@ -2284,10 +2300,10 @@ bulk_go(struct bulk *b)
 }
 
 static void
-bulk_worker_end(struct bulk *b)
+bulk_worker_end(struct tenant_bulk *b)
 {
 	struct tenant_job *job = b->job;
-	struct bulk **pp;
+	struct tenant_bulk **pp;
 
 	if (b->coming.res != SIZE_MAX)
 		bulk_put_back(b, &b->coming, false);
@@ -2309,13 +2325,13 @@ bulk_worker_end(struct bulk *b)
 	free(b->fail_msg);
 	free(b);
 	job->bulk_active--;
-	kick_schedule(job);
+	tenant_kick(job);
 }
 
 static void
 bulk_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 {
-	struct bulk *b = arg;
+	struct tenant_bulk *b = arg;
 
 	(void)p;
 	b->req = NULL;
@@ -2330,7 +2346,7 @@ bulk_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 static void
 bulk_reconnect(struct loop *loop, void *arg)
 {
-	struct bulk *b = arg;
+	struct tenant_bulk *b = arg;
 	struct pool_request *req;
 
 	(void)loop;
@@ -2350,8 +2366,8 @@ bulk_reconnect(struct loop *loop, void *arg)
  * The bulk phase of a fan-out: canaries first (per tenant, one at a time),
  * then the bulk workers. Returns true while that phase is not over.
  */
-static bool
-bulk_schedule(struct tenant_job *job)
+bool
+tenant_bulk_schedule(struct tenant_job *job)
 {
 	size_t i;
 	int k;
@@ -2363,17 +2379,17 @@ bulk_schedule(struct tenant_job *job)
 			if (job->results[i].state == TENANT_RUNNING)
 				return true;
 			if (job->results[i].state == TENANT_WAITING && !job->stop) {
-				start_worker(job, i);
+				tenant_worker_start(job, i);
 				return true;
 			}
 		}
 		if (job->stop) {
-			maybe_finish(job);
+			tenant_maybe_finish(job);
 			return true;
 		}
 		job->bulk_started = true;
 		for (k = 0; k < job->concurrency; k++) {
-			struct bulk *b = xcalloc(1, sizeof *b);
+			struct tenant_bulk *b = xcalloc(1, sizeof *b);
 
 			b->job = job;
 			b->cur.res = SIZE_MAX;
@@ -2407,10 +2423,23 @@ bulk_schedule(struct tenant_job *job)
 	return false;
 }
 
+void
+tenant_bulk_cancel(struct tenant_job *job)
+{
+	struct tenant_bulk *b;
+
+	for (b = job->bulks; b != NULL; b = b->next) {
+		if (b->timer != NULL) {
+			loop_timer_cancel(job->loop, &b->timer);
+			b->timer = loop_timer_add(job->loop, 0, 0, bulk_reconnect, b);
+		}
+	}
+}
+
 /* ---- the scheduler ---- */
 
 static void
-worker_free(struct worker *w)
+worker_free(struct tenant_worker *w)
 {
 	loop_timer_cancel(w->job->loop, &w->retry);
 	migrate_run_free(&w->run);
@@ -2423,9 +2452,9 @@ worker_free(struct worker *w)
 }
 
 static void
-unlink_worker(struct tenant_job *job, struct worker *w)
+unlink_worker(struct tenant_job *job, struct tenant_worker *w)
 {
-	struct worker **pp;
+	struct tenant_worker **pp;
 
 	for (pp = &job->workers; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == w) {
@@ -2442,7 +2471,7 @@ after_worker(struct loop *loop, void *arg)
 
 	(void)loop;
 	job->kick = NULL;
-	schedule(job);
+	tenant_schedule(job);
 }
 
 /* Result i may be a canary: a fan-out's canaries have work (as read without the lock). */
@@ -2451,7 +2480,8 @@ canary_fit(const struct tenant_job *job, size_t i)
 {
 	size_t li = job->res_list != NULL ? job->res_list[i] : SIZE_MAX;
 
-	return job->kind != TENANT_JOB_MIGRATE || (li != SIZE_MAX && has_work(&job->list.v[li]));
+	return job->kind != TENANT_JOB_MIGRATE ||
+	       (li != SIZE_MAX && tenant_has_work(&job->list.v[li]));
 }
 
 /*
@@ -2459,8 +2489,8 @@ canary_fit(const struct tenant_job *job, size_t i)
  * ledgers were read): it tested nothing, so the next tenant with work
  * waiting is a canary in its place.
  */
-static void
-promote_canary(struct tenant_job *job, size_t i)
+void
+tenant_fanout_promote_canary(struct tenant_job *job, size_t i)
 {
 	size_t k;
 
@@ -2474,8 +2504,8 @@ promote_canary(struct tenant_job *job, size_t i)
 	}
 }
 
-static void
-worker_done(struct worker *w, enum tenant_result_state st, const char *error)
+void
+tenant_worker_done(struct tenant_worker *w, enum tenant_result_state st, const char *error)
 {
 	struct tenant_job *job = w->job;
 	const struct tenant_result *res = &job->results[w->index];
@@ -2485,14 +2515,14 @@ worker_done(struct worker *w, enum tenant_result_state st, const char *error)
 		pool_release(job->pool, w->conn);
 		w->conn = NULL;
 	}
-	result_end(job, w->index, st, error, ms);
+	tenant_result_end(job, w->index, st, error, ms);
 	if (st == TENANT_FAILED) {
 		msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label, "tenant %s: %s",
 			   res->id, error != NULL ? error : "failed");
-		note_failure(job, res);
+		tenant_note_failure(job, res);
 	}
 	if (st == TENANT_SKIPPED && res->canary)
-		promote_canary(job, w->index);
+		tenant_fanout_promote_canary(job, w->index);
 	unlink_worker(job, w);
 	/* the run that called us is still on the stack: free it later */
 	if (w->run != NULL) {
@@ -2503,18 +2533,17 @@ worker_done(struct worker *w, enum tenant_result_state st, const char *error)
 		migrate_run_free(&r); /* safe: migrate runs call done last */
 	}
 	worker_free(w);
-	notify(job);
+	tenant_notify(job);
 	/* start the next ones from the loop, not from inside this callback */
-	if (job->kick == NULL)
-		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
+	tenant_kick(job);
 }
 
 /*
  * Ask for a connection for w. When one is idle the callback runs at once
  * and may end (free) the worker: keep the handle only while it waits.
  */
-static void
-acquire_for(struct worker *w, pool_acquire_cb cb)
+void
+tenant_worker_acquire(struct tenant_worker *w, pool_acquire_cb cb)
 {
 	struct pool_request *req = pool_acquire(w->job->pool, cb, w);
 
@@ -2522,10 +2551,10 @@ acquire_for(struct worker *w, pool_acquire_cb cb)
 		w->req = req;
 }
 
-static void
-start_worker(struct tenant_job *job, size_t i)
+void
+tenant_worker_start(struct tenant_job *job, size_t i)
 {
-	struct worker *w = xcalloc(1, sizeof *w);
+	struct tenant_worker *w = xcalloc(1, sizeof *w);
 	struct tenant_result *res = &job->results[i];
 	char *err = NULL;
 
@@ -2542,26 +2571,23 @@ start_worker(struct tenant_job *job, size_t i)
 	    job->kind == TENANT_JOB_ROLLBACK) {
 		w->mgr = manager_new(job->pool, w->schema, w->schema, job->cfg->table, &err);
 		if (w->mgr == NULL) {
-			worker_done(w, TENANT_FAILED, err);
+			tenant_worker_done(w, TENANT_FAILED, err);
 			free(err);
 			return;
 		}
 	}
 	switch (job->kind) {
 	case TENANT_JOB_PROVISION:
-		if (job->no_tx)
-			prov_step_start(w);
-		else
-			acquire_for(w, prov_acquired);
+		tenant_provision_start(w);
 		return;
 	case TENANT_JOB_ARCHIVE:
 	case TENANT_JOB_DROP:
 	case TENANT_JOB_RESTORE:
-		acquire_for(w, admin_acquired);
+		tenant_admin_start(w);
 		return;
 	case TENANT_JOB_MIGRATE:
 	case TENANT_JOB_ROLLBACK:
-		fan_start_run(w);
+		tenant_fanout_start(w);
 		return;
 	case TENANT_JOB_LIST:
 		break;
@@ -2569,14 +2595,14 @@ start_worker(struct tenant_job *job, size_t i)
 }
 
 /*
- * Pick the tenants a fan-out works on, from the list (fanout_wanted), and
- * say which ids asked for are not live tenants.
+ * The tenants a fan-out works on, from the list (tenant_fanout_wanted()),
+ * and the ids asked for that are not live tenants; then its canaries.
  */
-static void
-pick_fanout(struct tenant_job *job)
+void
+tenant_fanout_pick(struct tenant_job *job)
 {
 	char **picked = NULL;
-	size_t i, j, n_picked = 0;
+	size_t i, j, n, n_picked = 0;
 
 	if (job->n_ids > 0)
 		picked = xcalloc(job->n_ids, sizeof *picked);
@@ -2586,19 +2612,20 @@ pick_fanout(struct tenant_job *job)
 		if (job->n_ids > 0 && !t->archived && n_picked < job->n_ids &&
 		    among(job->sorted_ids, job->n_ids, t->id))
 			picked[n_picked++] = t->id;
-		if (!fanout_wanted(job, t))
+		if (!tenant_fanout_wanted(job, t))
 			continue;
-		add_result(job, t->id);
+		tenant_add_result(job, t->id);
 		job->res_list = xreallocarray(job->res_list, job->n_results, sizeof *job->res_list);
 		job->res_list[job->n_results - 1] = i;
 		/* judged from a ledger read without its lock, so that canaries and
 		 * workers go to the tenants with work; a tenant is read again under
 		 * its lock before anything is applied (those a fan-out did not read
 		 * here are judged only then) */
-		if (job->kind == TENANT_JOB_MIGRATE && t->ledger_read && !has_work(t)) {
-			result_end(job, job->n_results - 1, TENANT_SKIPPED, "up to date", 0);
+		if (job->kind == TENANT_JOB_MIGRATE && t->ledger_read && !tenant_has_work(t)) {
+			tenant_result_end(job, job->n_results - 1, TENANT_SKIPPED, "up to date", 0);
 		} else if (job->kind == TENANT_JOB_ROLLBACK && t->applied == 0 && t->drifted == 0) {
-			result_end(job, job->n_results - 1, TENANT_SKIPPED, "nothing applied", 0);
+			tenant_result_end(job, job->n_results - 1, TENANT_SKIPPED,
+					  "nothing applied", 0);
 		}
 	}
 	/* ids asked for that do not exist (as live tenants) */
@@ -2607,16 +2634,24 @@ pick_fanout(struct tenant_job *job)
 		bool known = among(picked, n_picked, job->ids[j]);
 
 		if (!known) {
-			add_result(job, job->ids[j]);
+			tenant_add_result(job, job->ids[j]);
 			job->res_list = xreallocarray(job->res_list, job->n_results,
 						      sizeof *job->res_list);
 			job->res_list[job->n_results - 1] = SIZE_MAX;
-			result_end(job, job->n_results - 1, TENANT_FAILED, "no such tenant", 0);
+			tenant_result_end(job, job->n_results - 1, TENANT_FAILED, "no such tenant",
+					  0);
 		}
 	}
 	free(picked);
 	job->prog.total = job->n_results;
 	job->slow = xcalloc(job->n_results + 1, sizeof *job->slow);
+	/* canaries: the first ones, one at a time */
+	for (i = 0, n = 0; i < job->n_results && (int)n < job->opts.canaries; i++) {
+		if (job->results[i].state == TENANT_WAITING && canary_fit(job, i)) {
+			job->results[i].canary = true;
+			n++;
+		}
+	}
 }
 
 static size_t
@@ -2626,43 +2661,30 @@ count_running(const struct tenant_job *job)
 }
 
 /* Start what may start; finish when nothing is left. */
-static void
-schedule(struct tenant_job *job)
+void
+tenant_schedule(struct tenant_job *job)
 {
-	if (job->phase == J_DONE)
+	if (job->phase == TJ_DONE)
 		return;
-	if (job->phase == J_LEDGERS || job->phase == J_CATALOG) {
+	if (job->phase == TJ_LEDGERS || job->phase == TJ_CATALOG) {
 		if (job->kind == TENANT_JOB_LIST) {
 			job->prog.total = job->list.n;
 			job->prog.done = job->list.n;
-			maybe_finish(job);
+			tenant_maybe_finish(job);
 			return;
 		}
-		pick_fanout(job);
-		job->phase = J_RUN;
-		/* canaries: the first ones, one at a time */
-		{
-			size_t i, n = 0;
-			int want = job->opts.canaries;
-
-			for (i = 0; i < job->n_results && (int)n < want; i++) {
-				if (job->results[i].state == TENANT_WAITING && canary_fit(job, i)) {
-					job->results[i].canary = true;
-					n++;
-				}
-			}
-			job->canaries = n;
-		}
-		notify(job);
+		tenant_fanout_pick(job);
+		job->phase = TJ_RUN;
+		tenant_notify(job);
 	}
-	if (job->phase != J_RUN)
+	if (job->phase != TJ_RUN)
 		return;
-	if (job->bulk && bulk_schedule(job))
+	if (job->bulk && tenant_bulk_schedule(job))
 		return;
 	while (!job->stop && job->next < job->n_results) {
 		struct tenant_result *r = &job->results[job->next];
 		bool canary_running = false;
-		struct worker *w;
+		struct tenant_worker *w;
 
 		if (r->state != TENANT_WAITING) {
 			job->next++;
@@ -2677,12 +2699,12 @@ schedule(struct tenant_job *job)
 		if ((int)count_running(job) >= job->concurrency)
 			break;
 		job->next++;
-		start_worker(job, job->next - 1);
-		if (job->phase == J_DONE)
+		tenant_worker_start(job, job->next - 1);
+		if (job->phase == TJ_DONE)
 			return;
 	}
 	if (count_running(job) == 0 && (job->stop || job->next >= job->n_results))
-		maybe_finish(job);
+		tenant_maybe_finish(job);
 }
 
 static void
@@ -2690,20 +2712,20 @@ job_finish(struct tenant_job *job)
 {
 	size_t i;
 
-	if (job->phase == J_DONE)
+	if (job->phase == TJ_DONE)
 		return;
 	for (i = 0; i < job->n_results; i++) {
 		if (job->results[i].state == TENANT_WAITING)
-			result_end(job, i, TENANT_SKIPPED,
-				   job->prog.cancelled ? "cancelled"
-				   : job->prog.stopped
-					   ? "not started: the run stopped after a failure"
-					   : "not started",
-				   0);
+			tenant_result_end(job, i, TENANT_SKIPPED,
+					  job->prog.cancelled ? "cancelled"
+					  : job->prog.stopped
+						  ? "not started: the run stopped after a failure"
+						  : "not started",
+					  0);
 	}
-	job->phase = J_DONE;
+	job->phase = TJ_DONE;
 	job->prog.finished = true;
-	notify(job);
+	tenant_notify(job);
 	if (job->done != NULL)
 		job->done(job, job->arg);
 	else if (job->freed)
@@ -2727,18 +2749,18 @@ check_existing(struct tenant_job *job)
 		strvec_push(&schemas, &n_schemas, tenant_schema(job->cfg, job->ids[i]));
 		strvec_addf(&schemas, &n_schemas, "%s%s", job->cfg->archive_prefix, job->ids[i]);
 	}
-	pg_array(&arr, (const char *const *)schemas, n_schemas);
+	tenant_pg_array(&arr, (const char *const *)schemas, n_schemas);
 	strvec_free(&schemas, &n_schemas);
 	params[0] = strbuf_str(&arr);
-	job->phase = J_EXISTING;
+	job->phase = TJ_EXISTING;
 	job->outstanding++;
 	pool_query(job->pool, "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])", 1,
 		   params, prepare_done, job);
 	strbuf_free(&arr);
 }
 
-static void
-existing_checked(struct tenant_job *job, const PGresult *r)
+void
+tenant_provision_existing(struct tenant_job *job, const PGresult *r)
 {
 	size_t i;
 	int k;
@@ -2747,15 +2769,15 @@ existing_checked(struct tenant_job *job, const PGresult *r)
 		char *schema = tenant_schema(job->cfg, job->ids[i]);
 		char *archived = xasprintf("%s%s", job->cfg->archive_prefix, job->ids[i]);
 
-		add_result(job, job->ids[i]);
+		tenant_add_result(job, job->ids[i]);
 		for (k = 0; k < PQntuples(r); k++) {
 			const char *n = PQgetvalue(r, k, 0);
 
 			if (strcmp(n, schema) == 0)
-				result_end(job, job->n_results - 1, TENANT_FAILED,
-					   "already exists (schema found)", 0);
+				tenant_result_end(job, job->n_results - 1, TENANT_FAILED,
+						  "already exists (schema found)", 0);
 			else if (strcmp(n, archived) == 0)
-				result_end(
+				tenant_result_end(
 					job, job->n_results - 1, TENANT_FAILED,
 					"an archived tenant with this id exists; restore or drop "
 					"it first",
@@ -2771,7 +2793,7 @@ existing_checked(struct tenant_job *job, const PGresult *r)
 		for (j = 0; j < i; j++) {
 			if (job->results[i].state == TENANT_WAITING &&
 			    strcmp(job->results[i].id, job->results[j].id) == 0)
-				result_end(job, i, TENANT_SKIPPED, "given twice", 0);
+				tenant_result_end(job, i, TENANT_SKIPPED, "given twice", 0);
 		}
 	}
 	job->prog.total = job->n_results;
@@ -2800,7 +2822,7 @@ ensure_tables(struct tenant_job *job)
 			    ");\n",
 			    job->cfg->registry);
 	}
-	job->phase = J_PREPARE;
+	job->phase = TJ_PREPARE;
 	job->outstanding++;
 	/* quiet: no "already exists, skipping" notices for the message log */
 	{
@@ -2823,71 +2845,40 @@ prepare_done(struct pool *p, struct conn_reply *reply, void *arg)
 	(void)p;
 	job->outstanding--;
 	if (job->error != NULL) {
-		maybe_finish(job);
+		tenant_maybe_finish(job);
 		return;
 	}
 	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = error_text(reply);
+		char *e = tenant_error_text(reply);
 
-		job_fail(job, "%s: %s",
-			 job->phase == J_PREPARE ? "cannot create the console's tables"
-						 : "cannot check the tenant schemas",
-			 e);
+		tenant_job_fail(job, "%s: %s",
+				job->phase == TJ_PREPARE ? "cannot create the console's tables"
+							 : "cannot check the tenant schemas",
+				e);
 		free(e);
 		return;
 	}
-	if (job->phase == J_PREPARE) {
+	if (job->phase == TJ_PREPARE) {
 		if (job->kind == TENANT_JOB_PROVISION) {
 			check_existing(job);
 			return;
 		}
 		if (job->kind == TENANT_JOB_MIGRATE || job->kind == TENANT_JOB_ROLLBACK) {
-			read_catalog(job);
+			tenant_list_read(job);
 			return;
 		}
 		/* archive, drop, restore: the one tenant must exist in the right form */
 		check_existing(job);
 		return;
 	}
-	if (job->phase == J_EXISTING) {
-		if (job->kind == TENANT_JOB_PROVISION) {
-			existing_checked(job, r);
-		} else {
-			size_t i;
-
-			for (i = 0; i < job->n_ids; i++)
-				add_result(job, job->ids[i]);
-			job->prog.total = job->n_results;
-			for (i = 0; i < job->n_results; i++) {
-				char *schema = tenant_schema(job->cfg, job->results[i].id);
-				char *archived = xasprintf("%s%s", job->cfg->archive_prefix,
-							   job->results[i].id);
-				bool live = false, arch = false;
-				int k;
-
-				for (k = 0; k < PQntuples(r); k++) {
-					live = live || strcmp(PQgetvalue(r, k, 0), schema) == 0;
-					arch = arch || strcmp(PQgetvalue(r, k, 0), archived) == 0;
-				}
-				if (job->kind == TENANT_JOB_RESTORE && !arch)
-					result_end(job, i, TENANT_FAILED,
-						   "no archived tenant with this id", 0);
-				else if (job->kind == TENANT_JOB_RESTORE && live)
-					result_end(job, i, TENANT_FAILED,
-						   "a live tenant with this id exists already", 0);
-				else if (job->kind != TENANT_JOB_RESTORE && !live)
-					result_end(job, i, TENANT_FAILED, "no such tenant", 0);
-				else if (job->kind == TENANT_JOB_ARCHIVE && arch)
-					result_end(job, i, TENANT_FAILED,
-						   "an archived copy exists already; drop it first",
-						   0);
-				free(schema);
-				free(archived);
-			}
-		}
-		job->phase = J_RUN;
-		notify(job);
-		schedule(job);
+	if (job->phase == TJ_EXISTING) {
+		if (job->kind == TENANT_JOB_PROVISION)
+			tenant_provision_existing(job, r);
+		else
+			tenant_admin_existing(job, r);
+		job->phase = TJ_RUN;
+		tenant_notify(job);
+		tenant_schedule(job);
 	}
 }
 
@@ -2934,51 +2925,38 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 	job->bulk = kind == TENANT_JOB_MIGRATE;
 
 	if (!job->cfg->present) {
-		job_fail(job, "database %s has no tenants section in its profile", db->cfg->label);
+		tenant_job_fail(job, "database %s has no tenants section in its profile",
+				db->cfg->label);
 		return job;
 	}
 	if (kind != TENANT_JOB_LIST && db->cfg->read_only) {
-		job_fail(job, "the profile is read-only: tenants are not changed from it");
+		tenant_job_fail(job, "the profile is read-only: tenants are not changed from it");
 		return job;
 	}
 	for (i = 0; i < job->n_ids; i++) {
 		char *why = tenant_id_problem(job->cfg, job->ids[i]);
 
 		if (why != NULL) {
-			job_fail(job, "%s", why);
+			tenant_job_fail(job, "%s", why);
 			free(why);
 			return job;
 		}
 	}
 	if ((kind == TENANT_JOB_ARCHIVE || kind == TENANT_JOB_DROP) && !opts->confirmed) {
-		job_fail(job, "deprovisioning needs the tenant id typed back (--confirm ID)");
+		tenant_job_fail(job,
+				"deprovisioning needs the tenant id typed back (--confirm ID)");
 		return job;
 	}
 	if ((kind == TENANT_JOB_PROVISION || kind == TENANT_JOB_ARCHIVE ||
 	     kind == TENANT_JOB_DROP || kind == TENANT_JOB_RESTORE) &&
 	    job->n_ids == 0) {
-		job_fail(job, "no tenant id given");
+		tenant_job_fail(job, "no tenant id given");
 		return job;
 	}
-	if (kind == TENANT_JOB_PROVISION) {
-		for (i = 0; files != NULL && i < files->n; i++) {
-			struct sqlsplit_problem prob;
-
-			if (files->v[i].no_transaction) {
-				job->no_tx = true;
-				continue;
-			}
-			/* refuse before any SQL what cannot run in the transaction */
-			if (sqlsplit_scan_tx(files->v[i].up.text, 0, &prob)) {
-				job_fail(job, "%s:%d: %s", files->v[i].up.path, prob.line,
-					 prob.reason);
-				sqlsplit_problem_free(&prob);
-				return job;
-			}
-		}
-	}
+	if (kind == TENANT_JOB_PROVISION && !tenant_provision_check(job))
+		return job;
 	if (kind == TENANT_JOB_LIST)
-		read_catalog(job);
+		tenant_list_read(job);
 	else
 		ensure_tables(job);
 	return job;
@@ -2987,29 +2965,16 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 void
 tenant_job_cancel(struct tenant_job *job)
 {
-	struct worker *w;
-	struct bulk *b;
-
-	if (job->phase == J_DONE)
+	if (job->phase == TJ_DONE)
 		return;
 	job->stop = true;
 	job->prog.cancelled = true;
 	/* what waits to try a new connection gives up now, not after its delay */
-	for (w = job->workers; w != NULL; w = w->next) {
-		if (w->retry != NULL) {
-			loop_timer_cancel(job->loop, &w->retry);
-			w->retry = loop_timer_add(job->loop, 0, 0, fan_retry, w);
-		}
-	}
-	for (b = job->bulks; b != NULL; b = b->next) {
-		if (b->timer != NULL) {
-			loop_timer_cancel(job->loop, &b->timer);
-			b->timer = loop_timer_add(job->loop, 0, 0, bulk_reconnect, b);
-		}
-	}
-	notify(job);
-	if (job->phase == J_RUN)
-		schedule(job);
+	tenant_fanout_cancel(job);
+	tenant_bulk_cancel(job);
+	tenant_notify(job);
+	if (job->phase == TJ_RUN)
+		tenant_schedule(job);
 }
 
 static void
@@ -3019,7 +2984,7 @@ job_really_free(struct tenant_job *job)
 
 	loop_timer_cancel(job->loop, &job->kick);
 	while (job->workers != NULL) {
-		struct worker *w = job->workers;
+		struct tenant_worker *w = job->workers;
 
 		job->workers = w->next;
 		pool_request_cancel(job->pool, &w->req);
@@ -3041,13 +3006,8 @@ job_really_free(struct tenant_job *job)
 	free(job->res_list);
 	free(job->slow);
 	free(job->bulk_error);
-	for (i = job->next_chunk; i < job->n_chunks; i++) {
-		free(job->chunks[i]->members);
-		free(job->chunks[i]);
-	}
-	free(job->chunks);
+	tenant_list_read_free(job);
 	tenant_list_free(&job->list);
-	strbuf_free(&job->scratch);
 	free(job);
 }
 
@@ -3061,7 +3021,7 @@ tenant_job_free(struct tenant_job **jp)
 	*jp = NULL;
 	job->changed = NULL;
 	job->done = NULL;
-	if (job->phase != J_DONE) {
+	if (job->phase != TJ_DONE) {
 		/* queries and workers still refer to the job: stop it, and let it
 		 * free itself when the last of them is done */
 		job->freed = true;
