@@ -1,65 +1,57 @@
 /*
- * tenant: list, provision, archive, drop, restore and fan out, for the
- * tenants of one database. See include/tenant.h.
+ * tenant: the tenant module's API, the job and its scheduler (the API is
+ * include/tenant.h; the module's files and what they share are listed in
+ * include/tenant_int.h).
  *
- * Every job first knows its tenants:
- *   - LIST, MIGRATE and ROLLBACK read the catalog once (every schema with the
- *     tenant or archive prefix, with table count, size estimate and whether
- *     it has a ledger), then every ledger in chunks of CHUNK tenants, each
- *     chunk one script of COPY commands, at most `concurrency` chunks at
- *     once over the pool (more would only wait for a connection, and time
- *     out behind each other with 100,000 tenants); a LIST job shows its
- *     list as soon as the catalog is read (`changed` runs) and again after
- *     every chunk, each tenant marked `ledger_read` once its ledger is in;
- *   - PROVISION checks in one query that none of its schemas exists.
- * Then the per-tenant work runs through a small scheduler: at most
- * `concurrency` tenants at a time, canaries first and one at a time, a
- * failure policy (stop: start nothing new, let the running ones finish;
- * continue: go on and report), and cancel (start nothing new).
+ * Tenant ID lives in schema <prefix>ID, archived in <archive_prefix>ID; an
+ * id must make a schema that pgdbm can write unquoted
+ * (tenant_id_problem()), and a job checks every id before any SQL.
  *
- * Provisioning one tenant is one transaction on one connection:
- *   BEGIN; CREATE SCHEMA; ledger DDL      (one round trip)
- *   each rendered migration               (one round trip each)
- *   ledger rows + registry row + event    (one statement, parameters)
- *   COMMIT
- * so a failure anywhere leaves no schema and no row. When a tenant
- * migration carries the no-transaction marker, the schema is created, the
- * migrate engine applies the folder, and the schema is dropped on failure.
+ * A job goes through phases (enum tenant_job_phase):
  *
- * Fan-out (MIGRATE) with canaries first reads ledgers, like LIST, only
- * until it has found its canaries among the tenants with work (tenants
- * read and current are skipped there). Then it runs in bulk:
- * `concurrency` workers, each on one connection, take one tenant at a
- * time, lock it, read its ledger under the lock with COPY, and apply each
- * pending file in one transaction with its ledger row and its event, one
- * round trip per file (see "Bulk fan-out" below). Tenants the
- * bulk path cannot take (lock busy, no ledger, a no-transaction file, a
- * refused plan), the canaries, and ROLLBACK go through the migrate engine,
- * once per tenant. After a lost connection the outcome of a COMMIT in
- * flight is read back from the ledger, and tenants not started are tried
- * again on a new connection.
+ *   LIST                          CATALOG -> LEDGERS -> DONE
+ *   MIGRATE, ROLLBACK   PREPARE -> CATALOG -> LEDGERS -> RUN -> DONE
+ *   PROVISION, ARCHIVE,
+ *   DROP, RESTORE       PREPARE -> EXISTING -> RUN -> DONE
+ *
+ * PREPARE creates the console's events table (and the registry table the
+ * profile names); CATALOG and LEDGERS read the tenant list (tenant_list.c);
+ * EXISTING asks which of the named tenants' schemas exist, live or
+ * archived, and each kind judges the answer (tenant_provision.c,
+ * tenant_admin.c); RUN is the per-tenant work. A job that fails on its own
+ * (an id refused, a read-only profile, a query) starts nothing more and is
+ * DONE once nothing it sent is in flight.
+ *
+ * The scheduler runs the per-tenant work: at most `concurrency` tenants at
+ * a time, canaries first and one at a time (a fan-out's bulk workers run
+ * between its canaries and the per-tenant rest: tenant_bulk.c), a failure
+ * policy (stop: start nothing new, let the running ones finish; continue:
+ * go on and report), and cancel (start nothing new). When nothing runs and
+ * nothing may start, the tenants never started are skipped, saying why,
+ * and the job is done: `done` runs once. A job its owner frees while it
+ * runs is cancelled and frees itself when it is done.
  */
 #include "config.h"
 
 #include "tenant.h"
-#include "tenant_int.h"
 
 #include <libpq-fe.h>
-#include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "checksum.h"
+#include "conn.h"
 #include "database.h"
 #include "ident.h"
 #include "loop.h"
 #include "manager.h"
+#include "migfile.h"
 #include "migrate.h"
 #include "msglog.h"
 #include "pool.h"
-#include "sqlsplit.h"
 #include "strbuf.h"
 #include "strvec.h"
+#include "tenant_int.h"
 #include "xalloc.h"
 
 /* ------------------------------------------------------------------------

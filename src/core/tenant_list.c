@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "ident.h"
 #include "migfile.h"
 #include "migrate.h"

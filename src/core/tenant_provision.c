@@ -36,6 +36,7 @@
 #include "ident.h"
 #include "loop.h"
 #include "manager.h"
+#include "migfile.h"
 #include "migrate.h"
 #include "pool.h"
 #include "sqlsplit.h"
