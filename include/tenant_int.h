@@ -77,10 +77,11 @@ struct tenant_worker {
 	size_t index;		  /* into job->results */
 	struct conn *conn;	  /* provision, admin: the pool's, given back when done */
 	struct pool_request *req; /* waiting for a connection */
-	struct manager *mgr;	  /* provision, fan-out: the tenant's (owned) */
-	struct mig_run *run;	  /* the migrate run (owned) */
-	char *schema;		  /* the tenant's live schema name (owned) */
-	int step;		  /* provision, admin: which round trip */
+	void (*connected)(struct tenant_worker *w); /* tenant_worker_acquire()'s */
+	struct manager *mgr;			    /* provision, fan-out: the tenant's (owned) */
+	struct mig_run *run;			    /* the migrate run (owned) */
+	char *schema;				    /* the tenant's live schema name (owned) */
+	int step;				    /* provision, admin: which round trip */
 	int64_t started_us;
 	int *exec_ms;  /* provision: milliseconds per migration */
 	long *offsets; /* provision: character offset of each migration in body */
@@ -152,6 +153,13 @@ void tenant_maybe_finish(struct tenant_job *job);
 /* The job's own failure (the first one is kept): nothing new starts. */
 void tenant_job_fail(struct tenant_job *job, const char *fmt, ...) ATTR_FORMAT(2, 3);
 
+/*
+ * One of the job's queries answered (job->outstanding counts it): true
+ * when the job goes on with the answer; false when the job has failed
+ * already, or fails now because the reply failed ("<what>: <error>").
+ */
+bool tenant_job_answered(struct tenant_job *job, const struct conn_reply *reply, const char *what);
+
 /* A new result for id, waiting. */
 void tenant_add_result(struct tenant_job *job, const char *id);
 
@@ -179,10 +187,11 @@ void tenant_worker_start(struct tenant_job *job, size_t i);
 void tenant_worker_done(struct tenant_worker *w, enum tenant_result_state st, const char *error);
 
 /*
- * Ask for a connection for w. When one is idle the callback runs at once
- * and may end (free) the worker: the handle is kept only while it waits.
+ * Ask for a connection for w: `connected` runs with it in w->conn, or the
+ * tenant fails with the pool's error when none comes. Either may happen at
+ * once, inside this call.
  */
-void tenant_worker_acquire(struct tenant_worker *w, pool_acquire_cb cb);
+void tenant_worker_acquire(struct tenant_worker *w, void (*connected)(struct tenant_worker *w));
 
 /*
  * A failed reply in one line (malloc'd): "connection lost: ..." or the

@@ -189,6 +189,24 @@ tenant_job_fail(struct tenant_job *job, const char *fmt, ...)
 	tenant_maybe_finish(job);
 }
 
+bool
+tenant_job_answered(struct tenant_job *job, const struct conn_reply *reply, const char *what)
+{
+	job->outstanding--;
+	if (job->error != NULL) {
+		tenant_maybe_finish(job);
+		return false;
+	}
+	if (reply->conn_error != NULL || reply->error != NULL) {
+		char *e = tenant_error_text(reply);
+
+		tenant_job_fail(job, "%s: %s", what, e);
+		free(e);
+		return false;
+	}
+	return true;
+}
+
 void
 tenant_add_result(struct tenant_job *job, const char *id)
 {
@@ -365,15 +383,32 @@ tenant_worker_done(struct tenant_worker *w, enum tenant_result_state st, const c
 	tenant_kick(job);
 }
 
+static void
+worker_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
+{
+	struct tenant_worker *w = arg;
+
+	(void)p;
+	w->req = NULL;
+	if (c == NULL) {
+		tenant_worker_done(w, TENANT_FAILED, error);
+		return;
+	}
+	w->conn = c;
+	w->connected(w);
+}
+
 /*
- * Ask for a connection for w. When one is idle the callback runs at once
- * and may end (free) the worker: keep the handle only while it waits.
+ * When a connection is idle the callback runs at once and may end (free)
+ * the worker: keep the handle only while it waits.
  */
 void
-tenant_worker_acquire(struct tenant_worker *w, pool_acquire_cb cb)
+tenant_worker_acquire(struct tenant_worker *w, void (*connected)(struct tenant_worker *w))
 {
-	struct pool_request *req = pool_acquire(w->job->pool, cb, w);
+	struct pool_request *req;
 
+	w->connected = connected;
+	req = pool_acquire(w->job->pool, worker_acquired, w);
 	if (req != NULL)
 		w->req = req;
 }
@@ -570,21 +605,10 @@ prepare_done(struct pool *p, struct conn_reply *reply, void *arg)
 	const PGresult *r = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
 
 	(void)p;
-	job->outstanding--;
-	if (job->error != NULL) {
-		tenant_maybe_finish(job);
+	if (!tenant_job_answered(job, reply,
+				 job->phase == TJ_PREPARE ? "cannot create the console's tables"
+							  : "cannot check the tenant schemas"))
 		return;
-	}
-	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = tenant_error_text(reply);
-
-		tenant_job_fail(job, "%s: %s",
-				job->phase == TJ_PREPARE ? "cannot create the console's tables"
-							 : "cannot check the tenant schemas",
-				e);
-		free(e);
-		return;
-	}
 	if (job->phase == TJ_PREPARE) {
 		if (job->kind == TENANT_JOB_PROVISION) {
 			check_existing(job);

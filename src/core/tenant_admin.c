@@ -75,22 +75,13 @@ tenant_admin_existing(struct tenant_job *job, const PGresult *r)
 static void admin_reply(struct conn *c, struct conn_reply *reply, void *arg);
 
 static void
-admin_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
+admin_connected(struct tenant_worker *w)
 {
-	struct tenant_worker *w = arg;
-
-	(void)p;
-	w->req = NULL;
-	if (c == NULL) {
-		tenant_worker_done(w, TENANT_FAILED, error);
-		return;
-	}
-	w->conn = c;
 	/* one transaction: the tenant's migration lock (transaction-scoped, so a
 	 * running migration is never renamed or dropped under it), the change,
 	 * the registry row and the event */
 	w->step = 30;
-	conn_send(c, "BEGIN", -1, NULL, admin_reply, w);
+	conn_send(w->conn, "BEGIN", -1, NULL, admin_reply, w);
 }
 
 static void
@@ -220,5 +211,5 @@ admin_reply(struct conn *c, struct conn_reply *reply, void *arg)
 void
 tenant_admin_start(struct tenant_worker *w)
 {
-	tenant_worker_acquire(w, admin_acquired);
+	tenant_worker_acquire(w, admin_connected);
 }

@@ -270,6 +270,24 @@ tenant_list_read_free(struct tenant_job *job)
 	free(job->chunks);
 }
 
+/*
+ * After an answer: send what may be sent; when nothing is in flight the
+ * reading is over (the scheduler goes on), else a LIST job shows what it
+ * has.
+ */
+static void
+read_on(struct tenant_job *job)
+{
+	enough_read(job);
+	send_chunks(job);
+	if (job->outstanding == 0) {
+		tenant_schedule(job);
+		return;
+	}
+	if (job->kind == TENANT_JOB_LIST)
+		tenant_notify(job);
+}
+
 static void
 queue_chunk(struct tenant_job *job, size_t *members, size_t n)
 {
@@ -292,18 +310,8 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 	int i, n;
 
 	(void)p;
-	job->outstanding--;
-	if (job->error != NULL) {
-		tenant_maybe_finish(job);
+	if (!tenant_job_answered(job, reply, "cannot read the tenant schemas"))
 		return;
-	}
-	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = tenant_error_text(reply);
-
-		tenant_job_fail(job, "cannot read the tenant schemas: %s", e);
-		free(e);
-		return;
-	}
 	n = PQntuples(r);
 	job->list.v = xcalloc((size_t)n + 1, sizeof *job->list.v);
 	job->list.n_files = job->files != NULL ? job->files->n : 0;
@@ -365,14 +373,7 @@ list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
 		queue_chunk(job, members, n_members);
 	else
 		free(members);
-	enough_read(job);
-	send_chunks(job);
-	if (job->outstanding == 0) {
-		tenant_schedule(job);
-		return;
-	}
-	if (job->kind == TENANT_JOB_LIST)
-		tenant_notify(job); /* the list, before its ledgers */
+	read_on(job); /* a LIST job shows the list before its ledgers */
 }
 
 /* Compare one tenant's ledger rows (id order) with the folder. */
@@ -430,32 +431,20 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 {
 	struct tenant_chunk *ch = arg;
 	struct tenant_job *job = ch->job;
+	bool go_on;
 	size_t k;
 
 	(void)p;
-	job->outstanding--;
-	if (job->error != NULL) {
-		free(ch->members);
-		free(ch);
-		tenant_maybe_finish(job);
-		return;
-	}
-	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = tenant_error_text(reply);
-
-		free(ch->members);
-		free(ch);
-		tenant_job_fail(job, "cannot read the tenant ledgers: %s", e);
-		free(e);
-		return;
-	}
-	if (reply->n_copies != (int)ch->n) {
-		size_t want = ch->n;
-
-		free(ch->members);
-		free(ch);
+	/* the chunk is the job's no more: free it whatever happens to the job */
+	go_on = tenant_job_answered(job, reply, "cannot read the tenant ledgers");
+	if (go_on && reply->n_copies != (int)ch->n) {
 		tenant_job_fail(job, "cannot read the tenant ledgers: %d of %zu answered",
-				reply->n_copies, want);
+				reply->n_copies, ch->n);
+		go_on = false;
+	}
+	if (!go_on) {
+		free(ch->members);
+		free(ch);
 		return;
 	}
 	if (job->kind == TENANT_JOB_LIST)
@@ -474,14 +463,7 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 	}
 	free(ch->members);
 	free(ch);
-	enough_read(job);
-	send_chunks(job);
-	if (job->outstanding == 0) {
-		tenant_schedule(job);
-		return;
-	}
-	if (job->kind == TENANT_JOB_LIST)
-		tenant_notify(job);
+	read_on(job);
 }
 
 /* ------------------------------------------------------------------------

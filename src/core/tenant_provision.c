@@ -353,18 +353,10 @@ prov_reply(struct conn *c, struct conn_reply *reply, void *arg)
 }
 
 static void
-prov_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
+prov_connected(struct tenant_worker *w)
 {
-	struct tenant_worker *w = arg;
 	char *err;
 
-	(void)p;
-	w->req = NULL;
-	if (c == NULL) {
-		tenant_worker_done(w, TENANT_FAILED, error);
-		return;
-	}
-	w->conn = c;
 	w->exec_ms = xcalloc(w->job->files->n + 1, sizeof *w->exec_ms);
 	err = prov_build(w);
 	if (err != NULL) {
@@ -500,5 +492,5 @@ tenant_provision_start(struct tenant_worker *w)
 	if (w->job->no_tx)
 		prov_step_start(w);
 	else
-		tenant_worker_acquire(w, prov_acquired);
+		tenant_worker_acquire(w, prov_connected);
 }
