@@ -538,7 +538,7 @@ job_finish(struct tenant_job *job)
 
 static void prepare_done(struct pool *p, struct conn_reply *reply, void *arg);
 
-/* Provision: which schemas exist already, and the registry. */
+/* Provision, archive, drop, restore: which of the named tenants' schemas exist, live or archived. */
 static void
 check_existing(struct tenant_job *job)
 {
