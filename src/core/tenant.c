@@ -1,71 +1,58 @@
 /*
- * tenant: list, provision, archive, drop, restore and fan out, for the
- * tenants of one database. See include/tenant.h.
+ * tenant: the tenant module's API, the job and its scheduler (the API is
+ * include/tenant.h; the module's files and what they share are listed in
+ * include/tenant_int.h).
  *
- * Every job first knows its tenants:
- *   - LIST, MIGRATE and ROLLBACK read the catalog once (every schema with the
- *     tenant or archive prefix, with table count, size estimate and whether
- *     it has a ledger), then every ledger in chunks of CHUNK tenants, each
- *     chunk one script of COPY commands, at most `concurrency` chunks at
- *     once over the pool (more would only wait for a connection, and time
- *     out behind each other with 100,000 tenants); a LIST job shows its
- *     list as soon as the catalog is read (`changed` runs) and again after
- *     every chunk, each tenant marked `ledger_read` once its ledger is in;
- *   - PROVISION checks in one query that none of its schemas exists.
- * Then the per-tenant work runs through a small scheduler: at most
- * `concurrency` tenants at a time, canaries first and one at a time, a
- * failure policy (stop: start nothing new, let the running ones finish;
- * continue: go on and report), and cancel (start nothing new).
+ * Tenant ID lives in schema <prefix>ID, archived in <archive_prefix>ID; an
+ * id must make a schema that pgdbm can write unquoted
+ * (tenant_id_problem()), and a job checks every id before any SQL.
  *
- * Provisioning one tenant is one transaction on one connection:
- *   BEGIN; CREATE SCHEMA; ledger DDL      (one round trip)
- *   each rendered migration               (one round trip each)
- *   ledger rows + registry row + event    (one statement, parameters)
- *   COMMIT
- * so a failure anywhere leaves no schema and no row. When a tenant
- * migration carries the no-transaction marker, the schema is created, the
- * migrate engine applies the folder, and the schema is dropped on failure.
+ * A job goes through phases (enum tenant_job_phase):
  *
- * Fan-out (MIGRATE) with canaries first reads ledgers, like LIST, only
- * until it has found its canaries among the tenants with work (tenants
- * read and current are skipped there). Then it runs in bulk:
- * `concurrency` workers, each on one connection, take one tenant at a
- * time, lock it, read its ledger under the lock with COPY, and apply each
- * pending file in one transaction with its ledger row and its event, one
- * round trip per file (see "Bulk fan-out" below). Tenants the
- * bulk path cannot take (lock busy, no ledger, a no-transaction file, a
- * refused plan), the canaries, and ROLLBACK go through the migrate engine,
- * once per tenant. After a lost connection the outcome of a COMMIT in
- * flight is read back from the ledger, and tenants not started are tried
- * again on a new connection.
+ *   LIST                          CATALOG -> LEDGERS -> DONE
+ *   MIGRATE, ROLLBACK   PREPARE -> CATALOG -> LEDGERS -> RUN -> DONE
+ *   PROVISION, ARCHIVE,
+ *   DROP, RESTORE       PREPARE -> EXISTING -> RUN -> DONE
+ *
+ * PREPARE creates the console's events table (and the registry table the
+ * profile names); CATALOG and LEDGERS read the tenant list (tenant_list.c);
+ * EXISTING asks which of the named tenants' schemas exist, live or
+ * archived, and each kind judges the answer (tenant_provision.c,
+ * tenant_admin.c); RUN is the per-tenant work. A job that fails on its own
+ * (an id refused, a read-only profile, a query) starts nothing more and is
+ * DONE once nothing it sent is in flight.
+ *
+ * The scheduler runs the per-tenant work: at most `concurrency` tenants at
+ * a time, canaries first and one at a time (a fan-out's bulk workers run
+ * between its canaries and the per-tenant rest: tenant_bulk.c), a failure
+ * policy (stop: start nothing new, let the running ones finish; continue:
+ * go on and report), and cancel (start nothing new). When nothing runs and
+ * nothing may start, the tenants never started are skipped, saying why,
+ * and the job is done: `done` runs once. A job its owner frees while it
+ * runs is cancelled and frees itself when it is done.
  */
 #include "config.h"
 
 #include "tenant.h"
 
 #include <libpq-fe.h>
-#include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "checksum.h"
+#include "conn.h"
 #include "database.h"
 #include "ident.h"
 #include "loop.h"
 #include "manager.h"
+#include "migfile.h"
 #include "migrate.h"
 #include "msglog.h"
 #include "pool.h"
-#include "sqlsplit.h"
 #include "strbuf.h"
+#include "strvec.h"
+#include "tenant_int.h"
 #include "xalloc.h"
-
-#define CHUNK	  400
-#define TOOL_NAME "pgdbm-console " PACKAGE_VERSION
-
-/* A tenant whose run lost its connection before anything ran: tries, first delay (doubled). */
-#define FAN_TRIES      6
-#define FAN_BACKOFF_MS 250
 
 /* ------------------------------------------------------------------------
  * Names
@@ -156,210 +143,15 @@ tenant_job_opts_defaults(struct tenant_job_opts *o)
 }
 
 /* ------------------------------------------------------------------------
- * Lists
- * ------------------------------------------------------------------------ */
-
-void
-tenant_list_free(struct tenant_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		free(l->v[i].id);
-		free(l->v[i].schema);
-		free(l->v[i].last_file);
-		free(l->v[i].last_at);
-	}
-	free(l->v);
-	free(l->file_applied);
-	free(l->file_pending);
-	free(l->file_drifted);
-	free(l->file_out_of_order);
-	memset(l, 0, sizeof *l);
-}
-
-static const char *sort_column;
-static bool sort_desc;
-
-static int
-cmp_str(const char *a, const char *b)
-{
-	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
-}
-
-static int
-info_cmp(const void *pa, const void *pb)
-{
-	const struct tenant_info *a = pa, *b = pb;
-	int r = 0;
-
-	if (strcmp(sort_column, "size") == 0)
-		r = (a->size_bytes > b->size_bytes) - (a->size_bytes < b->size_bytes);
-	else if (strcmp(sort_column, "applied") == 0)
-		r = a->applied - b->applied;
-	else if (strcmp(sort_column, "pending") == 0)
-		r = a->pending - b->pending;
-	else if (strcmp(sort_column, "drifted") == 0)
-		r = a->drifted - b->drifted;
-	else if (strcmp(sort_column, "last") == 0)
-		r = cmp_str(a->last_at, b->last_at);
-	if (r == 0)
-		r = strcmp(a->id, b->id);
-	return sort_desc ? -r : r;
-}
-
-bool
-tenant_list_sort(struct tenant_list *l, const char *column, bool descending)
-{
-	static const char *const known[] = {
-		"id", "size", "applied", "pending", "drifted", "last"
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
-		if (strcmp(known[i], column) == 0)
-			break;
-	}
-	if (i == sizeof known / sizeof known[0])
-		return false;
-	sort_column = known[i];
-	sort_desc = descending;
-	if (l->n > 1)
-		qsort(l->v, l->n, sizeof *l->v, info_cmp);
-	return true;
-}
-
-static bool
-state_matches(const struct tenant_info *t, const char *state)
-{
-	if (state == NULL)
-		return true;
-	if (strcmp(state, "archived") == 0)
-		return t->archived;
-	if (t->archived)
-		return false;
-	if (strcmp(state, "pending") == 0)
-		return t->pending > 0 || t->out_of_order > 0;
-	if (strcmp(state, "drifted") == 0)
-		return t->drifted > 0;
-	if (strcmp(state, "current") == 0)
-		return t->pending == 0 && t->out_of_order == 0 && t->drifted == 0;
-	return true;
-}
-
-void
-tenant_list_filter(struct tenant_list *l, const char *text, const char *state)
-{
-	size_t i, keep = 0;
-
-	for (i = 0; i < l->n; i++) {
-		struct tenant_info *t = &l->v[i];
-
-		if ((text == NULL || strstr(t->id, text) != NULL) && state_matches(t, state)) {
-			l->v[keep++] = *t;
-			continue;
-		}
-		free(t->id);
-		free(t->schema);
-		free(t->last_file);
-		free(t->last_at);
-	}
-	l->n = keep;
-}
-
-/* ------------------------------------------------------------------------
  * The job
  * ------------------------------------------------------------------------ */
 
-enum job_phase {
-	J_CATALOG,  /* reading the tenant schemas */
-	J_LEDGERS,  /* reading the ledgers, in chunks */
-	J_PREPARE,  /* events / registry tables */
-	J_EXISTING, /* provision: which schemas exist already */
-	J_RUN,	    /* per-tenant work */
-	J_DONE,
-};
-
-/* One tenant's work in flight. */
-struct worker {
-	struct tenant_job *job;
-	size_t index; /* into results */
-	struct conn *conn;
-	struct pool_request *req; /* waiting for a connection */
-	struct manager *mgr;
-	struct mig_run *run;
-	char *schema;
-	int step;    /* provision: which round trip */
-	size_t file; /* provision: next migration */
-	int64_t started_us, file_started_us;
-	int *exec_ms;		  /* provision: per migration */
-	long *offsets;		  /* provision: character offset of each migration in body */
-	char *body;		  /* provision: what was sent for the current file */
-	int tries;		  /* fan-out: runs that lost their connection before starting */
-	struct loop_timer *retry; /* fan-out: the delay before the next run */
-	struct worker *next;
-};
-
-struct bulk;
-
-struct tenant_job {
-	enum tenant_job_kind kind;
-	struct database *db;
-	const struct profile_tenants *cfg;
-	const struct migfile_set *files;
-	struct tenant_job_opts opts;
-	char **ids;	   /* copies of opts.ids */
-	char **sorted_ids; /* the same, sorted (the strings are ids') */
-	char *filter;
-	tenant_job_cb changed, done;
-	void *arg;
-	struct loop *loop;
-	struct pool *pool;
-
-	enum job_phase phase;
-	int outstanding; /* queries of the current phase in flight */
-	char *error;
-	struct tenant_list list;
-	bool have_list;
-	size_t *ledger_of;     /* list index per chunk row source */
-	struct chunk **chunks; /* ledger chunks not sent yet, sent from `next_chunk` */
-	size_t n_chunks, next_chunk;
-	size_t with_work; /* MIGRATE: tenants read so far (and wanted) with work */
-
-	struct tenant_result *results;
-	size_t n_results;
-	struct tenant_progress prog;
-	size_t next;	 /* next result to start */
-	size_t canaries; /* how many of the first results are canaries */
-	int concurrency;
-	bool no_tx; /* a tenant migration needs the step-by-step path */
-	struct worker *workers;
-	bool stop;		 /* nothing new starts */
-	bool freed;		 /* the owner let go: free it when it finishes */
-	struct loop_timer *kick; /* schedule() from the loop, outside callbacks */
-	struct strbuf scratch;
-
-	/* fan-out in bulk (see "Bulk fan-out" below) */
-	bool bulk;	   /* MIGRATE: workers that keep their connection */
-	bool bulk_started; /* the bulk workers have been started */
-	int bulk_active;   /* bulk workers still running */
-	size_t bulk_next;  /* next result a bulk worker may take */
-	size_t *res_list;  /* list index of each result (SIZE_MAX: none) */
-	bool *slow;	   /* results the per-tenant path must take */
-	bool bulk_done;	   /* the bulk workers have all ended */
-	char *bulk_error;  /* why a bulk worker gave up (connections lost) */
-	struct bulk *bulks;
-};
-
 static void job_finish(struct tenant_job *job);
 static void job_really_free(struct tenant_job *job);
-static void schedule(struct tenant_job *job);
-static bool bulk_schedule(struct tenant_job *job);
-static void start_worker(struct tenant_job *job, size_t i);
 static void after_worker(struct loop *loop, void *arg);
 
-static void
-notify(struct tenant_job *job)
+void
+tenant_notify(struct tenant_job *job)
 {
 	struct tenant_progress *p = &job->prog;
 	size_t finished = p->done + p->failed + p->skipped;
@@ -373,20 +165,18 @@ notify(struct tenant_job *job)
 		job->changed(job, job->arg);
 }
 
-static void job_fail(struct tenant_job *job, const char *fmt, ...) ATTR_FORMAT(2, 3);
-
 /* Finish once nothing refers to the job any more (no query, no worker). */
-static void
-maybe_finish(struct tenant_job *job)
+void
+tenant_maybe_finish(struct tenant_job *job)
 {
-	if (job->phase == J_DONE || job->outstanding > 0 || job->prog.running > 0 ||
+	if (job->phase == TJ_DONE || job->outstanding > 0 || job->prog.running > 0 ||
 	    job->bulk_active > 0)
 		return;
 	job_finish(job);
 }
 
-static void
-job_fail(struct tenant_job *job, const char *fmt, ...)
+void
+tenant_job_fail(struct tenant_job *job, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -396,11 +186,29 @@ job_fail(struct tenant_job *job, const char *fmt, ...)
 		va_end(ap);
 	}
 	job->stop = true;
-	maybe_finish(job);
+	tenant_maybe_finish(job);
 }
 
-static void
-add_result(struct tenant_job *job, const char *id)
+bool
+tenant_job_answered(struct tenant_job *job, const struct conn_reply *reply, const char *what)
+{
+	job->outstanding--;
+	if (job->error != NULL) {
+		tenant_maybe_finish(job);
+		return false;
+	}
+	if (reply->conn_error != NULL || reply->error != NULL) {
+		char *e = tenant_error_text(reply);
+
+		tenant_job_fail(job, "%s: %s", what, e);
+		free(e);
+		return false;
+	}
+	return true;
+}
+
+void
+tenant_add_result(struct tenant_job *job, const char *id)
 {
 	struct tenant_result *r;
 
@@ -411,9 +219,9 @@ add_result(struct tenant_job *job, const char *id)
 	r->state = TENANT_WAITING;
 }
 
-static void
-result_end(struct tenant_job *job, size_t i, enum tenant_result_state st, const char *error,
-	   int64_t ms)
+void
+tenant_result_end(struct tenant_job *job, size_t i, enum tenant_result_state st, const char *error,
+		  int64_t ms)
 {
 	struct tenant_result *r = &job->results[i];
 
@@ -431,8 +239,8 @@ result_end(struct tenant_job *job, size_t i, enum tenant_result_state st, const 
 		job->prog.skipped++;
 }
 
-static char *
-error_text(const struct conn_reply *reply)
+char *
+tenant_error_text(const struct conn_reply *reply)
 {
 	const char *m;
 	char *s;
@@ -448,467 +256,11 @@ error_text(const struct conn_reply *reply)
 	return s;
 }
 
-/* ---- reading the catalog and the ledgers ---- */
-
-static int
-cmp_id(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Whether id is among the n sorted ids. */
-static bool
-among(char *const *sorted, size_t n, const char *id)
-{
-	return n > 0 && bsearch(&id, sorted, n, sizeof *sorted, cmp_id) != NULL;
-}
-
-/* Whether a fan-out works on t: a live tenant, named (when ids are given), matching. */
-static bool
-fanout_wanted(const struct tenant_job *job, const struct tenant_info *t)
-{
-	if (t->archived)
-		return false;
-	if (job->opts.n_ids > 0 && !among(job->sorted_ids, job->opts.n_ids, t->id))
-		return false;
-	return job->filter == NULL || strstr(t->id, job->filter) != NULL;
-}
-
-/* Read without its lock, t has something to apply (or cannot be applied as it is). */
-static bool
-has_work(const struct tenant_info *t)
-{
-	return t->ledger_read && (t->pending > 0 || t->out_of_order > 0 || t->drifted > 0);
-}
-
-static void list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg);
-static void list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg);
-
-static void
-read_catalog(struct tenant_job *job)
-{
-	const char *params[3] = { job->cfg->prefix, job->cfg->archive_prefix, job->cfg->table };
-
-	job->phase = J_CATALOG;
-	job->outstanding = 1;
-	pool_query(
-		job->pool,
-		"SELECT n.nspname, left(n.nspname, length($2)) = $2,\n"
-		"  count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p')),\n"
-		"  coalesce(sum(c.relpages), 0)::bigint * current_setting('block_size')::bigint,\n"
-		"  coalesce(bool_or(c.relname = $3 AND c.relkind = 'r'), false)\n"
-		"FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid\n"
-		"WHERE left(n.nspname, length($1)) = $1 OR left(n.nspname, length($2)) = $2\n"
-		"GROUP BY n.nspname ORDER BY n.nspname",
-		3, params, list_catalog_done, job);
-}
-
-/* One chunk: tenants [from, to) of the list that have a ledger. */
-struct chunk {
-	struct tenant_job *job;
-	size_t *members; /* list indexes */
-	size_t n;
-};
-
-/*
- * Ledgers are read with COPY ... TO STDOUT, one per tenant in one script:
- * COPY of a table needs no planner, so it never loads the relation's
- * indexes, which makes a cold read of thousands of ledgers about twice as
- * fast as a UNION ALL over them.
- */
-static void
-copy_ledger(struct strbuf *sql, const char *schema, const char *table)
-{
-	/* the schema and table passed the ledger rule: written unquoted */
-	strbuf_addf(sql,
-		    "COPY %s.%s (id, filename, checksum, module_name, applied_at, applied_by, "
-		    "execution_time_ms) TO STDOUT;\n",
-		    schema, table);
-}
-
-/* Undo COPY's text escapes in place (\\, \t, \n, \r, \b, \f, \v, octal). */
-static void
-copy_unescape(char *s)
-{
-	char *w = s;
-
-	for (; *s != '\0'; s++) {
-		if (*s != '\\' || s[1] == '\0') {
-			*w++ = *s;
-			continue;
-		}
-		s++;
-		switch (*s) {
-		case 't':
-			*w++ = '\t';
-			break;
-		case 'n':
-			*w++ = '\n';
-			break;
-		case 'r':
-			*w++ = '\r';
-			break;
-		case 'b':
-			*w++ = '\b';
-			break;
-		case 'f':
-			*w++ = '\f';
-			break;
-		case 'v':
-			*w++ = '\v';
-			break;
-		default:
-			if (*s >= '0' && *s <= '7') {
-				int v = 0, k;
-
-				for (k = 0; k < 3 && *s >= '0' && *s <= '7'; k++, s++)
-					v = v * 8 + (*s - '0');
-				s--;
-				*w++ = (char)v;
-			} else {
-				*w++ = *s;
-			}
-			break;
-		}
-	}
-	*w = '\0';
-}
-
-/*
- * The ledger rows of module `module` (or without module) in COPY text
- * data [data, data + len): a malloc'd array of *n rows, in id order.
- */
-static struct mig_row *
-copy_rows(const char *data, size_t len, const char *module, size_t *n)
-{
-	struct mig_row *rows = NULL;
-	size_t k = 0, x, y;
-	const char *p = data, *end = data + len;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		char *line = xstrndup(p, (size_t)((nl ? nl : end) - p));
-		char *f[7];
-		int i;
-		char *q = line;
-
-		p = nl ? nl + 1 : end;
-		for (i = 0; i < 7; i++) {
-			f[i] = q;
-			q = q != NULL ? strchr(q, '\t') : NULL;
-			if (q != NULL)
-				*q++ = '\0';
-		}
-		if (f[6] == NULL || (strcmp(f[3], "\\N") != 0 &&
-				     (copy_unescape(f[3]), strcmp(f[3], module) != 0))) {
-			free(line);
-			continue;
-		}
-		rows = xreallocarray(rows, k + 1, sizeof *rows);
-		memset(&rows[k], 0, sizeof rows[k]);
-		rows[k].null_module = strcmp(f[3], "\\N") == 0;
-		copy_unescape(f[1]);
-		copy_unescape(f[2]);
-		copy_unescape(f[5]);
-		rows[k].id = atoll(f[0]);
-		rows[k].filename = xstrdup(f[1]);
-		rows[k].checksum = xstrdup(f[2]);
-		rows[k].applied_at = xstrdup(f[4]);
-		rows[k].applied_by = xstrdup(strcmp(f[5], "\\N") == 0 ? "" : f[5]);
-		rows[k].exec_ms = strcmp(f[6], "\\N") == 0 ? -1 : atoi(f[6]);
-		k++;
-		free(line);
-	}
-	for (x = 1; x < k; x++) {
-		for (y = x; y > 0 && rows[y - 1].id > rows[y].id; y--) {
-			struct mig_row t = rows[y];
-
-			rows[y] = rows[y - 1];
-			rows[y - 1] = t;
-		}
-	}
-	*n = k;
-	return rows;
-}
-
-static void
-rows_free(struct mig_row *rows, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(rows[i].filename);
-		free(rows[i].checksum);
-		free(rows[i].applied_at);
-		free(rows[i].applied_by);
-	}
-	free(rows);
-}
-
-static void
-send_chunk(struct tenant_job *job, struct chunk *ch)
-{
-	struct strbuf sql = STRBUF_INIT;
-	size_t i;
-
-	strbuf_adds(&sql, "BEGIN READ ONLY;\n");
-	for (i = 0; i < ch->n; i++)
-		copy_ledger(&sql, job->list.v[ch->members[i]].schema, job->cfg->table);
-	strbuf_adds(&sql, "COMMIT;\n");
-	job->outstanding++;
-	pool_query(job->pool, strbuf_str(&sql), -1, NULL, list_ledgers_done, ch);
-	strbuf_free(&sql);
-}
-
-/* Keep `concurrency` chunks in flight while some are left. */
-static void
-send_chunks(struct tenant_job *job)
-{
-	/* a fan-out reads until it has its canaries: often the first chunk */
-	int most = job->kind == TENANT_JOB_MIGRATE && job->next_chunk == 0 ? 1 : job->concurrency;
-
-	while (job->error == NULL && job->next_chunk < job->n_chunks && job->outstanding < most)
-		send_chunk(job, job->chunks[job->next_chunk++]);
-}
-
-/*
- * A fan-out (MIGRATE) reads ledgers without locks only to find its
- * canaries among the tenants with work: once it has them, the chunks not
- * sent yet are dropped (those tenants are read under their locks).
- */
-static void
-enough_read(struct tenant_job *job)
-{
-	if (job->kind != TENANT_JOB_MIGRATE || job->with_work < (size_t)job->opts.canaries)
-		return;
-	while (job->next_chunk < job->n_chunks) {
-		free(job->chunks[job->next_chunk]->members);
-		free(job->chunks[job->next_chunk]);
-		job->next_chunk++;
-	}
-}
-
-static void
-queue_chunk(struct tenant_job *job, size_t *members, size_t n)
-{
-	struct chunk *ch = xcalloc(1, sizeof *ch);
-
-	ch->job = job;
-	ch->members = members;
-	ch->n = n;
-	job->chunks = xreallocarray(job->chunks, job->n_chunks + 1, sizeof *job->chunks);
-	job->chunks[job->n_chunks++] = ch;
-}
-
-static void
-list_catalog_done(struct pool *p, struct conn_reply *reply, void *arg)
-{
-	struct tenant_job *job = arg;
-	const PGresult *r = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
-	size_t plen = strlen(job->cfg->prefix), alen = strlen(job->cfg->archive_prefix);
-	size_t *members = NULL, n_members = 0;
-	int i, n;
-
-	(void)p;
-	job->outstanding--;
-	if (job->error != NULL) {
-		maybe_finish(job);
-		return;
-	}
-	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = error_text(reply);
-
-		job_fail(job, "cannot read the tenant schemas: %s", e);
-		free(e);
-		return;
-	}
-	n = PQntuples(r);
-	job->list.v = xcalloc((size_t)n + 1, sizeof *job->list.v);
-	job->list.n_files = job->files != NULL ? job->files->n : 0;
-	if (job->list.n_files > 0) {
-		job->list.file_applied = xcalloc(job->list.n_files, sizeof(size_t));
-		job->list.file_pending = xcalloc(job->list.n_files, sizeof(size_t));
-		job->list.file_drifted = xcalloc(job->list.n_files, sizeof(size_t));
-		job->list.file_out_of_order = xcalloc(job->list.n_files, sizeof(size_t));
-	}
-	for (i = 0; i < n; i++) {
-		struct tenant_info *t = &job->list.v[job->list.n];
-		const char *schema = PQgetvalue(r, i, 0);
-		bool archived = PQgetvalue(r, i, 1)[0] == 't';
-
-		/* a schema with an invalid tenant id is not one of ours */
-		if (ident_ledger_problem(schema) != NULL)
-			continue;
-		t->schema = xstrdup(schema);
-		t->archived = archived;
-		t->id = xstrdup(schema + (archived ? alen : plen));
-		t->tables = atoi(PQgetvalue(r, i, 2));
-		t->size_bytes = atoll(PQgetvalue(r, i, 3));
-		t->has_ledger = PQgetvalue(r, i, 4)[0] == 't';
-		t->ledger_read = archived || !t->has_ledger;
-		if (!archived && job->files != NULL) {
-			size_t f;
-
-			t->pending = (int)job->files->n;
-			/* a tenant with a ledger is counted when its ledger is read */
-			for (f = 0; !t->has_ledger && f < job->files->n; f++)
-				job->list.file_pending[f]++;
-		}
-		job->list.n++;
-	}
-	job->have_list = true;
-	job->phase = J_LEDGERS;
-	for (i = 0; i < (int)job->list.n; i++) {
-		const struct tenant_info *t = &job->list.v[i];
-
-		if (job->kind == TENANT_JOB_MIGRATE) {
-			/* a fan-out reads only the tenants it works on */
-			if (!fanout_wanted(job, t))
-				continue;
-			job->with_work += has_work(t); /* no ledger: everything to do */
-		}
-		if (t->archived || !t->has_ledger)
-			continue;
-		if (n_members == 0)
-			members = xcalloc(CHUNK, sizeof *members);
-		members[n_members++] = (size_t)i;
-		if (n_members == CHUNK) {
-			queue_chunk(job, members, n_members);
-			members = NULL;
-			n_members = 0;
-		}
-		job->prog.total++;
-	}
-	if (n_members > 0)
-		queue_chunk(job, members, n_members);
-	else
-		free(members);
-	enough_read(job);
-	send_chunks(job);
-	if (job->outstanding == 0) {
-		schedule(job);
-		return;
-	}
-	if (job->kind == TENANT_JOB_LIST)
-		notify(job); /* the list, before its ledgers */
-}
-
-/* Compare one tenant's ledger rows (id order) with the folder. */
-static void
-judge_tenant(struct tenant_job *job, struct tenant_info *t, const struct mig_row *rows, size_t n)
-{
-	const struct migfile_set *files = job->files;
-	const char *last_applied = NULL;
-	size_t f, i;
-
-	t->applied = t->pending = t->drifted = t->out_of_order = t->missing = 0;
-	t->ledger_read = true;
-	for (i = 0; i < n; i++) {
-		const struct migfile *mf = files != NULL ? migfile_find(files, rows[i].filename)
-							 : NULL;
-		size_t k = mf != NULL ? (size_t)(mf - files->v) : 0;
-
-		if (mf == NULL) {
-			t->missing++;
-		} else if (strcmp(mf->up.checksum, rows[i].checksum) == 0) {
-			t->applied++;
-			job->list.file_applied[k]++;
-		} else {
-			t->drifted++;
-			job->list.file_drifted[k]++;
-		}
-		if (mf != NULL && (last_applied == NULL || strcmp(mf->name, last_applied) > 0))
-			last_applied = mf->name;
-	}
-	if (n > 0) {
-		free(t->last_file);
-		free(t->last_at);
-		t->last_file = xstrdup(rows[n - 1].filename);
-		t->last_at = xstrdup(rows[n - 1].applied_at);
-	}
-	for (f = 0; files != NULL && f < files->n; f++) {
-		bool in = false;
-
-		for (i = 0; i < n && !in; i++)
-			in = strcmp(rows[i].filename, files->v[f].name) == 0;
-		if (in)
-			continue;
-		if (last_applied != NULL && strcmp(files->v[f].name, last_applied) < 0) {
-			t->out_of_order++;
-			job->list.file_out_of_order[f]++;
-		} else {
-			t->pending++;
-			job->list.file_pending[f]++;
-		}
-	}
-}
-
-static void
-list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
-{
-	struct chunk *ch = arg;
-	struct tenant_job *job = ch->job;
-	size_t k;
-
-	(void)p;
-	job->outstanding--;
-	if (job->error != NULL) {
-		free(ch->members);
-		free(ch);
-		maybe_finish(job);
-		return;
-	}
-	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = error_text(reply);
-
-		free(ch->members);
-		free(ch);
-		job_fail(job, "cannot read the tenant ledgers: %s", e);
-		free(e);
-		return;
-	}
-	if (reply->n_copies != (int)ch->n) {
-		size_t want = ch->n;
-
-		free(ch->members);
-		free(ch);
-		job_fail(job, "cannot read the tenant ledgers: %d of %zu answered", reply->n_copies,
-			 want);
-		return;
-	}
-	if (job->kind == TENANT_JOB_LIST)
-		job->prog.done += ch->n;
-	for (k = 0; k < ch->n; k++) {
-		struct tenant_info *t = &job->list.v[ch->members[k]];
-		size_t from = k == 0 ? 0 : reply->copy_ends[k - 1], nr = 0;
-		struct mig_row *rows = copy_rows(reply->copy + from, reply->copy_ends[k] - from,
-						 t->schema, &nr);
-
-		judge_tenant(job, t, rows, nr);
-		rows_free(rows, nr);
-		if (job->kind == TENANT_JOB_MIGRATE && fanout_wanted(job, t) && has_work(t))
-			job->with_work++;
-	}
-	free(ch->members);
-	free(ch);
-	enough_read(job);
-	send_chunks(job);
-	if (job->outstanding == 0) {
-		schedule(job);
-		return;
-	}
-	if (job->kind == TENANT_JOB_LIST)
-		notify(job);
-}
-
-/* ---- provisioning one tenant ---- */
-
-static void worker_done(struct worker *w, enum tenant_result_state st, const char *error);
-static void prov_reply(struct conn *c, struct conn_reply *reply, void *arg);
+/* ---- SQL text ---- */
 
 /* "{"a","b"}" for a text[] parameter. */
-static void
-pg_array(struct strbuf *sb, const char *const *v, size_t n)
+void
+tenant_pg_array(struct strbuf *sb, const char *const *v, size_t n)
 {
 	size_t i;
 	const char *p;
@@ -926,1483 +278,26 @@ pg_array(struct strbuf *sb, const char *const *v, size_t n)
 	strbuf_addc(sb, '}');
 }
 
-static void
-prov_send(struct worker *w, const char *sql, int n, const char *const *params)
+/* The folder's file names and their checksums, as two text[] parameters. */
+void
+tenant_files_arrays(const struct migfile_set *files, struct strbuf *names, struct strbuf *sums)
 {
-	if (!conn_send(w->conn, sql, n, params, prov_reply, w)) {
-		struct conn_reply reply;
-
-		memset(&reply, 0, sizeof reply);
-		reply.conn_error = "the connection is not ready";
-		prov_reply(w->conn, &reply, w);
-	}
-}
-
-#define MARK "pgdbm_console_mark"
-
-/* Characters (UTF-8 code points) in s. */
-static long
-utf8_chars(const char *s)
-{
-	long n = 0;
-
-	for (; *s != '\0'; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
-/*
- * The whole tenant in one script: schema, ledger, then each migration
- * followed by a timestamp mark (so the reply says how long each took and,
- * on failure, how many finished). Returns NULL, or a rendering error.
- */
-static char *
-prov_build(struct worker *w)
-{
-	const struct migfile_set *files = w->job->files;
-	struct strbuf sb = STRBUF_INIT;
-	char *ddl = migrate_ledger_ddl(w->schema, w->job->cfg->table, false);
-	size_t i;
-
-	strbuf_addf(&sb, "BEGIN;\nCREATE SCHEMA \"%s\";\n%sSELECT clock_timestamp() AS %s;\n",
-		    w->schema, ddl, MARK);
-	free(ddl);
-	w->offsets = xcalloc(files->n + 1, sizeof *w->offsets);
-	for (i = 0; i < files->n; i++) {
-		char *out = NULL, *err;
-		int line = 0;
-
-		err = manager_render(w->mgr, files->v[i].up.text, &out, &line);
-		if (err != NULL) {
-			char *msg = xasprintf("%s:%d: %s", files->v[i].up.path, line, err);
-
-			free(err);
-			strbuf_free(&sb);
-			return msg;
-		}
-		w->offsets[i] = utf8_chars(strbuf_str(&sb));
-		strbuf_adds(&sb, out);
-		strbuf_addf(&sb, "\n;\nSELECT clock_timestamp() AS %s;\n", MARK);
-		free(out);
-	}
-	w->offsets[files->n] = utf8_chars(strbuf_str(&sb));
-	w->body = strbuf_detach(&sb);
-	return NULL;
-}
-
-/* Where an error happened: the file (by marks seen, or by position) and its line. */
-static char *
-prov_where(struct worker *w, const struct conn_reply *reply, const char *e)
-{
-	const struct migfile_set *files = w->job->files;
-	const char *pos_s = reply->error != NULL
-				    ? PQresultErrorField(reply->error, PG_DIAG_STATEMENT_POSITION)
-				    : NULL;
-	int marks = 0, i;
-	size_t f;
-
-	for (i = 0; i < reply->n; i++) {
-		if (PQresultStatus(reply->results[i]) == PGRES_TUPLES_OK &&
-		    PQnfields(reply->results[i]) == 1 &&
-		    strcmp(PQfname(reply->results[i], 0), MARK) == 0)
-			marks++;
-	}
-	if (marks == 0 || (size_t)marks > files->n)
-		return xasprintf("%s: %s", w->schema, e);
-	f = (size_t)marks - 1;
-	if (pos_s != NULL) {
-		long pos = atol(pos_s) - 1 - w->offsets[f], chars = 0;
-		const unsigned char *p = (const unsigned char *)files->v[f].up.text;
-		int line = 1;
-
-		/* the rendered text has the file's lines; count in the file itself */
-		for (; *p != '\0' && chars < pos; p++) {
-			chars += (*p & 0xC0) != 0x80;
-			line += *p == '\n';
-		}
-		if (pos >= 0)
-			return xasprintf("%s:%d: %s", files->v[f].up.path, line, e);
-	}
-	return xasprintf("%s: %s", files->v[f].up.path, e);
-}
-
-/* Each migration's time, from the marks around it. */
-static void
-prov_times(struct worker *w, const struct conn_reply *reply)
-{
-	int i, k = 0;
-	double prev = 0.0;
-
-	for (i = 0; i < reply->n; i++) {
-		const PGresult *r = reply->results[i];
-		int y, mo, d, h, mi;
-		double sec, t;
-
-		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQnfields(r) != 1 ||
-		    strcmp(PQfname(r, 0), MARK) != 0)
-			continue;
-		/* "2026-11-26 21:13:37.123456+00" */
-		if (sscanf(PQgetvalue(r, 0, 0), "%d-%d-%d %d:%d:%lf", &y, &mo, &d, &h, &mi, &sec) !=
-		    6)
-			continue;
-		t = ((double)d * 24 + h) * 3600.0 + mi * 60.0 + sec;
-		if (k > 0 && (size_t)(k - 1) < w->job->files->n) {
-			int ms = (int)((t - prev) * 1000.0);
-
-			w->exec_ms[k - 1] = ms < 1 ? 1 : ms;
-		}
-		prev = t;
-		k++;
-	}
-}
-
-static void
-prov_record(struct worker *w)
-{
-	/* every ledger row, the registry row and the event in one statement */
-	struct tenant_job *job = w->job;
-	const struct migfile_set *files = job->files;
-	struct strbuf names = STRBUF_INIT, sums = STRBUF_INIT, ms = STRBUF_INIT, sql = STRBUF_INIT;
 	const char **v = xcalloc(files->n + 1, sizeof *v);
-	char total[24];
-	const char *params[7];
 	size_t i;
 
 	for (i = 0; i < files->n; i++)
 		v[i] = files->v[i].name;
-	pg_array(&names, v, files->n);
+	tenant_pg_array(names, v, files->n);
 	for (i = 0; i < files->n; i++)
 		v[i] = files->v[i].up.checksum;
-	pg_array(&sums, v, files->n);
-	strbuf_addc(&ms, '{');
-	for (i = 0; i < files->n; i++)
-		strbuf_addf(&ms, "%s%d", i ? "," : "", w->exec_ms[i] > 0 ? w->exec_ms[i] : 1);
-	strbuf_addc(&ms, '}');
+	tenant_pg_array(sums, v, files->n);
 	free(v);
-	snprintf(total, sizeof total, "%lld",
-		 (long long)((loop_clock_us() - w->started_us) / 1000));
-	params[0] = w->schema;
-	params[1] = strbuf_str(&names);
-	params[2] = strbuf_str(&sums);
-	params[3] = strbuf_str(&ms);
-	params[4] = job->results[w->index].id;
-	params[5] = total;
-	params[6] = TOOL_NAME;
-	strbuf_addf(&sql,
-		    "WITH l AS (INSERT INTO %s.%s (filename, checksum, module_name, "
-		    "execution_time_ms)\n"
-		    "  SELECT f, c, $1, e FROM unnest($2::text[], $3::text[], $4::int[]) AS "
-		    "u(f, c, e) RETURNING 1)",
-		    w->schema, job->cfg->table);
-	if (job->cfg->registry != NULL)
-		strbuf_addf(
-			&sql,
-			",\nr AS (INSERT INTO %s (id, schema_name) VALUES ($5, $1) RETURNING 1)",
-			job->cfg->registry);
-	else
-		strbuf_adds(&sql, ",\nr AS (SELECT $5::text)");
-	strbuf_adds(&sql,
-		    "\nINSERT INTO pgdbm_console.events (action, module, schema_name, "
-		    "duration_ms, tool)\n"
-		    "SELECT 'provision', $1, $1, $6::int, $7 WHERE (SELECT count(*) FROM l) >= 0 "
-		    "AND (SELECT count(*) FROM r) >= 0");
-	w->step = 2;
-	prov_send(w, strbuf_str(&sql), 7, params);
-	strbuf_free(&names);
-	strbuf_free(&sums);
-	strbuf_free(&ms);
-	strbuf_free(&sql);
-}
-
-static void
-prov_reply(struct conn *c, struct conn_reply *reply, void *arg)
-{
-	struct worker *w = arg;
-	bool failed = reply->conn_error != NULL || reply->error != NULL;
-
-	(void)c;
-	switch (w->step) {
-	case 1: /* the whole script: schema, ledger, migrations */
-		if (failed)
-			break;
-		prov_times(w, reply);
-		prov_record(w);
-		return;
-	case 2: /* ledger rows, registry, event */
-		if (failed)
-			break;
-		w->step = 3;
-		prov_send(w, "COMMIT", -1, NULL);
-		return;
-	case 3: /* COMMIT */
-		if (failed)
-			break;
-		w->job->results[w->index].applied = (int)w->job->files->n;
-		worker_done(w, TENANT_OK, NULL);
-		return;
-	case 8: { /* ROLLBACK after a failure: the error is in body */
-		char *msg = w->body;
-
-		w->body = NULL;
-		worker_done(w, TENANT_FAILED, msg);
-		free(msg);
-		return;
-	}
-	}
-	/* a failure: say where, roll everything back */
-	{
-		char *e = error_text(reply);
-		char *msg = w->step == 1 ? prov_where(w, reply, e) : xstrdup(e);
-
-		free(e);
-		free(w->body);
-		w->body = msg;
-		if (reply->conn_error != NULL || conn_state(w->conn) != CONN_READY) {
-			w->body = NULL;
-			worker_done(w, TENANT_FAILED, msg);
-			free(msg);
-			return;
-		}
-		w->step = 8;
-		prov_send(w, "ROLLBACK", -1, NULL);
-	}
-}
-
-static void
-prov_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
-{
-	struct worker *w = arg;
-	char *err;
-
-	(void)p;
-	w->req = NULL;
-	if (c == NULL) {
-		worker_done(w, TENANT_FAILED, error);
-		return;
-	}
-	w->conn = c;
-	w->exec_ms = xcalloc(w->job->files->n + 1, sizeof *w->exec_ms);
-	err = prov_build(w);
-	if (err != NULL) {
-		worker_done(w, TENANT_FAILED, err);
-		free(err);
-		return;
-	}
-	w->step = 1;
-	prov_send(w, w->body, -1, NULL);
-}
-
-/* The no-transaction path: schema, then the migrate engine, drop on failure. */
-static void prov_step_created(struct pool *p, struct conn_reply *reply, void *arg);
-static void prov_step_applied(struct mig_run *r, void *arg);
-static void prov_step_finished(struct pool *p, struct conn_reply *reply, void *arg);
-
-static void
-prov_step_start(struct worker *w)
-{
-	char *sql = xasprintf("CREATE SCHEMA \"%s\"", w->schema);
-
-	pool_query(w->job->pool, sql, 0, NULL, prov_step_created, w);
-	free(sql);
-}
-
-static void
-prov_step_created(struct pool *p, struct conn_reply *reply, void *arg)
-{
-	struct worker *w = arg;
-	struct mig_target t;
-	struct mig_opts o;
-
-	(void)p;
-	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = error_text(reply);
-
-		worker_done(w, TENANT_FAILED, e);
-		free(e);
-		return;
-	}
-	memset(&t, 0, sizeof t);
-	t.label = w->schema;
-	t.mgr = w->mgr;
-	t.files = w->job->files;
-	mig_opts_defaults(&o);
-	o.lock_wait_ms = w->job->opts.lock_wait_ms;
-	w->run = migrate_start(MIG_RUN_APPLY, &t, &o, NULL, prov_step_applied, w);
-}
-
-static void
-prov_step_applied(struct mig_run *r, void *arg)
-{
-	struct worker *w = arg;
-	struct tenant_job *job = w->job;
-	char *sql;
-
-	if (migrate_ok(r)) {
-		const char *params[2] = { job->results[w->index].id, w->schema };
-
-		w->step = 20;
-		job->results[w->index].applied = (int)job->files->n;
-		if (job->cfg->registry != NULL) {
-			sql = xasprintf("INSERT INTO %s (id, schema_name) VALUES ($1, $2)",
-					job->cfg->registry);
-			pool_query(job->pool, sql, 2, params, prov_step_finished, w);
-			free(sql);
-		} else {
-			pool_query(job->pool, "SELECT 1 WHERE $1::text IS NOT NULL", 1, params,
-				   prov_step_finished, w);
-		}
-		return;
-	}
-	{
-		struct strbuf sb = STRBUF_INIT;
-
-		mig_error_format(migrate_error(r), &sb);
-		free(w->body);
-		w->body = strbuf_detach(&sb);
-	}
-	w->step = 21;
-	sql = xasprintf("DROP SCHEMA \"%s\" CASCADE", w->schema);
-	pool_query(job->pool, sql, 0, NULL, prov_step_finished, w);
-	free(sql);
-}
-
-static void
-prov_step_finished(struct pool *p, struct conn_reply *reply, void *arg)
-{
-	struct worker *w = arg;
-	char *msg;
-
-	(void)p;
-	if (w->step == 20) {
-		if (reply->conn_error != NULL || reply->error != NULL) {
-			char *e = error_text(reply);
-
-			msg = xasprintf("applied, but the registry row failed: %s", e);
-			free(e);
-			worker_done(w, TENANT_FAILED, msg);
-			free(msg);
-			return;
-		}
-		worker_done(w, TENANT_OK, NULL);
-		return;
-	}
-	msg = w->body;
-	w->body = NULL;
-	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = error_text(reply);
-		char *m2 = xasprintf("%s; and dropping the schema failed: %s", msg, e);
-
-		free(e);
-		free(msg);
-		msg = m2;
-	}
-	worker_done(w, TENANT_FAILED, msg);
-	free(msg);
-}
-
-/* ---- archive, drop, restore ---- */
-
-static void admin_reply(struct conn *c, struct conn_reply *reply, void *arg);
-
-static void
-admin_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
-{
-	struct worker *w = arg;
-
-	(void)p;
-	w->req = NULL;
-	if (c == NULL) {
-		worker_done(w, TENANT_FAILED, error);
-		return;
-	}
-	w->conn = c;
-	/* one transaction: the tenant's migration lock (transaction-scoped, so a
-	 * running migration is never renamed or dropped under it), the change,
-	 * the registry row and the event */
-	w->step = 30;
-	conn_send(c, "BEGIN", -1, NULL, admin_reply, w);
-}
-
-static void
-admin_reply(struct conn *c, struct conn_reply *reply, void *arg)
-{
-	struct worker *w = arg;
-	struct tenant_job *job = w->job;
-	const char *id = job->results[w->index].id;
-	bool failed = reply->conn_error != NULL || reply->error != NULL;
-
-	if (failed) {
-		char *e = error_text(reply);
-
-		if (reply->conn_error == NULL && conn_in_transaction(c)) {
-			free(w->body);
-			w->body = e;
-			w->step = 39;
-			conn_send(c, "ROLLBACK", -1, NULL, admin_reply, w);
-			return;
-		}
-		if (w->step == 39) {
-			char *msg = w->body;
-
-			w->body = NULL;
-			worker_done(w, TENANT_FAILED, msg);
-			free(msg);
-			free(e);
-			return;
-		}
-		worker_done(w, TENANT_FAILED, e);
-		free(e);
-		return;
-	}
-	switch (w->step) {
-	case 30: { /* BEGIN done: take the tenant's migration lock for the transaction */
-		char *key = xasprintf("pgdbm_migration_%s", w->schema);
-		const char *params[1] = { key };
-
-		w->step = 31;
-		conn_send(c, "SELECT pg_try_advisory_xact_lock(hashtext($1))", 1, params,
-			  admin_reply, w);
-		free(key);
-		return;
-	}
-	case 31: { /* lock answer */
-		char *archived = xasprintf("%s%s", job->cfg->archive_prefix, id);
-		struct strbuf sql = STRBUF_INIT;
-
-		if (PQgetvalue(reply->results[reply->n - 1], 0, 0)[0] != 't') {
-			free(archived);
-			free(w->body);
-			w->body = xasprintf("%s is migrating now (its migration lock is held); try "
-					    "again when it is done",
-					    w->schema);
-			w->step = 39;
-			conn_send(c, "ROLLBACK", -1, NULL, admin_reply, w);
-			return;
-		}
-		if (job->kind == TENANT_JOB_ARCHIVE)
-			strbuf_addf(&sql, "ALTER SCHEMA \"%s\" RENAME TO \"%s\"", w->schema,
-				    archived);
-		else if (job->kind == TENANT_JOB_DROP)
-			strbuf_addf(&sql, "DROP SCHEMA \"%s\" CASCADE", w->schema);
-		else
-			strbuf_addf(&sql, "ALTER SCHEMA \"%s\" RENAME TO \"%s\"", archived,
-				    w->schema);
-		free(archived);
-		w->step = 32;
-		conn_send(c, strbuf_str(&sql), -1, NULL, admin_reply, w);
-		strbuf_free(&sql);
-		return;
-	}
-	case 32: { /* the change is made: registry and event, then commit */
-		const char *action = job->kind == TENANT_JOB_ARCHIVE ? "archive"
-				     : job->kind == TENANT_JOB_DROP  ? "drop"
-								     : "restore";
-		const char *params[4] = { w->schema, id, action, TOOL_NAME };
-		struct strbuf sql = STRBUF_INIT;
-
-		if (job->cfg->registry != NULL) {
-			if (job->kind == TENANT_JOB_DROP)
-				strbuf_addf(&sql,
-					    "WITH r AS (DELETE FROM %s WHERE id = $2 RETURNING 1)",
-					    job->cfg->registry);
-			else
-				strbuf_addf(
-					&sql,
-					"WITH r AS (UPDATE %s SET status = %s, archived_at = %s "
-					"WHERE id = $2 RETURNING 1)",
-					job->cfg->registry,
-					job->kind == TENANT_JOB_ARCHIVE ? "'archived'" : "'active'",
-					job->kind == TENANT_JOB_ARCHIVE ? "now()" : "NULL");
-		} else {
-			strbuf_adds(&sql, "WITH r AS (SELECT $2::text)");
-		}
-		strbuf_adds(&sql,
-			    "\nINSERT INTO pgdbm_console.events (action, module, schema_name, "
-			    "tool) SELECT $3, $1, $1, $4");
-		w->step = 33;
-		conn_send(c, strbuf_str(&sql), 4, params, admin_reply, w);
-		strbuf_free(&sql);
-		return;
-	}
-	case 33:
-		w->step = 34;
-		conn_send(c, "COMMIT", -1, NULL, admin_reply, w);
-		return;
-	case 34:
-		worker_done(w, TENANT_OK, NULL);
-		return;
-	case 39: {
-		char *msg = w->body;
-
-		w->body = NULL;
-		worker_done(w, TENANT_FAILED, msg);
-		free(msg);
-		return;
-	}
-	default:
-		return;
-	}
-}
-
-/* ---- fan-out: one migrate run per tenant ---- */
-
-/* Apply the failure policy as soon as a tenant fails, not when its run ends. */
-static void
-note_failure(struct tenant_job *job, const struct tenant_result *res)
-{
-	if (res->canary || job->opts.on_failure == PROFILE_ON_FAILURE_STOP) {
-		job->stop = true;
-		job->prog.stopped = true;
-	}
-}
-
-static void
-fan_progress(struct mig_run *r, const char *what, void *arg)
-{
-	struct worker *w = arg;
-
-	(void)what;
-	if (migrate_failing(r))
-		note_failure(w->job, &w->job->results[w->index]);
-}
-
-static void fan_done(struct mig_run *r, void *arg);
-
-/* One migrate run for w's tenant (again after a lost connection). */
-static void
-fan_start_run(struct worker *w)
-{
-	struct tenant_job *job = w->job;
-	struct mig_target t;
-	struct mig_opts o;
-
-	memset(&t, 0, sizeof t);
-	t.label = w->schema;
-	t.mgr = w->mgr;
-	t.files = job->files;
-	t.read_only = job->db->cfg->read_only;
-	mig_opts_defaults(&o);
-	o.lock_wait_ms = job->opts.lock_wait_ms;
-	o.lean = true; /* the job created the events table up front */
-	o.server_version_num = pool_server_version(job->pool);
-	w->run = migrate_start(job->kind == TENANT_JOB_MIGRATE ? MIG_RUN_APPLY : MIG_RUN_ROLLBACK,
-			       &t, &o, fan_progress, fan_done, w);
-}
-
-static void
-fan_retry(struct loop *loop, void *arg)
-{
-	struct worker *w = arg;
-
-	(void)loop;
-	w->retry = NULL;
-	migrate_run_free(&w->run);
-	if (w->job->stop) {
-		worker_done(w, TENANT_SKIPPED,
-			    w->job->prog.cancelled ? "cancelled"
-						   : "not started: the run stopped after a "
-						     "failure");
-		return;
-	}
-	fan_start_run(w);
-}
-
-static void
-fan_done(struct mig_run *r, void *arg)
-{
-	struct worker *w = arg;
-	struct tenant_job *job = w->job;
-	size_t n;
-
-	migrate_done_list(r, &n);
-	job->results[w->index].applied = (int)n;
-	if (!migrate_ok(r) && !migrate_started(r) && migrate_error(r)->connection && !job->stop &&
-	    w->tries + 1 < FAN_TRIES) {
-		/* nothing ran: its connection went (or none came); again on a
-		 * new one after a while (the run is freed then: it called us) */
-		int64_t delay = (int64_t)FAN_BACKOFF_MS << w->tries++;
-
-		msglog_add(pool_log(job->pool), MSG_INFO, job->db->cfg->label,
-			   "tenant %s: %s; trying again in %lld ms", job->results[w->index].id,
-			   migrate_error(r)->message, (long long)delay);
-		w->retry = loop_timer_add(job->loop, delay, 0, fan_retry, w);
-		return;
-	}
-	if (migrate_ok(r) && n == 0) {
-		/* already done by someone else since the ledgers were read */
-		worker_done(w, TENANT_SKIPPED,
-			    job->kind == TENANT_JOB_MIGRATE ? "up to date"
-							    : "nothing to roll back");
-	} else if (migrate_ok(r)) {
-		worker_done(w, TENANT_OK, NULL);
-	} else {
-		struct strbuf sb = STRBUF_INIT;
-
-		mig_error_format(migrate_error(r), &sb);
-		worker_done(w, TENANT_FAILED, strbuf_str(&sb));
-		strbuf_free(&sb);
-	}
-}
-
-/* ------------------------------------------------------------------------
- * Bulk fan-out
- *
- * `concurrency` bulk workers, each on a connection of its own, take the
- * tenants with pending work one at a time from the job's queue (so N
- * workers run N tenants at once whenever N are left), and a tenant's
- * migration lock is held only while that tenant runs. One round trip per
- * file:
- *   SETUP  (once per connection) the folder's file names and checksums,
- *          and the tool's name, as parameters into session settings
- *          (pgdbm_console.file_N, sum_N, tool): a file's ledger row can then
- *          be written in the script that runs the file, naming them, with
- *          no value in the SQL text
- *   PREPARE (once per connection) the apply event of file N
- *          (pgdbm_console_apply) and "unlock a key, try another"
- *          (pgdbm_console_lock): planned once, not per tenant
- *   LOCK   "EXECUTE pgdbm_console_lock(<tenant let go>, <this tenant>);
- *          COPY its ledger" (a busy lock is left to the per-tenant path,
- *          which waits for it); the plan is made from that read
- *   FILE   "BEGIN; <rendered file>; INSERT <its ledger row>; EXECUTE
- *          pgdbm_console_apply(...); COMMIT" and, after the tenant's last
- *          file, the LOCK of the next tenant releasing this one
- *          (execution_time_ms: the server's time since the script came, at
- *          least 1, kept in pgdbm_console.ms for the event)
- *   END    the last unlock, if any; the connection, carrying the settings
- *          and the prepared statements, is then closed, not reused
- * Each file commits with its ledger row and its event, as in the migrate
- * engine; the ledger is read only once the lock is held. A tenant found
- * current under its lock is skipped; one the bulk path cannot take (ledger
- * gone, a no-transaction file, a refused plan) goes to the per-tenant path
- * once the bulk workers are done. A file that fails is rolled back, its
- * failure recorded as an event, its line found from its one run
- * (migrate_error_line), and its tenant reported failed.
- *
- * A connection lost mid-run: a tenant whose file was in flight and whose
- * COMMIT had not answered is settled by reading its ledger back
- * (migrate_verify) and reported as the database holds it; a tenant not
- * started (its lock asked for) goes back to the queue. The worker takes a
- * new connection after a growing delay and carries on; after BULK_TRIES
- * losses in a row it gives up, and when the last worker has given up the
- * tenants left are reported failed with the reason.
- * ------------------------------------------------------------------------ */
-
-#define BULK_TRIES	6   /* connections lost (or refused) in a row before a worker gives up */
-#define BULK_BACKOFF_MS 250 /* the first delay before a new connection, doubled each time */
-#define BULK_RECORDED	"pgdbm_console_recorded" /* the column the event statement answers */
-
-enum bulk_phase {
-	BK_IDLE, /* no connection: acquiring one, or waiting to */
-	BK_SETUP,
-	BK_PREPARE,
-	BK_LOCK,
-	BK_FILE,
-	BK_ROLLBACK,
-	BK_FAIL_EVENT,
-	BK_END,
-};
-
-/* A tenant a worker holds: its plan, read under its lock. */
-struct bulk_item {
-	size_t res; /* result index; SIZE_MAX: none */
-	struct manager *mgr;
-	bool locked;
-	struct mig_status status;
-	struct mig_plan plan;
-	size_t step; /* plan steps committed (the next one to send) */
-	int64_t started_us;
-};
-
-struct bulk {
-	struct tenant_job *job;
-	struct conn *conn;
-	struct pool_request *req;
-	struct loop_timer *timer; /* the delay before the next connection */
-	enum bulk_phase phase;
-	struct bulk_item cur;	 /* the tenant being migrated (its lock held) */
-	struct bulk_item coming; /* the tenant whose lock the script in flight asks for */
-	char *unlock;		 /* a lock key the next script releases first */
-	int losses;		 /* connections lost (or refused) in a row */
-	char *body, *rendered;	 /* the file in flight, as sent and as rendered */
-	char *fail_msg;
-	struct bulk *next;
-};
-
-/* A tenant whose file was in flight when its connection was lost. */
-struct bulk_check {
-	struct tenant_job *job;
-	size_t res;
-	size_t file;	/* the plan step in doubt: those before it are committed */
-	size_t planned; /* steps in the plan */
-	char *path;	/* the file in doubt */
-	char *error;	/* the connection's */
-	int64_t started_us;
-	struct mig_verify *v;
-};
-
-static void bulk_reply(struct conn *c, struct conn_reply *reply, void *arg);
-static void bulk_go(struct bulk *b);
-static void bulk_worker_end(struct bulk *b);
-static void bulk_reconnect(struct loop *loop, void *arg);
-
-static void
-bulk_item_clear(struct bulk_item *it)
-{
-	mig_plan_free(&it->plan);
-	mig_status_free(&it->status);
-	manager_free(&it->mgr);
-	memset(it, 0, sizeof *it);
-	it->res = SIZE_MAX;
-}
-
-static void
-bulk_send(struct bulk *b, enum bulk_phase ph, const char *sql, int n, const char *const *params)
-{
-	b->phase = ph;
-	if (!conn_send(b->conn, sql, n, params, bulk_reply, b)) {
-		struct conn_reply reply;
-
-		memset(&reply, 0, sizeof reply);
-		reply.conn_error = conn_error(b->conn)[0] ? conn_error(b->conn)
-							  : "the connection is not ready";
-		bulk_reply(b->conn, &reply, b);
-	}
-}
-
-static void
-kick_schedule(struct tenant_job *job)
-{
-	if (job->kick == NULL)
-		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
-}
-
-/* The next tenant for a bulk worker (SIZE_MAX: none); tenants without a
- * ledger go to the per-tenant path, which creates it. */
-static size_t
-bulk_pick(struct tenant_job *job)
-{
-	for (; job->bulk_next < job->n_results; job->bulk_next++) {
-		size_t i = job->bulk_next, li = job->res_list[i];
-
-		if (job->results[i].state != TENANT_WAITING || job->results[i].canary ||
-		    job->slow[i])
-			continue;
-		if (li == SIZE_MAX || !job->list.v[li].has_ledger) {
-			job->slow[i] = true;
-			continue;
-		}
-		return i;
-	}
-	return SIZE_MAX;
-}
-
-/* Take the next tenant into `coming` (running); false when there is none. */
-static bool
-bulk_take(struct bulk *b)
-{
-	struct tenant_job *job = b->job;
-	size_t i = job->stop ? SIZE_MAX : bulk_pick(job);
-	char *schema, *err = NULL;
-
-	if (i == SIZE_MAX)
-		return false;
-	job->bulk_next = i + 1;
-	schema = tenant_schema(job->cfg, job->results[i].id);
-	b->coming.mgr = manager_new(job->pool, schema, schema, job->cfg->table, &err);
-	free(schema);
-	if (b->coming.mgr == NULL) {
-		/* a valid tenant id makes a valid manager; go the per-tenant way anyway */
-		free(err);
-		job->slow[i] = true;
-		return bulk_take(b);
-	}
-	b->coming.res = i;
-	b->coming.started_us = loop_clock_us();
-	job->results[i].state = TENANT_RUNNING;
-	job->prog.running++;
-	return true;
-}
-
-/* it leaves the worker: its lock, if held, is released by the next script. */
-static void
-bulk_let_go(struct bulk *b, struct bulk_item *it)
-{
-	if (it->locked) {
-		free(b->unlock);
-		b->unlock = xstrdup(it->mgr->lock_key_text);
-	}
-	bulk_item_clear(it);
-}
-
-/* it goes back to waiting, not started: to the bulk queue, or (slow) to
- * the per-tenant path. */
-static void
-bulk_put_back(struct bulk *b, struct bulk_item *it, bool slow)
-{
-	struct tenant_job *job = b->job;
-	size_t i = it->res;
-
-	if (job->results[i].state == TENANT_RUNNING) {
-		job->results[i].state = TENANT_WAITING;
-		job->prog.running--;
-	}
-	if (slow)
-		job->slow[i] = true;
-	else if (i < job->bulk_next)
-		job->bulk_next = i;
-	bulk_let_go(b, it);
-}
-
-static void
-bulk_end_result(struct tenant_job *job, size_t i, enum tenant_result_state st, const char *error,
-		int applied, int64_t started_us)
-{
-	if (job->results[i].state != TENANT_RUNNING)
-		return;
-	job->results[i].applied = applied;
-	result_end(job, i, st, error, (loop_clock_us() - started_us) / 1000);
-	if (st == TENANT_FAILED) {
-		msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label, "tenant %s: %s",
-			   job->results[i].id, error);
-		note_failure(job, &job->results[i]);
-	}
-	notify(job);
-}
-
-static void
-bulk_checked(struct mig_verify *v, int held, const char *error, void *arg)
-{
-	struct bulk_check *ck = arg;
-	struct tenant_job *job = ck->job;
-	size_t applied = ck->file + (held == 1);
-	char *msg = NULL;
-
-	(void)v;
-	migrate_verify_free(&ck->v);
-	if (held < 0)
-		msg = xasprintf("%s: connection lost before its COMMIT answered; whether it "
-				"committed is unknown, its ledger could not be read back (%s): %s",
-				ck->path, error, ck->error);
-	else if (held == 0)
-		msg = xasprintf("%s: connection lost before it committed (%zu of %zu applied): %s",
-				ck->path, applied, ck->planned, ck->error);
-	else if (applied < ck->planned)
-		msg = xasprintf("%s committed, then the connection was lost (%zu of %zu applied): "
-				"%s",
-				ck->path, applied, ck->planned, ck->error);
-	/* else: it committed and was the last: the tenant is done */
-	bulk_end_result(job, ck->res, msg == NULL ? TENANT_OK : TENANT_FAILED, msg, (int)applied,
-			ck->started_us);
-	free(msg);
-	free(ck->path);
-	free(ck->error);
-	free(ck);
-	kick_schedule(job);
-}
-
-/*
- * cur's current file was in flight, its COMMIT unanswered, when the
- * connection was lost: read its ledger back before saying anything. The
- * tenant stays running meanwhile.
- */
-static void
-bulk_check(struct bulk *b, const char *error)
-{
-	struct bulk_item *it = &b->cur;
-	struct bulk_check *ck = xcalloc(1, sizeof *ck);
-	const struct mig_entry *e = it->plan.steps[it->step];
-
-	ck->job = b->job;
-	ck->res = it->res;
-	ck->file = it->step;
-	ck->planned = it->plan.n;
-	ck->path = xstrdup(e->file->up.path);
-	ck->error = xstrdup(error);
-	ck->started_us = it->started_us;
-	ck->v = migrate_verify_start(it->mgr, e->filename, e->file->up.checksum, bulk_checked, ck);
-	bulk_item_clear(it);
-}
-
-/*
- * The connection is gone: settle what was in flight, put back what had
- * not started, and carry on with a new connection after a delay (or give
- * up after BULK_TRIES losses in a row).
- */
-static void
-bulk_lost(struct bulk *b, const char *error)
-{
-	struct tenant_job *job = b->job;
-	int64_t delay;
-
-	if (b->coming.res != SIZE_MAX)
-		bulk_put_back(b, &b->coming, false); /* not started: another connection takes it */
-	if (b->cur.res != SIZE_MAX) {
-		if (b->phase == BK_FILE) {
-			bulk_check(b, error);
-		} else if (b->phase == BK_ROLLBACK || b->phase == BK_FAIL_EVENT) {
-			bulk_end_result(job, b->cur.res, TENANT_FAILED, b->fail_msg,
-					(int)b->cur.step, b->cur.started_us);
-			bulk_item_clear(&b->cur);
-		} else {
-			bulk_put_back(b, &b->cur, false);
-		}
-	}
-	/* the session's locks and transaction went with it */
-	free(b->unlock);
-	b->unlock = NULL;
-	if (b->conn != NULL) {
-		conn_abandon(b->conn);
-		pool_discard(job->pool, b->conn);
-		b->conn = NULL;
-	}
-	b->phase = BK_IDLE;
-	if (job->stop || bulk_pick(job) == SIZE_MAX) {
-		bulk_worker_end(b);
-		return;
-	}
-	if (++b->losses >= BULK_TRIES) {
-		if (job->bulk_error == NULL)
-			job->bulk_error = xasprintf(
-				"the connection was lost %d times in a row (%s)", b->losses, error);
-		bulk_worker_end(b);
-		return;
-	}
-	delay = (int64_t)BULK_BACKOFF_MS << (b->losses - 1);
-	msglog_add(pool_log(job->pool), MSG_INFO, job->db->cfg->label,
-		   "tenant fan-out: connection lost (%s); going on with a new one in %lld ms",
-		   error, (long long)delay);
-	b->timer = loop_timer_add(job->loop, delay, 0, bulk_reconnect, b);
-}
-
-/* "EXECUTE pgdbm_console_lock(<unlock or NULL>, <coming's key>); COPY ..." */
-static void
-bulk_add_lock(struct bulk *b, struct strbuf *sb, const char *unlock)
-{
-	/* lock keys of modules that passed the identifier rule: safe literals */
-	if (unlock != NULL)
-		strbuf_addf(sb, "EXECUTE pgdbm_console_lock('%s', '%s');\n", unlock,
-			    b->coming.mgr->lock_key_text);
-	else
-		strbuf_addf(sb, "EXECUTE pgdbm_console_lock(NULL, '%s');\n",
-			    b->coming.mgr->lock_key_text);
-	copy_ledger(sb, b->coming.mgr->schema, b->job->cfg->table);
-}
-
-static void
-bulk_send_lock(struct bulk *b)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	bulk_add_lock(b, &sb, b->unlock);
-	bulk_send(b, BK_LOCK, strbuf_str(&sb), -1, NULL);
-	strbuf_free(&sb);
-}
-
-/*
- * cur's next file in one script: BEGIN, the file, its ledger row and
- * event, COMMIT; after its last file, its unlock and the next tenant's
- * lock and ledger.
- */
-static void
-bulk_send_file(struct bulk *b)
-{
-	struct tenant_job *job = b->job;
-	struct bulk_item *it = &b->cur;
-	const struct mig_entry *e = it->plan.steps[it->step];
-	size_t k = (size_t)(e->file - job->files->v);
-	struct strbuf sb = STRBUF_INIT;
-	char *err;
-	int line = 0;
-
-	free(b->rendered);
-	b->rendered = NULL;
-	err = manager_render(it->mgr, e->file->up.text, &b->rendered, &line);
-	if (err != NULL) {
-		/* the plan rendered it already; fail safely anyway */
-		free(b->fail_msg);
-		b->fail_msg = xasprintf("%s:%d: %s", e->file->up.path, line, err);
-		free(err);
-		note_failure(job, &job->results[it->res]);
-		bulk_send(b, BK_ROLLBACK, "SELECT 1", -1, NULL);
-		return;
-	}
-	strbuf_adds(&sb, "BEGIN;\n");
-	strbuf_adds(&sb, b->rendered);
-	/* the ledger row, then its event (prepared, SETUP); the values are the
-	 * session's settings, the names validated identifiers, the numbers
-	 * ours; execution_time_ms is kept in pgdbm_console.ms for the event */
-	strbuf_addf(&sb,
-		    "\n;\nINSERT INTO %s (filename, checksum, module_name, execution_time_ms)\n"
-		    "VALUES (current_setting('pgdbm_console.file_%zu', true),\n"
-		    "  current_setting('pgdbm_console.sum_%zu', true), '%s',\n"
-		    "  set_config('pgdbm_console.ms', greatest(1, (extract(epoch FROM "
-		    "clock_timestamp() - statement_timestamp()) * 1000)::int)::text, true)::int);\n"
-		    "EXECUTE pgdbm_console_apply('%s', '%s', %zu);\n"
-		    "COMMIT;\n",
-		    it->mgr->ledger, k, k, it->mgr->module, it->mgr->module, it->mgr->schema, k);
-	if (it->step + 1 == it->plan.n) {
-		/* the tenant's last file: let it go, and ask for the next one */
-		if (bulk_take(b))
-			bulk_add_lock(b, &sb, it->mgr->lock_key_text);
-		else
-			strbuf_addf(&sb, "SELECT pg_advisory_unlock(hashtext('%s'));\n",
-				    it->mgr->lock_key_text);
-	}
-	free(b->body);
-	b->body = strbuf_detach(&sb);
-	bulk_send(b, BK_FILE, b->body, -1, NULL);
-}
-
-/*
- * A new connection: the folder's file names and checksums (and the tool
- * name) into session settings, as parameters, once (SETUP); then the two
- * statements every tenant runs, prepared once (PREPARE): the apply event
- * of file N, and "unlock one key, try another".
- */
-static void
-bulk_send_prepare(struct bulk *b)
-{
-	bulk_send(b, BK_PREPARE,
-		  "PREPARE pgdbm_console_apply(text, text, int) AS\n"
-		  "INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
-		  "new_checksum, duration_ms, tool)\n"
-		  "VALUES ('apply', $1, $2, current_setting('pgdbm_console.file_' || $3, true),\n"
-		  "  current_setting('pgdbm_console.sum_' || $3, true),\n"
-		  "  current_setting('pgdbm_console.ms', true)::int,\n"
-		  "  current_setting('pgdbm_console.tool', true))\n"
-		  "RETURNING 1 AS " BULK_RECORDED ";\n"
-		  "PREPARE pgdbm_console_lock(text, text) AS\n"
-		  "SELECT pg_advisory_unlock(hashtext($1)), pg_try_advisory_lock(hashtext($2));\n",
-		  -1, NULL);
-}
-
-static void
-bulk_send_setup(struct bulk *b)
-{
-	const struct migfile_set *files = b->job->files;
-	const char **v = xcalloc(files->n + 1, sizeof *v);
-	struct strbuf names = STRBUF_INIT, sums = STRBUF_INIT;
-	const char *params[3];
-	size_t i;
-
-	for (i = 0; i < files->n; i++)
-		v[i] = files->v[i].name;
-	pg_array(&names, v, files->n);
-	for (i = 0; i < files->n; i++)
-		v[i] = files->v[i].up.checksum;
-	pg_array(&sums, v, files->n);
-	params[0] = strbuf_str(&names);
-	params[1] = strbuf_str(&sums);
-	params[2] = TOOL_NAME;
-	bulk_send(b, BK_SETUP,
-		  "SELECT count(set_config('pgdbm_console.file_' || (n - 1), f, false)),\n"
-		  "  count(set_config('pgdbm_console.sum_' || (n - 1), c, false)),\n"
-		  "  set_config('pgdbm_console.tool', $3, false)\n"
-		  "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(f, c, n)",
-		  3, params);
-	strbuf_free(&names);
-	strbuf_free(&sums);
-	free(v);
-}
-
-static void
-bulk_send_fail_event(struct bulk *b)
-{
-	struct bulk_item *it = &b->cur;
-	char ms[24];
-	const char *params[6];
-
-	snprintf(ms, sizeof ms, "%lld", (long long)((loop_clock_us() - it->started_us) / 1000));
-	params[0] = it->mgr->module;
-	params[1] = it->mgr->schema;
-	params[2] = it->plan.steps[it->step]->filename;
-	params[3] = ms;
-	params[4] = b->fail_msg;
-	params[5] = TOOL_NAME;
-	bulk_send(b, BK_FAIL_EVENT,
-		  "INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
-		  "duration_ms, error, tool) VALUES ('fail', $1, $2, $3, $4, $5, $6)",
-		  6, params);
-}
-
-/*
- * The answer to coming's lock, results[k] (then its ledger, COPY): it
- * becomes cur and runs, or goes elsewhere. Returns false when the lock
- * statement itself failed.
- */
-static bool
-bulk_locked(struct bulk *b, const struct conn_reply *reply, int k)
-{
-	struct tenant_job *job = b->job;
-	struct bulk_item *it = &b->cur;
-	struct mig_row *rows;
-	struct mig_opts o;
-	size_t nr = 0, from, i;
-
-	if (reply->n <= k || PQresultStatus(reply->results[k]) != PGRES_TUPLES_OK)
-		return false;
-	free(b->unlock); /* released by that statement */
-	b->unlock = NULL;
-	*it = b->coming;
-	memset(&b->coming, 0, sizeof b->coming);
-	b->coming.res = SIZE_MAX;
-	it->locked = PQgetvalue(reply->results[k], 0, PQnfields(reply->results[k]) - 1)[0] == 't';
-	if (!it->locked) {
-		bulk_put_back(b, it, true); /* busy: the per-tenant path waits for it */
-		return true;
-	}
-	if (reply->error != NULL || reply->n_copies < 1) {
-		bulk_put_back(b, it,
-			      true); /* the ledger went away: the per-tenant path creates it */
-		return true;
-	}
-	if (job->stop) {
-		bulk_put_back(b, it, false); /* not started: the policy or a cancel stops it */
-		return true;
-	}
-	/* its ledger is the script's last COPY */
-	from = reply->n_copies > 1 ? reply->copy_ends[reply->n_copies - 2] : 0;
-	rows = copy_rows(reply->copy + from, reply->copy_ends[reply->n_copies - 1] - from,
-			 it->mgr->module, &nr);
-	it->status.ledger_exists = true;
-	mig_status_compute(&it->status, job->files, rows, nr, NULL, 0); /* takes the rows */
-	mig_opts_defaults(&o);
-	mig_plan_apply(&it->plan, &it->status, &o, it->mgr, pool_server_version(job->pool));
-	for (i = 0; it->plan.refusal == NULL && i < it->plan.n; i++) {
-		if (it->plan.steps[i]->no_transaction)
-			break;
-	}
-	if (it->plan.refusal != NULL || i < it->plan.n) {
-		bulk_put_back(b, it, true); /* the per-tenant path says why, and records it */
-		return true;
-	}
-	if (it->plan.n == 0) {
-		/* someone else migrated it since */
-		bulk_end_result(job, it->res, TENANT_SKIPPED, "up to date", 0, it->started_us);
-		bulk_let_go(b, it);
-	}
-	return true;
-}
-
-/* Where result r's statement is in the reply (-1: not answered). */
-static int
-result_index(const struct conn_reply *reply, const PGresult *r)
-{
-	int i;
-
-	for (i = 0; i < reply->n; i++) {
-		if (reply->results[i] == r)
-			return i;
-	}
-	return -1;
-}
-
-/* The index of the ledger statement's answer in a FILE reply (-1: none). */
-static int
-recorded_at(const struct conn_reply *reply)
-{
-	int i;
-
-	for (i = 0; i < reply->n; i++) {
-		const PGresult *r = reply->results[i];
-
-		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQnfields(r) == 1 &&
-		    strcmp(PQfname(r, 0), BULK_RECORDED) == 0)
-			return i;
-	}
-	return -1;
-}
-
-/* The reply to a FILE script. */
-static void
-bulk_file_done(struct bulk *b, const struct conn_reply *reply)
-{
-	struct tenant_job *job = b->job;
-	struct bulk_item *it = &b->cur;
-	const struct mig_entry *e = it->plan.steps[it->step];
-	int rec = recorded_at(reply), err = reply->error ? result_index(reply, reply->error) : -1;
-	char *m;
-
-	if (err >= 0 && (rec < 0 || err <= rec + 1)) {
-		/* the file, its record or its COMMIT failed */
-		m = error_text(reply);
-		free(b->fail_msg);
-		if (rec < 0) {
-			/* "BEGIN;\n" (one statement, 7 characters), then the file */
-			int line = migrate_error_line(reply, b->body, 7, 1, b->rendered);
-
-			b->fail_msg = line > 0 ? xasprintf("%s:%d: %s", e->file->up.path, line, m)
-					       : xasprintf("%s: %s", e->file->up.path, m);
-		} else {
-			b->fail_msg = xasprintf("%s: COMMIT failed: %s", e->file->up.path, m);
-		}
-		free(m);
-		/* the policy applies now: nothing new starts while this one is recorded */
-		note_failure(job, &job->results[it->res]);
-		if (rec < 0)
-			bulk_send(b, BK_ROLLBACK, "ROLLBACK", -1, NULL);
-		else
-			bulk_send_fail_event(b); /* a failed COMMIT rolled back already */
-		return;
-	}
-	it->step++; /* committed */
-	if (it->step < it->plan.n) {
-		bulk_send_file(b);
-		return;
-	}
-	/* its last file: the tenant is done, its lock released by the script */
-	bulk_end_result(job, it->res, TENANT_OK, NULL, (int)it->plan.n, it->started_us);
-	it->locked = false;
-	bulk_item_clear(it);
-	if (b->coming.res != SIZE_MAX && !bulk_locked(b, reply, rec + 2)) {
-		m = error_text(reply);
-		bulk_lost(b, m); /* the lock statement failed: start afresh */
-		free(m);
-		return;
-	}
-	bulk_go(b);
-}
-
-static void
-bulk_reply(struct conn *c, struct conn_reply *reply, void *arg)
-{
-	struct bulk *b = arg;
-	bool failed = reply->error != NULL;
-	char *m;
-
-	(void)c;
-	if (reply->conn_error != NULL) {
-		/* a COMMIT that answered before the connection went counts */
-		if (b->phase == BK_FILE && b->cur.res != SIZE_MAX && recorded_at(reply) >= 0 &&
-		    recorded_at(reply) + 1 < reply->n &&
-		    PQresultStatus(reply->results[recorded_at(reply) + 1]) == PGRES_COMMAND_OK) {
-			b->cur.step++;
-			if (b->cur.step == b->cur.plan.n) {
-				bulk_end_result(b->job, b->cur.res, TENANT_OK, NULL,
-						(int)b->cur.plan.n, b->cur.started_us);
-				bulk_item_clear(&b->cur);
-			} else {
-				char *msg = xasprintf(
-					"connection lost after %zu of %zu migrations: "
-					"%s",
-					b->cur.step, b->cur.plan.n, reply->conn_error);
-
-				bulk_end_result(b->job, b->cur.res, TENANT_FAILED, msg,
-						(int)b->cur.step, b->cur.started_us);
-				free(msg);
-				bulk_item_clear(&b->cur);
-			}
-		}
-		m = xstrdup(reply->conn_error);
-		bulk_lost(b, m);
-		free(m);
-		return;
-	}
-	b->losses = 0;
-	switch (b->phase) {
-	case BK_IDLE:
-		return;
-	case BK_SETUP:
-	case BK_PREPARE:
-		if (failed) {
-			m = error_text(reply);
-			bulk_lost(b, m); /* as a lost connection: another one, later */
-			free(m);
-			return;
-		}
-		if (b->phase == BK_SETUP)
-			bulk_send_prepare(b);
-		else
-			bulk_go(b);
-		return;
-	case BK_LOCK:
-		if (!bulk_locked(b, reply, 0)) {
-			m = error_text(reply);
-			bulk_lost(b, m);
-			free(m);
-			return;
-		}
-		bulk_go(b);
-		return;
-	case BK_FILE:
-		bulk_file_done(b, reply);
-		return;
-	case BK_ROLLBACK:
-		bulk_send_fail_event(b);
-		return;
-	case BK_FAIL_EVENT:
-		bulk_end_result(b->job, b->cur.res, TENANT_FAILED, b->fail_msg, (int)b->cur.step,
-				b->cur.started_us);
-		bulk_let_go(b, &b->cur);
-		bulk_go(b);
-		return;
-	case BK_END:
-		free(b->unlock);
-		b->unlock = NULL;
-		bulk_worker_end(b);
-		return;
-	}
-}
-
-/* What the worker does next: cur's next file, the next tenant's lock, or the end. */
-static void
-bulk_go(struct bulk *b)
-{
-	struct tenant_job *job = b->job;
-
-	if (b->coming.res != SIZE_MAX && job->stop)
-		bulk_put_back(b, &b->coming, false);
-	if (b->coming.res != SIZE_MAX) {
-		bulk_send_lock(b);
-		return;
-	}
-	if (b->cur.res != SIZE_MAX) {
-		/* a tenant started is finished, stop or not */
-		bulk_send_file(b);
-		return;
-	}
-	if (bulk_take(b)) {
-		bulk_send_lock(b);
-		return;
-	}
-	if (b->unlock != NULL) {
-		char *sql = xasprintf("SELECT pg_advisory_unlock(hashtext('%s'))", b->unlock);
-
-		bulk_send(b, BK_END, sql, -1, NULL);
-		free(sql);
-		return;
-	}
-	bulk_worker_end(b);
-}
-
-static void
-bulk_worker_end(struct bulk *b)
-{
-	struct tenant_job *job = b->job;
-	struct bulk **pp;
-
-	if (b->coming.res != SIZE_MAX)
-		bulk_put_back(b, &b->coming, false);
-	if (b->cur.res != SIZE_MAX)
-		bulk_put_back(b, &b->cur, false);
-	pool_request_cancel(job->pool, &b->req);
-	loop_timer_cancel(job->loop, &b->timer);
-	if (b->conn != NULL)
-		pool_discard(job->pool, b->conn); /* its session carries SETUP's settings */
-	for (pp = &job->bulks; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == b) {
-			*pp = b->next;
-			break;
-		}
-	}
-	free(b->unlock);
-	free(b->body);
-	free(b->rendered);
-	free(b->fail_msg);
-	free(b);
-	job->bulk_active--;
-	kick_schedule(job);
-}
-
-static void
-bulk_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
-{
-	struct bulk *b = arg;
-
-	(void)p;
-	b->req = NULL;
-	if (c == NULL) {
-		bulk_lost(b, error != NULL ? error : "no connection");
-		return;
-	}
-	b->conn = c;
-	bulk_send_setup(b);
-}
-
-static void
-bulk_reconnect(struct loop *loop, void *arg)
-{
-	struct bulk *b = arg;
-	struct pool_request *req;
-
-	(void)loop;
-	b->timer = NULL;
-	if (b->job->stop) {
-		bulk_worker_end(b); /* nothing new starts: no connection needed */
-		return;
-	}
-	/* a connection handed over at once may end the worker: keep the
-	 * handle only while the request waits */
-	req = pool_acquire(b->job->pool, bulk_acquired, b);
-	if (req != NULL)
-		b->req = req;
-}
-
-/*
- * The bulk phase of a fan-out: canaries first (per tenant, one at a time),
- * then the bulk workers. Returns true while that phase is not over.
- */
-static bool
-bulk_schedule(struct tenant_job *job)
-{
-	size_t i;
-	int k;
-
-	if (!job->bulk_started) {
-		for (i = 0; i < job->n_results; i++) {
-			if (!job->results[i].canary)
-				continue;
-			if (job->results[i].state == TENANT_RUNNING)
-				return true;
-			if (job->results[i].state == TENANT_WAITING && !job->stop) {
-				start_worker(job, i);
-				return true;
-			}
-		}
-		if (job->stop) {
-			maybe_finish(job);
-			return true;
-		}
-		job->bulk_started = true;
-		for (k = 0; k < job->concurrency; k++) {
-			struct bulk *b = xcalloc(1, sizeof *b);
-
-			b->job = job;
-			b->cur.res = SIZE_MAX;
-			b->coming.res = SIZE_MAX;
-			b->next = job->bulks;
-			job->bulks = b;
-			job->bulk_active++;
-			bulk_reconnect(job->loop, b);
-		}
-		return true;
-	}
-	if (job->bulk_active > 0)
-		return true;
-	if (!job->bulk_done) {
-		job->bulk_done = true;
-		if (job->bulk_error != NULL) {
-			/* every worker gave up: what they did not start fails, saying why */
-			char *msg = xasprintf("not started: %s", job->bulk_error);
-
-			for (i = bulk_pick(job); i != SIZE_MAX; i = bulk_pick(job)) {
-				job->bulk_next = i + 1;
-				job->results[i].state = TENANT_RUNNING;
-				job->prog.running++;
-				bulk_end_result(job, i, TENANT_FAILED, msg, 0, loop_clock_us());
-			}
-			free(msg);
-		}
-		/* what the bulk workers left goes the per-tenant way */
-		job->next = 0;
-	}
-	return false;
 }
 
 /* ---- the scheduler ---- */
 
 static void
-worker_free(struct worker *w)
+worker_free(struct tenant_worker *w)
 {
 	loop_timer_cancel(w->job->loop, &w->retry);
 	migrate_run_free(&w->run);
@@ -2415,9 +310,9 @@ worker_free(struct worker *w)
 }
 
 static void
-unlink_worker(struct tenant_job *job, struct worker *w)
+unlink_worker(struct tenant_job *job, struct tenant_worker *w)
 {
-	struct worker **pp;
+	struct tenant_worker **pp;
 
 	for (pp = &job->workers; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == w) {
@@ -2434,40 +329,28 @@ after_worker(struct loop *loop, void *arg)
 
 	(void)loop;
 	job->kick = NULL;
-	schedule(job);
+	tenant_schedule(job);
 }
 
-/* Result i may be a canary: a fan-out's canaries have work (as read without the lock). */
-static bool
-canary_fit(const struct tenant_job *job, size_t i)
+void
+tenant_kick(struct tenant_job *job)
 {
-	size_t li = job->res_list != NULL ? job->res_list[i] : SIZE_MAX;
-
-	return job->kind != TENANT_JOB_MIGRATE || (li != SIZE_MAX && has_work(&job->list.v[li]));
+	if (job->kick == NULL)
+		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
 }
 
-/*
- * Canary i had nothing to do after all (someone migrated it since the
- * ledgers were read): it tested nothing, so the next tenant with work
- * waiting is a canary in its place.
- */
-static void
-promote_canary(struct tenant_job *job, size_t i)
+/* Apply the failure policy as soon as a tenant fails, not when its run ends. */
+void
+tenant_note_failure(struct tenant_job *job, const struct tenant_result *res)
 {
-	size_t k;
-
-	job->results[i].canary = false;
-	for (k = 0; k < job->n_results; k++) {
-		if (job->results[k].state == TENANT_WAITING && !job->results[k].canary &&
-		    canary_fit(job, k)) {
-			job->results[k].canary = true;
-			return;
-		}
+	if (res->canary || job->opts.on_failure == PROFILE_ON_FAILURE_STOP) {
+		job->stop = true;
+		job->prog.stopped = true;
 	}
 }
 
-static void
-worker_done(struct worker *w, enum tenant_result_state st, const char *error)
+void
+tenant_worker_done(struct tenant_worker *w, enum tenant_result_state st, const char *error)
 {
 	struct tenant_job *job = w->job;
 	const struct tenant_result *res = &job->results[w->index];
@@ -2477,14 +360,14 @@ worker_done(struct worker *w, enum tenant_result_state st, const char *error)
 		pool_release(job->pool, w->conn);
 		w->conn = NULL;
 	}
-	result_end(job, w->index, st, error, ms);
+	tenant_result_end(job, w->index, st, error, ms);
 	if (st == TENANT_FAILED) {
 		msglog_add(pool_log(job->pool), MSG_WARNING, job->db->cfg->label, "tenant %s: %s",
 			   res->id, error != NULL ? error : "failed");
-		note_failure(job, res);
+		tenant_note_failure(job, res);
 	}
 	if (st == TENANT_SKIPPED && res->canary)
-		promote_canary(job, w->index);
+		tenant_fanout_promote_canary(job, w->index);
 	unlink_worker(job, w);
 	/* the run that called us is still on the stack: free it later */
 	if (w->run != NULL) {
@@ -2495,29 +378,45 @@ worker_done(struct worker *w, enum tenant_result_state st, const char *error)
 		migrate_run_free(&r); /* safe: migrate runs call done last */
 	}
 	worker_free(w);
-	notify(job);
+	tenant_notify(job);
 	/* start the next ones from the loop, not from inside this callback */
-	if (job->kick == NULL)
-		job->kick = loop_timer_add(job->loop, 0, 0, after_worker, job);
+	tenant_kick(job);
+}
+
+static void
+worker_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
+{
+	struct tenant_worker *w = arg;
+
+	(void)p;
+	w->req = NULL;
+	if (c == NULL) {
+		tenant_worker_done(w, TENANT_FAILED, error);
+		return;
+	}
+	w->conn = c;
+	w->connected(w);
 }
 
 /*
- * Ask for a connection for w. When one is idle the callback runs at once
- * and may end (free) the worker: keep the handle only while it waits.
+ * When a connection is idle the callback runs at once and may end (free)
+ * the worker: keep the handle only while it waits.
  */
-static void
-acquire_for(struct worker *w, pool_acquire_cb cb)
+void
+tenant_worker_acquire(struct tenant_worker *w, void (*connected)(struct tenant_worker *w))
 {
-	struct pool_request *req = pool_acquire(w->job->pool, cb, w);
+	struct pool_request *req;
 
+	w->connected = connected;
+	req = pool_acquire(w->job->pool, worker_acquired, w);
 	if (req != NULL)
 		w->req = req;
 }
 
-static void
-start_worker(struct tenant_job *job, size_t i)
+void
+tenant_worker_start(struct tenant_job *job, size_t i)
 {
-	struct worker *w = xcalloc(1, sizeof *w);
+	struct tenant_worker *w = xcalloc(1, sizeof *w);
 	struct tenant_result *res = &job->results[i];
 	char *err = NULL;
 
@@ -2534,82 +433,27 @@ start_worker(struct tenant_job *job, size_t i)
 	    job->kind == TENANT_JOB_ROLLBACK) {
 		w->mgr = manager_new(job->pool, w->schema, w->schema, job->cfg->table, &err);
 		if (w->mgr == NULL) {
-			worker_done(w, TENANT_FAILED, err);
+			tenant_worker_done(w, TENANT_FAILED, err);
 			free(err);
 			return;
 		}
 	}
 	switch (job->kind) {
 	case TENANT_JOB_PROVISION:
-		if (job->no_tx)
-			prov_step_start(w);
-		else
-			acquire_for(w, prov_acquired);
+		tenant_provision_start(w);
 		return;
 	case TENANT_JOB_ARCHIVE:
 	case TENANT_JOB_DROP:
 	case TENANT_JOB_RESTORE:
-		acquire_for(w, admin_acquired);
+		tenant_admin_start(w);
 		return;
 	case TENANT_JOB_MIGRATE:
 	case TENANT_JOB_ROLLBACK:
-		fan_start_run(w);
+		tenant_fanout_start(w);
 		return;
 	case TENANT_JOB_LIST:
 		break;
 	}
-}
-
-/*
- * Pick the tenants a fan-out works on, from the list (fanout_wanted), and
- * say which ids asked for are not live tenants.
- */
-static void
-pick_fanout(struct tenant_job *job)
-{
-	char **picked = NULL;
-	size_t i, j, n_picked = 0;
-
-	if (job->opts.n_ids > 0)
-		picked = xcalloc(job->opts.n_ids, sizeof *picked);
-	for (i = 0; i < job->list.n; i++) {
-		const struct tenant_info *t = &job->list.v[i];
-
-		if (job->opts.n_ids > 0 && !t->archived && n_picked < job->opts.n_ids &&
-		    among(job->sorted_ids, job->opts.n_ids, t->id))
-			picked[n_picked++] = t->id;
-		if (!fanout_wanted(job, t))
-			continue;
-		add_result(job, t->id);
-		job->res_list = xreallocarray(job->res_list, job->n_results, sizeof *job->res_list);
-		job->res_list[job->n_results - 1] = i;
-		/* judged from a ledger read without its lock, so that canaries and
-		 * workers go to the tenants with work; a tenant is read again under
-		 * its lock before anything is applied (those a fan-out did not read
-		 * here are judged only then) */
-		if (job->kind == TENANT_JOB_MIGRATE && t->ledger_read && !has_work(t)) {
-			result_end(job, job->n_results - 1, TENANT_SKIPPED, "up to date", 0);
-		} else if (job->kind == TENANT_JOB_ROLLBACK && t->applied == 0 && t->drifted == 0) {
-			result_end(job, job->n_results - 1, TENANT_SKIPPED, "nothing applied", 0);
-		}
-	}
-	/* ids asked for that do not exist (as live tenants) */
-	if (n_picked > 1)
-		qsort(picked, n_picked, sizeof *picked, cmp_id);
-	for (j = 0; j < job->opts.n_ids; j++) {
-		bool known = among(picked, n_picked, job->ids[j]);
-
-		if (!known) {
-			add_result(job, job->ids[j]);
-			job->res_list = xreallocarray(job->res_list, job->n_results,
-						      sizeof *job->res_list);
-			job->res_list[job->n_results - 1] = SIZE_MAX;
-			result_end(job, job->n_results - 1, TENANT_FAILED, "no such tenant", 0);
-		}
-	}
-	free(picked);
-	job->prog.total = job->n_results;
-	job->slow = xcalloc(job->n_results + 1, sizeof *job->slow);
 }
 
 static size_t
@@ -2619,43 +463,30 @@ count_running(const struct tenant_job *job)
 }
 
 /* Start what may start; finish when nothing is left. */
-static void
-schedule(struct tenant_job *job)
+void
+tenant_schedule(struct tenant_job *job)
 {
-	if (job->phase == J_DONE)
+	if (job->phase == TJ_DONE)
 		return;
-	if (job->phase == J_LEDGERS || job->phase == J_CATALOG) {
+	if (job->phase == TJ_LEDGERS || job->phase == TJ_CATALOG) {
 		if (job->kind == TENANT_JOB_LIST) {
 			job->prog.total = job->list.n;
 			job->prog.done = job->list.n;
-			maybe_finish(job);
+			tenant_maybe_finish(job);
 			return;
 		}
-		pick_fanout(job);
-		job->phase = J_RUN;
-		/* canaries: the first ones, one at a time */
-		{
-			size_t i, n = 0;
-			int want = job->opts.canaries;
-
-			for (i = 0; i < job->n_results && (int)n < want; i++) {
-				if (job->results[i].state == TENANT_WAITING && canary_fit(job, i)) {
-					job->results[i].canary = true;
-					n++;
-				}
-			}
-			job->canaries = n;
-		}
-		notify(job);
+		tenant_fanout_pick(job);
+		job->phase = TJ_RUN;
+		tenant_notify(job);
 	}
-	if (job->phase != J_RUN)
+	if (job->phase != TJ_RUN)
 		return;
-	if (job->bulk && bulk_schedule(job))
+	if (job->bulk && tenant_bulk_schedule(job))
 		return;
 	while (!job->stop && job->next < job->n_results) {
 		struct tenant_result *r = &job->results[job->next];
 		bool canary_running = false;
-		struct worker *w;
+		struct tenant_worker *w;
 
 		if (r->state != TENANT_WAITING) {
 			job->next++;
@@ -2670,12 +501,12 @@ schedule(struct tenant_job *job)
 		if ((int)count_running(job) >= job->concurrency)
 			break;
 		job->next++;
-		start_worker(job, job->next - 1);
-		if (job->phase == J_DONE)
+		tenant_worker_start(job, job->next - 1);
+		if (job->phase == TJ_DONE)
 			return;
 	}
 	if (count_running(job) == 0 && (job->stop || job->next >= job->n_results))
-		maybe_finish(job);
+		tenant_maybe_finish(job);
 }
 
 static void
@@ -2683,20 +514,20 @@ job_finish(struct tenant_job *job)
 {
 	size_t i;
 
-	if (job->phase == J_DONE)
+	if (job->phase == TJ_DONE)
 		return;
 	for (i = 0; i < job->n_results; i++) {
 		if (job->results[i].state == TENANT_WAITING)
-			result_end(job, i, TENANT_SKIPPED,
-				   job->prog.cancelled ? "cancelled"
-				   : job->prog.stopped
-					   ? "not started: the run stopped after a failure"
-					   : "not started",
-				   0);
+			tenant_result_end(job, i, TENANT_SKIPPED,
+					  job->prog.cancelled ? "cancelled"
+					  : job->prog.stopped
+						  ? "not started: the run stopped after a failure"
+						  : "not started",
+					  0);
 	}
-	job->phase = J_DONE;
+	job->phase = TJ_DONE;
 	job->prog.finished = true;
-	notify(job);
+	tenant_notify(job);
 	if (job->done != NULL)
 		job->done(job, job->arg);
 	else if (job->freed)
@@ -2707,69 +538,27 @@ job_finish(struct tenant_job *job)
 
 static void prepare_done(struct pool *p, struct conn_reply *reply, void *arg);
 
-/* Provision: which schemas exist already, and the registry. */
+/* Provision, archive, drop, restore: which of the named tenants' schemas exist, live or archived. */
 static void
 check_existing(struct tenant_job *job)
 {
 	struct strbuf arr = STRBUF_INIT;
-	char **schemas = xcalloc(job->opts.n_ids * 2 + 1, sizeof *schemas);
+	char **schemas = NULL;
+	size_t i, n_schemas = 0;
 	const char *params[1];
-	size_t i;
 
-	for (i = 0; i < job->opts.n_ids; i++) {
-		schemas[2 * i] = tenant_schema(job->cfg, job->ids[i]);
-		schemas[2 * i + 1] = xasprintf("%s%s", job->cfg->archive_prefix, job->ids[i]);
+	for (i = 0; i < job->n_ids; i++) {
+		strvec_push(&schemas, &n_schemas, tenant_schema(job->cfg, job->ids[i]));
+		strvec_addf(&schemas, &n_schemas, "%s%s", job->cfg->archive_prefix, job->ids[i]);
 	}
-	pg_array(&arr, (const char *const *)schemas, job->opts.n_ids * 2);
-	for (i = 0; i < job->opts.n_ids * 2; i++)
-		free(schemas[i]);
-	free(schemas);
+	tenant_pg_array(&arr, (const char *const *)schemas, n_schemas);
+	strvec_free(&schemas, &n_schemas);
 	params[0] = strbuf_str(&arr);
-	job->phase = J_EXISTING;
+	job->phase = TJ_EXISTING;
 	job->outstanding++;
 	pool_query(job->pool, "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])", 1,
 		   params, prepare_done, job);
 	strbuf_free(&arr);
-}
-
-static void
-existing_checked(struct tenant_job *job, const PGresult *r)
-{
-	size_t i;
-	int k;
-
-	for (i = 0; i < job->opts.n_ids; i++) {
-		char *schema = tenant_schema(job->cfg, job->ids[i]);
-		char *archived = xasprintf("%s%s", job->cfg->archive_prefix, job->ids[i]);
-
-		add_result(job, job->ids[i]);
-		for (k = 0; k < PQntuples(r); k++) {
-			const char *n = PQgetvalue(r, k, 0);
-
-			if (strcmp(n, schema) == 0)
-				result_end(job, job->n_results - 1, TENANT_FAILED,
-					   "already exists (schema found)", 0);
-			else if (strcmp(n, archived) == 0)
-				result_end(
-					job, job->n_results - 1, TENANT_FAILED,
-					"an archived tenant with this id exists; restore or drop "
-					"it first",
-					0);
-		}
-		free(schema);
-		free(archived);
-	}
-	/* the same id twice */
-	for (i = 1; i < job->n_results; i++) {
-		size_t j;
-
-		for (j = 0; j < i; j++) {
-			if (job->results[i].state == TENANT_WAITING &&
-			    strcmp(job->results[i].id, job->results[j].id) == 0)
-				result_end(job, i, TENANT_SKIPPED, "given twice", 0);
-		}
-	}
-	job->prog.total = job->n_results;
 }
 
 /* The events table, and the registry table when the profile names one. */
@@ -2795,7 +584,7 @@ ensure_tables(struct tenant_job *job)
 			    ");\n",
 			    job->cfg->registry);
 	}
-	job->phase = J_PREPARE;
+	job->phase = TJ_PREPARE;
 	job->outstanding++;
 	/* quiet: no "already exists, skipping" notices for the message log */
 	{
@@ -2816,73 +605,31 @@ prepare_done(struct pool *p, struct conn_reply *reply, void *arg)
 	const PGresult *r = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
 
 	(void)p;
-	job->outstanding--;
-	if (job->error != NULL) {
-		maybe_finish(job);
+	if (!tenant_job_answered(job, reply,
+				 job->phase == TJ_PREPARE ? "cannot create the console's tables"
+							  : "cannot check the tenant schemas"))
 		return;
-	}
-	if (reply->conn_error != NULL || reply->error != NULL) {
-		char *e = error_text(reply);
-
-		job_fail(job, "%s: %s",
-			 job->phase == J_PREPARE ? "cannot create the console's tables"
-						 : "cannot check the tenant schemas",
-			 e);
-		free(e);
-		return;
-	}
-	if (job->phase == J_PREPARE) {
+	if (job->phase == TJ_PREPARE) {
 		if (job->kind == TENANT_JOB_PROVISION) {
 			check_existing(job);
 			return;
 		}
 		if (job->kind == TENANT_JOB_MIGRATE || job->kind == TENANT_JOB_ROLLBACK) {
-			read_catalog(job);
+			tenant_list_read(job);
 			return;
 		}
 		/* archive, drop, restore: the one tenant must exist in the right form */
 		check_existing(job);
 		return;
 	}
-	if (job->phase == J_EXISTING) {
-		if (job->kind == TENANT_JOB_PROVISION) {
-			existing_checked(job, r);
-		} else {
-			size_t i;
-
-			for (i = 0; i < job->opts.n_ids; i++)
-				add_result(job, job->ids[i]);
-			job->prog.total = job->n_results;
-			for (i = 0; i < job->n_results; i++) {
-				char *schema = tenant_schema(job->cfg, job->results[i].id);
-				char *archived = xasprintf("%s%s", job->cfg->archive_prefix,
-							   job->results[i].id);
-				bool live = false, arch = false;
-				int k;
-
-				for (k = 0; k < PQntuples(r); k++) {
-					live = live || strcmp(PQgetvalue(r, k, 0), schema) == 0;
-					arch = arch || strcmp(PQgetvalue(r, k, 0), archived) == 0;
-				}
-				if (job->kind == TENANT_JOB_RESTORE && !arch)
-					result_end(job, i, TENANT_FAILED,
-						   "no archived tenant with this id", 0);
-				else if (job->kind == TENANT_JOB_RESTORE && live)
-					result_end(job, i, TENANT_FAILED,
-						   "a live tenant with this id exists already", 0);
-				else if (job->kind != TENANT_JOB_RESTORE && !live)
-					result_end(job, i, TENANT_FAILED, "no such tenant", 0);
-				else if (job->kind == TENANT_JOB_ARCHIVE && arch)
-					result_end(job, i, TENANT_FAILED,
-						   "an archived copy exists already; drop it first",
-						   0);
-				free(schema);
-				free(archived);
-			}
-		}
-		job->phase = J_RUN;
-		notify(job);
-		schedule(job);
+	if (job->phase == TJ_EXISTING) {
+		if (job->kind == TENANT_JOB_PROVISION)
+			tenant_provision_existing(job, r);
+		else
+			tenant_admin_existing(job, r);
+		job->phase = TJ_RUN;
+		tenant_notify(job);
+		tenant_schedule(job);
 	}
 }
 
@@ -2907,15 +654,15 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 	job->prog.started_ms = loop_now(job->loop);
 	job->prog.eta_ms = -1;
 	if (opts->n_ids > 0) {
-		job->ids = xcalloc(opts->n_ids, sizeof *job->ids);
 		for (i = 0; i < opts->n_ids; i++)
-			job->ids[i] = xstrdup(opts->ids[i]);
+			strvec_add(&job->ids, &job->n_ids, opts->ids[i]);
 		/* sorted once: a console hands over up to 100,000 filtered ids */
-		job->sorted_ids = xcalloc(opts->n_ids, sizeof *job->sorted_ids);
-		memcpy(job->sorted_ids, job->ids, opts->n_ids * sizeof *job->sorted_ids);
-		qsort(job->sorted_ids, opts->n_ids, sizeof *job->sorted_ids, cmp_id);
+		job->sorted_ids = xcalloc(job->n_ids, sizeof *job->sorted_ids);
+		memcpy(job->sorted_ids, job->ids, job->n_ids * sizeof *job->sorted_ids);
+		strvec_sort(job->sorted_ids, job->n_ids);
 	}
 	job->opts.ids = NULL;
+	job->opts.n_ids = 0;
 	job->filter = opts->filter != NULL ? xstrdup(opts->filter) : NULL;
 	if (!job->opts.on_failure_set)
 		job->opts.on_failure = job->cfg->on_failure;
@@ -2929,51 +676,38 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 	job->bulk = kind == TENANT_JOB_MIGRATE;
 
 	if (!job->cfg->present) {
-		job_fail(job, "database %s has no tenants section in its profile", db->cfg->label);
+		tenant_job_fail(job, "database %s has no tenants section in its profile",
+				db->cfg->label);
 		return job;
 	}
 	if (kind != TENANT_JOB_LIST && db->cfg->read_only) {
-		job_fail(job, "the profile is read-only: tenants are not changed from it");
+		tenant_job_fail(job, "the profile is read-only: tenants are not changed from it");
 		return job;
 	}
-	for (i = 0; i < job->opts.n_ids; i++) {
+	for (i = 0; i < job->n_ids; i++) {
 		char *why = tenant_id_problem(job->cfg, job->ids[i]);
 
 		if (why != NULL) {
-			job_fail(job, "%s", why);
+			tenant_job_fail(job, "%s", why);
 			free(why);
 			return job;
 		}
 	}
 	if ((kind == TENANT_JOB_ARCHIVE || kind == TENANT_JOB_DROP) && !opts->confirmed) {
-		job_fail(job, "deprovisioning needs the tenant id typed back (--confirm ID)");
+		tenant_job_fail(job,
+				"deprovisioning needs the tenant id typed back (--confirm ID)");
 		return job;
 	}
 	if ((kind == TENANT_JOB_PROVISION || kind == TENANT_JOB_ARCHIVE ||
 	     kind == TENANT_JOB_DROP || kind == TENANT_JOB_RESTORE) &&
-	    job->opts.n_ids == 0) {
-		job_fail(job, "no tenant id given");
+	    job->n_ids == 0) {
+		tenant_job_fail(job, "no tenant id given");
 		return job;
 	}
-	if (kind == TENANT_JOB_PROVISION) {
-		for (i = 0; files != NULL && i < files->n; i++) {
-			struct sqlsplit_problem prob;
-
-			if (files->v[i].no_transaction) {
-				job->no_tx = true;
-				continue;
-			}
-			/* refuse before any SQL what cannot run in the transaction */
-			if (sqlsplit_scan_tx(files->v[i].up.text, 0, &prob)) {
-				job_fail(job, "%s:%d: %s", files->v[i].up.path, prob.line,
-					 prob.reason);
-				sqlsplit_problem_free(&prob);
-				return job;
-			}
-		}
-	}
+	if (kind == TENANT_JOB_PROVISION && !tenant_provision_check(job))
+		return job;
 	if (kind == TENANT_JOB_LIST)
-		read_catalog(job);
+		tenant_list_read(job);
 	else
 		ensure_tables(job);
 	return job;
@@ -2982,29 +716,16 @@ tenant_job_start(enum tenant_job_kind kind, struct database *db, const struct mi
 void
 tenant_job_cancel(struct tenant_job *job)
 {
-	struct worker *w;
-	struct bulk *b;
-
-	if (job->phase == J_DONE)
+	if (job->phase == TJ_DONE)
 		return;
 	job->stop = true;
 	job->prog.cancelled = true;
 	/* what waits to try a new connection gives up now, not after its delay */
-	for (w = job->workers; w != NULL; w = w->next) {
-		if (w->retry != NULL) {
-			loop_timer_cancel(job->loop, &w->retry);
-			w->retry = loop_timer_add(job->loop, 0, 0, fan_retry, w);
-		}
-	}
-	for (b = job->bulks; b != NULL; b = b->next) {
-		if (b->timer != NULL) {
-			loop_timer_cancel(job->loop, &b->timer);
-			b->timer = loop_timer_add(job->loop, 0, 0, bulk_reconnect, b);
-		}
-	}
-	notify(job);
-	if (job->phase == J_RUN)
-		schedule(job);
+	tenant_fanout_cancel(job);
+	tenant_bulk_cancel(job);
+	tenant_notify(job);
+	if (job->phase == TJ_RUN)
+		tenant_schedule(job);
 }
 
 static void
@@ -3014,7 +735,7 @@ job_really_free(struct tenant_job *job)
 
 	loop_timer_cancel(job->loop, &job->kick);
 	while (job->workers != NULL) {
-		struct worker *w = job->workers;
+		struct tenant_worker *w = job->workers;
 
 		job->workers = w->next;
 		pool_request_cancel(job->pool, &w->req);
@@ -3029,22 +750,15 @@ job_really_free(struct tenant_job *job)
 		free(job->results[i].error);
 	}
 	free(job->results);
-	for (i = 0; i < job->opts.n_ids; i++)
-		free(job->ids[i]);
-	free(job->ids);
+	strvec_free(&job->ids, &job->n_ids);
 	free(job->sorted_ids);
 	free(job->filter);
 	free(job->error);
 	free(job->res_list);
 	free(job->slow);
 	free(job->bulk_error);
-	for (i = job->next_chunk; i < job->n_chunks; i++) {
-		free(job->chunks[i]->members);
-		free(job->chunks[i]);
-	}
-	free(job->chunks);
+	tenant_list_read_free(job);
 	tenant_list_free(&job->list);
-	strbuf_free(&job->scratch);
 	free(job);
 }
 
@@ -3058,7 +772,7 @@ tenant_job_free(struct tenant_job **jp)
 	*jp = NULL;
 	job->changed = NULL;
 	job->done = NULL;
-	if (job->phase != J_DONE) {
+	if (job->phase != TJ_DONE) {
 		/* queries and workers still refer to the job: stop it, and let it
 		 * free itself when the last of them is done */
 		job->freed = true;
