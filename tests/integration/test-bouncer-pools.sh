@@ -4,7 +4,9 @@
 # (tests/bouncer-harness: pool_size 2, session mode).
 #
 # Idle: exit 0, the server side and PgBouncer both live, no alarm. With five
-# clients running pg_sleep through PgBouncer: exit 1, the pool shows 2
+# clients through PgBouncer waiting on an advisory lock that a direct
+# session holds until the checks are done (not a fixed sleep, which a
+# loaded machine can outlast): exit 1, the pool shows 2
 # active, 3 waiting, 2 of 2 servers active (100 %), saturated, with the
 # alarm, in --json and in text. After the clients finish: exit 0 and no
 # alarm. An unreachable PgBouncer or server: exit 1 and the error. Several
@@ -13,9 +15,12 @@ set -u
 bin=${PGDBM_CONSOLE:-./pgdbm-console}
 work=$(mktemp -d)
 clients=()
+holder=
+lock=424242
 cleanup() {
 	local p
-	for p in "${clients[@]+"${clients[@]}"}"; do kill "$p" 2>/dev/null; done
+	release_lock
+	for p in "${clients[@]+"${clients[@]}"}" $holder; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$work"
 }
@@ -23,6 +28,15 @@ trap cleanup EXIT
 failures=0
 
 fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
+
+# The direct session holding the lock ends: the clients go through at once.
+release_lock() {
+	[ -n "$holder" ] || return 0
+	psql -XAtq -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = 'pgdbm-bouncer-holder'" >/dev/null 2>&1
+	wait "$holder" 2>/dev/null
+	holder=
+}
 
 if ! command -v jq >/dev/null; then
 	echo "jq is not installed: skipped"
@@ -75,12 +89,21 @@ jq_is "idle" ".databases[0].pgbouncer.databases[] | select(.name == \"$db\") | .
 jq_is "idle" '.databases[0].pgbouncer.conninfo | contains("pgdbm_stats")' true
 
 # 2. five clients, pool size 2: two served, three waiting, saturated
+PGAPPNAME=pgdbm-bouncer-holder psql -XAtq -c "SELECT pg_advisory_lock($lock)" \
+	-c 'SELECT pg_sleep(600)' >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 1 100); do
+	[ "$(psql -XAtq -c "SELECT count(*) FROM pg_locks
+		WHERE locktype = 'advisory' AND objid = $lock AND granted")" = 1 ] && break
+	sleep 0.1
+done
 for _ in 1 2 3 4 5; do
-	psql -XAtq "$PGDBM_BOUNCER_DSN" -c 'SELECT pg_sleep(3)' >/dev/null 2>&1 &
+	psql -XAtq "$PGDBM_BOUNCER_DSN" -c "SELECT pg_advisory_lock_shared($lock)" \
+		>/dev/null 2>&1 &
 	clients+=($!)
 done
 saturated=no
-for _ in $(seq 1 50); do
+for _ in $(seq 1 150); do
 	"$bin" pools --profile "$work/profile.yaml" --json >"$work/out" 2>"$work/err"
 	status=$?
 	if [ "$(jq -c "$sel | .cl_waiting" "$work/out" 2>/dev/null)" = 3 ]; then
@@ -116,6 +139,7 @@ else
 fi
 
 # 3. the clients finish: the alarm clears
+release_lock
 for p in "${clients[@]}"; do wait "$p"; done
 clients=()
 run 0 "after pools --json" "$bin" pools --profile "$work/profile.yaml" --json
