@@ -13,9 +13,11 @@
  *   space        ' ', CR, VT, FF and the locale's other white space: a space
  *   newline, tab kept where they are the text's structure (SAFETEXT_LINES),
  *                else a space
- *   replaced     every other C0 control, DEL, the C1 controls, what the
- *                locale cannot print and bytes that are not a character of
- *                its encoding: '?' (one per character or bad byte)
+ *   replaced     every other C0 control, DEL, the C1 controls, the
+ *                bidirectional controls (U+061C, U+202A..U+202E,
+ *                U+2066..U+2069), what the locale cannot print and bytes
+ *                that are not a character of its encoding: '?' (one per
+ *                character or bad byte)
  *
  * In a UTF-8 locale multi-byte characters are decoded (mbrtowc, wcwidth);
  * in any other locale only ASCII is shown, so every byte above 0x7f is

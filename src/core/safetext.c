@@ -6,7 +6,10 @@
  * a multi-byte character that mbrtowc() decodes with a fresh state (UTF-8
  * carries no state between characters); C1 controls are refused by code
  * point before the locale is asked whether the rest is white space or
- * printable (wcwidth() < 0: not printable).
+ * printable (wcwidth() < 0: not printable). So are the bidirectional
+ * controls that reorder what follows them (embeddings, overrides,
+ * isolates, the Arabic letter mark): the locale calls them printable, but a
+ * name holding one can show as another name ("Trojan Source").
  */
 #include "config.h"
 
@@ -24,6 +27,13 @@ safetext_locale_utf8(void)
 	const char *cs = nl_langinfo(CODESET);
 
 	return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
+/* U+061C, U+202A..U+202E, U+2066..U+2069: they change the order text is shown in. */
+static bool
+bidi_control(wchar_t wc)
+{
+	return wc == 0x061c || (wc >= 0x202a && wc <= 0x202e) || (wc >= 0x2066 && wc <= 0x2069);
 }
 
 void
@@ -62,7 +72,7 @@ safetext_next(const char *p, size_t avail, bool utf8, struct safetext_char *c)
 		return;
 	}
 	c->len = n;
-	if (wc >= 0x80 && wc <= 0x9f) {
+	if ((wc >= 0x80 && wc <= 0x9f) || bidi_control(wc)) {
 		c->kind = SAFETEXT_REPLACED;
 	} else if (iswspace((wint_t)wc)) {
 		c->kind = SAFETEXT_SPACE;

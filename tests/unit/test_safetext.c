@@ -86,6 +86,19 @@ test_utf8(void **state)
 	      "b\xc3"
 	      "c\xe2\x82",
 	      SAFETEXT_UTF8, "a?b?c?");
+	/* bidirectional embeddings, overrides and isolates (U+202A..U+202E,
+	 * U+2066..U+2069, U+061C) reorder what a terminal shows ("Trojan
+	 * Source"): a schema named tenant_<RLO>lanif shows as tenant_final */
+	check("tenant_\xe2\x80\xae"
+	      "lanif",
+	      SAFETEXT_UTF8, "tenant_?lanif");
+	check("a\xe2\x80\xaa"
+	      "b\xe2\x80\xac"
+	      "c\xe2\x81\xa6"
+	      "d\xe2\x81\xa9"
+	      "e\xd8\x9c"
+	      "f",
+	      SAFETEXT_UTF8, "a?b?c?d?e?f");
 	/* Unicode white space is a space */
 	check("a\xe2\x80\x83"
 	      "b",
