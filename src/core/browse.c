@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "database.h"
 #include "ident.h"
 #include "loop.h"
@@ -393,19 +394,10 @@ breq_done(struct breq *r)
 static char *
 reply_error(const struct conn_reply *reply)
 {
-	const char *m;
-	char *s;
+	char *s = conn_reply_error_text(reply, CONN_ERROR_LINE);
 
-	if (reply->conn_error != NULL)
-		s = xstrdup(reply->conn_error);
-	else if (reply->error != NULL) {
-		m = PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY);
-		s = xstrdup(m != NULL ? m : PQresultErrorMessage(reply->error));
-	} else if (reply->n < 1)
+	if (s == NULL && reply->n < 1)
 		s = xstrdup("no answer");
-	else
-		return NULL;
-	s[strcspn(s, "\n")] = '\0';
 	return s;
 }
 

@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "loop.h"
 #include "manager.h"
 #include "msglog.h"
@@ -633,7 +634,7 @@ set_error_from(struct mig_run *r, const struct conn_reply *reply, const char *fi
 	r->err.hint = dup_or_null(PQresultErrorField(reply->error, PG_DIAG_MESSAGE_HINT));
 	r->err.sqlstate = dup_or_null(PQresultErrorField(reply->error, PG_DIAG_SQLSTATE));
 	if (r->err.message == NULL)
-		r->err.message = xstrdup(PQresultErrorMessage(reply->error));
+		r->err.message = conn_reply_error_text(reply, CONN_ERROR_FULL);
 }
 
 static void
@@ -781,9 +782,7 @@ verify_reply(struct pool *p, struct conn_reply *reply, void *arg)
 	}
 	if (reply->conn_error != NULL ||
 	    (reply->error != NULL && strcmp(state, "42P01") != 0 && strcmp(state, "3F000") != 0)) {
-		why = reply->conn_error != NULL
-			      ? xstrdup(reply->conn_error)
-			      : xstrdup(PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY));
+		why = conn_reply_error_text(reply, CONN_ERROR_MESSAGE);
 		v->cb(v, -1, why, v->arg);
 		free(why);
 		return;
