@@ -162,6 +162,13 @@ void mig_plan_apply(struct mig_plan *plan, const struct mig_status *st, const st
 		    const struct manager *mgr, int server_version_num);
 void mig_plan_rollback(struct mig_plan *plan, const struct mig_status *st,
 		       const struct mig_opts *opts);
+
+/*
+ * What a repair would do (pure): accept the file's new checksum. Its one
+ * step is the entry of `file`, which must be modified (drifted); else the
+ * plan is refused, saying what the file is.
+ */
+void mig_plan_repair(struct mig_plan *plan, const struct mig_status *st, const char *file);
 void mig_plan_free(struct mig_plan *plan);
 
 /*

@@ -489,6 +489,26 @@ mig_plan_rollback(struct mig_plan *plan, const struct mig_status *st, const stru
 		plan->n = 0; /* nothing runs: say only why */
 }
 
+void
+mig_plan_repair(struct mig_plan *plan, const struct mig_status *st, const char *file)
+{
+	const struct mig_entry *e = NULL;
+	size_t i;
+
+	memset(plan, 0, sizeof *plan);
+	for (i = 0; i < st->n_entries && e == NULL; i++) {
+		if (strcmp(st->entries[i].filename, file) == 0)
+			e = &st->entries[i];
+	}
+	if (e == NULL || e->state != MIG_MODIFIED) {
+		plan->refusal = xasprintf(
+			"%s is %s: only a modified (drifted) migration can be repaired", file,
+			e == NULL ? "not in this folder" : mig_state_name(e->state));
+		return;
+	}
+	plan_add(plan, e);
+}
+
 /* ------------------------------------------------------------------------
  * Runs
  * ------------------------------------------------------------------------ */
