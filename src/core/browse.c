@@ -278,20 +278,6 @@ schema_list_free(struct browse_schema *v, size_t n)
 }
 
 static void
-rows_free(struct mig_row *rows, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(rows[i].filename);
-		free(rows[i].checksum);
-		free(rows[i].applied_at);
-		free(rows[i].applied_by);
-	}
-	free(rows);
-}
-
-static void
 detail_reset(struct browse *b)
 {
 	struct browse_detail *d = &b->detail;
@@ -304,7 +290,7 @@ detail_reset(struct browse *b)
 	free(d->error);
 	free(d->exact_error);
 	mig_status_free(&d->status);
-	rows_free(b->detail_rows, b->n_detail_rows);
+	mig_rows_free(b->detail_rows, b->n_detail_rows);
 	b->detail_rows = NULL;
 	b->n_detail_rows = 0;
 	memset(d, 0, sizeof *d);
@@ -1156,31 +1142,19 @@ browse_open(struct browse *b, const char *name)
 		   1, params, tables_done, r);
 	if (s->has_ledger) {
 		const char *module = NULL;
-		char *schema_q = ident_quote(s->name);
-		char *table_q = ident_quote(ledger_table(b, s->kind, s->module));
 		char *sql;
-		int np = 0;
 
 		owner_files(b, s->kind, s->module, &module);
 		if (s->kind == BROWSE_TENANT)
 			module = s->name;
-		sql = xasprintf(
-			"SELECT id, filename, checksum, module_name IS NULL, applied_at::text,\n"
-			"  coalesce(applied_by, ''), coalesce(execution_time_ms, -1)\n"
-			"FROM %s.%s%s ORDER BY id",
-			schema_q, table_q,
-			module != NULL ? " WHERE module_name = $1 OR module_name IS NULL" : "");
-		if (module != NULL) {
-			params[0] = module;
-			np = 1;
-		}
+		sql = mig_ledger_select(s->name, ledger_table(b, s->kind, s->module),
+					module != NULL);
+		params[0] = module;
 		r = breq_new(b, BREQ_LEDGER);
 		r->ticket = b->detail_ticket;
 		b->detail_waiting++;
-		pool_query(b->pool, sql, np, params, ledger_done, r);
+		pool_query(b->pool, sql, module != NULL ? 1 : 0, params, ledger_done, r);
 		free(sql);
-		free(schema_q);
-		free(table_q);
 	}
 }
 
@@ -1300,7 +1274,6 @@ ledger_done(struct pool *p, struct conn_reply *reply, void *arg)
 	struct browse *b = r->b;
 	const PGresult *res;
 	char *err;
-	int i, n;
 
 	(void)p;
 	if (!detail_answer(r, reply, &res, &err))
@@ -1309,19 +1282,7 @@ ledger_done(struct pool *p, struct conn_reply *reply, void *arg)
 		detail_failed(b, xasprintf("cannot read the ledger: %s", err));
 		free(err);
 	} else {
-		n = PQntuples(res);
-		b->detail_rows = xcalloc((size_t)n + 1, sizeof *b->detail_rows);
-		for (i = 0; i < n; i++) {
-			struct mig_row *row = &b->detail_rows[b->n_detail_rows++];
-
-			row->id = atoll(PQgetvalue(res, i, 0));
-			row->filename = xstrdup(PQgetvalue(res, i, 1));
-			row->checksum = xstrdup(PQgetvalue(res, i, 2));
-			row->null_module = PQgetvalue(res, i, 3)[0] == 't';
-			row->applied_at = xstrdup(PQgetvalue(res, i, 4));
-			row->applied_by = xstrdup(PQgetvalue(res, i, 5));
-			row->exec_ms = atoi(PQgetvalue(res, i, 6));
-		}
+		b->detail_rows = mig_ledger_rows(res, &b->n_detail_rows);
 	}
 	detail_answered(b);
 }
