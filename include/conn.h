@@ -125,6 +125,32 @@ struct conn_reply {
 
 typedef void (*conn_reply_cb)(struct conn *c, struct conn_reply *reply, void *arg);
 
+/* How much of a reply's error conn_reply_error_text() gives. */
+enum conn_error_form {
+	CONN_ERROR_LINE,    /* its first line only */
+	CONN_ERROR_MESSAGE, /* every line of it */
+	CONN_ERROR_FULL,    /* a server error in libpq's whole text ("ERROR:  ...\nDETAIL: ...") */
+};
+
+/*
+ * The error of a reply as text (malloc'd), or NULL when it succeeded (no
+ * connection error, no error result): the connection's error when the
+ * connection failed; else the server's primary message (CONN_ERROR_FULL:
+ * libpq's whole text of the error), or libpq's whole text when the result
+ * carries no primary message. Trailing white space is removed, and
+ * CONN_ERROR_LINE keeps the first line. A caller that says more (a prefix
+ * such as "connection lost: ", "no answer" when nothing came) adds it.
+ */
+char *conn_reply_error_text(const struct conn_reply *reply, enum conn_error_form form);
+
+/*
+ * conn_reply_error_text() from its parts: the connection error, the
+ * primary message and libpq's whole text (any of them NULL). NULL when all
+ * three are. Exposed for tests.
+ */
+char *conn_error_text(const char *conn_error, const char *primary, const char *whole,
+		      enum conn_error_form form);
+
 /* Called on every state change, after it happened. */
 typedef void (*conn_state_cb)(struct conn *c, enum conn_state old, void *arg);
 

@@ -34,6 +34,11 @@
  * failure's line is found from that one run. A connection lost while a
  * COMMIT was in flight is settled by reading the ledger back.
  *
+ * Files: migrate.c (the runs), migrate_plan.c (status and plans, pure),
+ * migrate_ledger.c (the ledger and events as SQL, their rows, a ledger read
+ * back), migrate_error.c (errors and the file line they are about); they
+ * share include/migrate_int.h.
+ *
  * Ownership: every migrate_* run returns a struct mig_run freed with
  * migrate_run_free() (after its done callback, or to abandon it: then it is
  * cancelled and its callbacks never run again).
@@ -49,6 +54,7 @@
 
 struct conn_reply;
 struct manager;
+struct pg_result; /* libpq's PGresult */
 struct mig_run;
 struct mig_verify;
 struct strbuf;
@@ -83,6 +89,9 @@ struct mig_row {
 	char *applied_by;
 	int exec_ms; /* -1 when NULL */
 };
+
+/* Free n rows (a malloc'd array, as mig_ledger_rows() returns). */
+void mig_rows_free(struct mig_row *rows, size_t n);
 
 /* The console's last event for a file of this target (failures only). */
 struct mig_failure {
@@ -162,6 +171,13 @@ void mig_plan_apply(struct mig_plan *plan, const struct mig_status *st, const st
 		    const struct manager *mgr, int server_version_num);
 void mig_plan_rollback(struct mig_plan *plan, const struct mig_status *st,
 		       const struct mig_opts *opts);
+
+/*
+ * What a repair would do (pure): accept the file's new checksum. Its one
+ * step is the entry of `file`, which must be modified (drifted); else the
+ * plan is refused, saying what the file is.
+ */
+void mig_plan_repair(struct mig_plan *plan, const struct mig_status *st, const char *file);
 void mig_plan_free(struct mig_plan *plan);
 
 /*
@@ -172,6 +188,17 @@ char *migrate_ledger_ddl(const char *schema, const char *table, bool create_sche
 
 /* The console's events table DDL (schema, table and index, IF NOT EXISTS). */
 const char *migrate_events_ddl(void);
+
+/*
+ * The SELECT of the rows of ledger <schema>.<table> (both quoted with
+ * ident_quote) in id order, in the columns mig_ledger_rows() reads: every
+ * row, or with by_module only the rows of the module given as parameter $1
+ * and those written without a module. malloc'd.
+ */
+char *mig_ledger_select(const char *schema, const char *table, bool by_module);
+
+/* The rows of a mig_ledger_select() answer: a malloc'd array of *n (see mig_rows_free()). */
+struct mig_row *mig_ledger_rows(const struct pg_result *res, size_t *n);
 
 /* A server error as "file:line: message (SQLSTATE)\n  DETAIL: ...\n  HINT: ..." */
 struct mig_error {
@@ -186,6 +213,23 @@ struct mig_error {
 
 void mig_error_format(const struct mig_error *e, struct strbuf *out);
 void mig_error_clear(struct mig_error *e);
+
+/*
+ * The line of 1-based character `position` of the script `sent`, counted
+ * from the character after its first prefix_chars characters (the line of
+ * that character is 1). 0 when the position falls in the prefix or is not
+ * a position. UTF-8: characters, not bytes, as the server counts them.
+ */
+int mig_position_line(const char *sent, long prefix_chars, long position);
+
+/*
+ * The line, after the first prefix_chars characters of the script `sent`,
+ * of the error position the server gave for the reply's error; 0 when it
+ * gave none (or one inside the prefix). A script that holds one rendered
+ * migration file after a prefix of prefix_chars characters gives that
+ * file's line (rendering keeps the file's lines).
+ */
+int mig_error_line(const struct conn_reply *reply, const char *sent, long prefix_chars);
 
 /*
  * The line, in a migration file, of the error a script failed with. The
@@ -272,11 +316,6 @@ const struct mig_done *migrate_done_list(const struct mig_run *r, size_t *n);
 /* The ledger as read under the lock (apply, rollback) or without it (status). */
 const struct mig_status *migrate_status(const struct mig_run *r);
 
-/* The plan the run followed (apply, rollback), computed under the lock. */
-const struct mig_plan *migrate_plan(const struct mig_run *r);
-
 const struct mig_target *migrate_target(const struct mig_run *r);
-enum mig_kind migrate_kind(const struct mig_run *r);
-int64_t migrate_elapsed_ms(const struct mig_run *r);
 
 #endif

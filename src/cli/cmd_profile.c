@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "conn.h"
 #include "conninfo.h"
 #include "database.h"
 #include "json.h"
@@ -72,20 +73,19 @@ probe_done(struct pool *p, struct conn_reply *reply, void *arg)
 	(void)p;
 	pr->done = true;
 	pr->elapsed_ms = loop_now(pr->loop) - pr->started_ms;
-	if (reply->conn_error != NULL) {
-		pr->error = xstrdup(reply->conn_error);
-	} else if (reply->error != NULL) {
-		pr->error = xstrdup(PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY));
-	} else if (r == NULL || PQntuples(r) != 1) {
+	pr->error = conn_reply_error_text(reply, CONN_ERROR_MESSAGE);
+	if (pr->error != NULL)
+		return;
+	if (r == NULL || PQntuples(r) != 1) {
 		pr->error = xstrdup("unexpected answer from the server");
-	} else {
-		pr->version = xstrdup(PQgetvalue(r, 0, 0));
-		pr->user = xstrdup(PQgetvalue(r, 0, 1));
-		pr->dbname = xstrdup(PQgetvalue(r, 0, 2));
-		pr->max_connections = atoi(PQgetvalue(r, 0, 3));
-		pr->reserved = atoi(PQgetvalue(r, 0, 4));
-		pr->in_recovery = PQgetvalue(r, 0, 5)[0] == 't';
+		return;
 	}
+	pr->version = xstrdup(PQgetvalue(r, 0, 0));
+	pr->user = xstrdup(PQgetvalue(r, 0, 1));
+	pr->dbname = xstrdup(PQgetvalue(r, 0, 2));
+	pr->max_connections = atoi(PQgetvalue(r, 0, 3));
+	pr->reserved = atoi(PQgetvalue(r, 0, 4));
+	pr->in_recovery = PQgetvalue(r, 0, 5)[0] == 't';
 }
 
 /* Reach every database at once; returns false when any fails. */

@@ -49,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "database.h"
 #include "loop.h"
 #include "msglog.h"
@@ -434,20 +435,15 @@ finish(struct advisor *a)
 	notify(a);
 }
 
+/* Why a reply failed (NULL: it did not); *text holds what the caller frees. */
 static const char *
-reply_error(struct conn *c, const struct conn_reply *reply)
+reply_error(struct conn *c, const struct conn_reply *reply, char **text)
 {
-	const char *why;
-
-	if (reply->conn_error != NULL)
-		return reply->conn_error;
-	if (conn_state(c) != CONN_READY)
+	*text = NULL;
+	if (reply->conn_error == NULL && conn_state(c) != CONN_READY)
 		return conn_error(c)[0] ? conn_error(c) : "the connection was lost";
-	if (reply->error != NULL) {
-		why = PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY);
-		return why != NULL ? why : "the server reported an error";
-	}
-	return NULL;
+	*text = conn_reply_error_text(reply, CONN_ERROR_MESSAGE);
+	return *text;
 }
 
 static bool
@@ -648,14 +644,14 @@ sampling_elapsed(struct advisor *a)
 /* ---- the transition function ---- */
 
 /*
- * Called when the phase's query answered (reply) or, in ACQUIRE, when the
- * connection came (reply NULL). Takes what the answer says, then moves on:
- * the next chunk of ledgers, sampling, or the end.
+ * Called when the phase's query answered (reply, and why it failed, or
+ * NULL) or, in ACQUIRE, when the connection came (reply NULL). Takes what
+ * the answer says, then moves on: the next chunk of ledgers, sampling, or
+ * the end.
  */
 static void
-advance(struct advisor *a, struct conn *c, const struct conn_reply *reply)
+advance(struct advisor *a, struct conn *c, const struct conn_reply *reply, const char *why)
 {
-	const char *why = reply != NULL ? reply_error(c, reply) : NULL;
 	bool lost = reply != NULL && conn_lost(c, reply);
 	char d1[32], d2[32], *script;
 	int64_t elapsed;
@@ -751,7 +747,11 @@ advance(struct advisor *a, struct conn *c, const struct conn_reply *reply)
 static void
 on_reply(struct conn *c, struct conn_reply *reply, void *arg)
 {
-	advance(arg, c, reply);
+	char *text;
+	const char *why = reply_error(c, reply, &text);
+
+	advance(arg, c, reply, why);
+	free(text);
 }
 
 static void
@@ -766,7 +766,7 @@ acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 		return;
 	}
 	a->conn = c;
-	advance(a, c, NULL);
+	advance(a, c, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------------

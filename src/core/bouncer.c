@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "loop.h"
 #include "msglog.h"
 #include "pool.h"
@@ -685,13 +686,13 @@ step_done(struct conn *c, struct conn_reply *reply, void *arg)
 		return;
 	}
 	if (reply->error != NULL) {
-		const char *why = PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY);
-		char *msg = xasprintf("%s: %s", step_sql[b->step],
-				      why != NULL ? why : PQresultErrorMessage(reply->error));
+		char *why = conn_reply_error_text(reply, CONN_ERROR_MESSAGE);
+		char *msg = xasprintf("%s: %s", step_sql[b->step], why);
 
 		/* the connection is fine; the user may lack the right to SHOW */
 		refresh_failed(b, msg, false);
 		free(msg);
+		free(why);
 		return;
 	}
 	if (reply->n < 1 || PQresultStatus(reply->results[reply->n - 1]) != PGRES_TUPLES_OK) {

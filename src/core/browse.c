@@ -1,29 +1,14 @@
 /*
- * browse: schemas, module statuses, tenants, one schema's detail and exact
- * sizes, for one database. See include/browse.h.
+ * browse: the handle of one database's browsing, and the catalog it reads
+ * itself: schemas, one schema's detail, exact sizes. See include/browse.h;
+ * the migration queue (module statuses, the tenant list, kept fresh) is in
+ * browse_queue.c (they share include/browse_int.h).
  *
  * Requests in flight. A catalog query is a `struct breq` on the handle's
  * list; its reply finds the handle through it. browse_free() detaches every
  * request (breq->b = NULL) and their answers are then dropped. Status runs
  * and tenant list jobs are the migrate and tenant engines' own objects,
  * which can be abandoned at any time (their callbacks stop).
- *
- * Replacing data. Every load keeps the last good answer readable while
- * the next one runs; when the next one arrives it replaces the old one in
- * one step and `gen` moves on. A status run's entries point into the folder
- * scanned for it, so a module keeps folder and run together (`struct
- * modsnap`) and frees them together. An engine object that finished is
- * never freed from inside its own callback: it is parked in `dead` and freed
- * on the next load or with the handle.
- *
- * Keeping the queue fresh. With browse_keep_fresh() one one-shot timer
- * (`fresh`) is armed for the earliest reread due among the module statuses
- * and the tenant list that were asked for: each is due `fresh_ms` after
- * its last read started, or BROWSE_FRESH_BACKOFF times that read's
- * duration when longer. A read in flight is not due (its end re-arms the
- * timer); while the pool is retrying nothing is started and the timer
- * comes back an interval later. A failed read keeps the last good answer,
- * marked stale, and logs its error when it differs from the last one.
  *
  * Estimates versus exact sizes. The schema list and the detail read only
  * pg_class (relpages, reltuples), which takes no relation lock, so they
@@ -42,9 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "browse_int.h"
+#include "conn.h"
 #include "database.h"
 #include "ident.h"
-#include "loop.h"
 #include "manager.h"
 #include "msglog.h"
 #include "pool.h"
@@ -52,7 +38,6 @@
 #include "xalloc.h"
 
 #define EXACT_STATEMENT_TIMEOUT_MS 30000
-#define STREAM_NOTIFY_MS	   200
 
 enum breq_kind {
 	BREQ_SCHEMAS,
@@ -67,74 +52,6 @@ struct breq {
 	uint64_t ticket; /* the detail it was for (tables, ledger) */
 	char *name;	 /* exact: the schema */
 	struct breq *next;
-};
-
-/* A status run and the folder it judged, freed together. */
-struct modsnap {
-	struct migfile_set files;
-	struct mig_run *run;
-};
-
-struct modstate {
-	struct browse *b;
-	struct browse_module pub;
-	struct manager *mgr;
-	struct modsnap *cur;  /* shown */
-	struct modsnap *next; /* in flight */
-	struct modsnap *dead; /* finished, not shown: freed later */
-	bool loading;
-	bool again;	       /* a load was asked while one ran */
-	int64_t started_ms;    /* the last read started (loop time; 0: never) */
-	int64_t took_ms;       /* and how long it took */
-	bool starting;	       /* inside migrate_start */
-	struct mig_run *ended; /* the run ended inside migrate_start */
-	char *warned;	       /* the folder's warnings already logged, one a line */
-};
-
-/* A tenant list job and the tenant folder it judged. */
-struct tensnap {
-	struct migfile_set files;
-	struct tenant_job *job;
-};
-
-struct browse {
-	struct database *db;
-	const struct profile_database *pdb;
-	struct pool *pool;
-	struct msglog *log;
-	browse_update_cb cb;
-	void *cb_arg;
-
-	struct breq *reqs;
-
-	struct browse_schemas schemas;
-	bool schemas_again;
-
-	struct modstate *mods;
-	size_t n_mods;
-	bool mods_asked;
-
-	struct browse_tenants tenants;
-	struct tensnap *tcur, *tnext, *tdead;
-	char *twarned; /* the tenant folder's warnings already logged */
-	bool tenants_asked, tenants_again;
-	bool tstarting, tended; /* the list job ended inside tenant_job_start */
-	struct loop_timer *tnotify;
-	int64_t tstarted_ms, ttook_ms; /* the last list read: when it started, how long */
-
-	int64_t fresh_ms; /* browse_keep_fresh's interval (0: off) */
-	bool paused;
-	struct loop_timer *fresh;
-	/* live tenants of the shown list by schema name (sorted indexes) */
-	size_t *tindex;
-	size_t n_tindex;
-
-	struct browse_detail detail;
-	uint64_t detail_ticket; /* which opening of the detail a reply belongs to */
-	uint64_t detail_gen;
-	int detail_waiting; /* replies still expected for the detail */
-	struct mig_row *detail_rows;
-	size_t n_detail_rows;
 };
 
 static const struct migfile_set no_files;
@@ -203,8 +120,8 @@ browse_classify(const struct profile_database *pdb, const char *name, int *modul
  * Life cycle
  * ------------------------------------------------------------------------ */
 
-static void
-notify(struct browse *b)
+void
+browse_notify(struct browse *b)
 {
 	if (b->cb != NULL)
 		b->cb(b, b->cb_arg);
@@ -214,56 +131,14 @@ struct browse *
 browse_new(struct database *db, struct msglog *log)
 {
 	struct browse *b = xcalloc(1, sizeof *b);
-	size_t i;
 
 	b->db = db;
 	b->pdb = db->cfg;
 	b->pool = db->pool;
 	b->log = log;
-	b->n_mods = b->pdb->n_modules;
-	b->mods = xcalloc(b->n_mods + 1, sizeof *b->mods);
-	for (i = 0; i < b->n_mods; i++) {
-		struct modstate *m = &b->mods[i];
-		const struct profile_module *pm = &b->pdb->modules[i];
-		char *err = NULL;
-
-		m->b = b;
-		m->pub.pm = pm;
-		m->mgr = manager_new(db->pool, pm->schema, pm->name, pm->table, &err);
-		m->pub.mgr = m->mgr;
-		if (m->mgr == NULL) {
-			m->pub.state = BROWSE_FAILED;
-			m->pub.error = err;
-		}
-	}
+	browse_queue_init(b);
 	b->detail.module = -1;
 	return b;
-}
-
-static void
-modsnap_free(struct modsnap **sp)
-{
-	struct modsnap *s = *sp;
-
-	if (s == NULL)
-		return;
-	migrate_run_free(&s->run);
-	migfile_set_free(&s->files);
-	free(s);
-	*sp = NULL;
-}
-
-static void
-tensnap_free(struct tensnap **sp)
-{
-	struct tensnap *s = *sp;
-
-	if (s == NULL)
-		return;
-	tenant_job_free(&s->job);
-	migfile_set_free(&s->files);
-	free(s);
-	*sp = NULL;
 }
 
 static void
@@ -274,20 +149,6 @@ schema_list_free(struct browse_schema *v, size_t n)
 	for (i = 0; i < n; i++)
 		free(v[i].name);
 	free(v);
-}
-
-static void
-rows_free(struct mig_row *rows, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(rows[i].filename);
-		free(rows[i].checksum);
-		free(rows[i].applied_at);
-		free(rows[i].applied_by);
-	}
-	free(rows);
 }
 
 static void
@@ -303,7 +164,7 @@ detail_reset(struct browse *b)
 	free(d->error);
 	free(d->exact_error);
 	mig_status_free(&d->status);
-	rows_free(b->detail_rows, b->n_detail_rows);
+	mig_rows_free(b->detail_rows, b->n_detail_rows);
 	b->detail_rows = NULL;
 	b->n_detail_rows = 0;
 	memset(d, 0, sizeof *d);
@@ -315,33 +176,12 @@ browse_free(struct browse **bp)
 {
 	struct browse *b = *bp;
 	struct breq *r;
-	size_t i;
 
 	if (b == NULL)
 		return;
 	for (r = b->reqs; r != NULL; r = r->next)
 		r->b = NULL;
-	for (i = 0; i < b->n_mods; i++) {
-		struct modstate *m = &b->mods[i];
-
-		modsnap_free(&m->next);
-		modsnap_free(&m->cur);
-		modsnap_free(&m->dead);
-		manager_free(&m->mgr);
-		free(m->pub.error);
-		free(m->warned);
-	}
-	free(b->mods);
-	free(b->twarned);
-	loop_timer_cancel(pool_loop(b->pool), &b->tnotify);
-	loop_timer_cancel(pool_loop(b->pool), &b->fresh);
-	if (b->tcur == b->tnext)
-		b->tcur = NULL;
-	tensnap_free(&b->tnext);
-	tensnap_free(&b->tcur);
-	tensnap_free(&b->tdead);
-	free(b->tenants.error);
-	free(b->tindex);
+	browse_queue_free(b);
 	schema_list_free(b->schemas.v, b->schemas.n);
 	free(b->schemas.error);
 	detail_reset(b);
@@ -393,19 +233,10 @@ breq_done(struct breq *r)
 static char *
 reply_error(const struct conn_reply *reply)
 {
-	const char *m;
-	char *s;
+	char *s = conn_reply_error_text(reply, CONN_ERROR_LINE);
 
-	if (reply->conn_error != NULL)
-		s = xstrdup(reply->conn_error);
-	else if (reply->error != NULL) {
-		m = PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY);
-		s = xstrdup(m != NULL ? m : PQresultErrorMessage(reply->error));
-	} else if (reply->n < 1)
+	if (s == NULL && reply->n < 1)
 		s = xstrdup("no answer");
-	else
-		return NULL;
-	s[strcspn(s, "\n")] = '\0';
 	return s;
 }
 
@@ -497,7 +328,7 @@ schemas_done(struct pool *p, struct conn_reply *reply, void *arg)
 		msglog_add(b->log, MSG_WARNING, b->pdb->label, "cannot list the schemas: %s",
 			   b->schemas.error);
 		b->schemas.gen++;
-		notify(b);
+		browse_notify(b);
 		return;
 	}
 	n = PQntuples(res);
@@ -538,7 +369,7 @@ schemas_done(struct pool *p, struct conn_reply *reply, void *arg)
 	b->schemas.gen++;
 	if (b->schemas_again)
 		browse_load_schemas(b);
-	notify(b);
+	browse_notify(b);
 }
 
 const struct browse_schemas *
@@ -567,523 +398,12 @@ find_schema(struct browse *b, const char *name)
 	return NULL;
 }
 
-/* ------------------------------------------------------------------------
- * Module statuses
- * ------------------------------------------------------------------------ */
-
-static void module_load(struct modstate *m);
-static void fresh_arm(struct browse *b);
-
-/*
- * A read of module m failed with err (taken): the status shown, if any,
- * stays, marked stale; the log hears of it unless the last read failed
- * the same way.
- */
-static void
-module_failed(struct modstate *m, char *err)
-{
-	if (m->pub.error == NULL || strcmp(m->pub.error, err) != 0)
-		msglog_add(m->b->log, MSG_WARNING, m->b->pdb->label,
-			   "cannot read the queue of %s: %s", m->pub.pm->name, err);
-	free(m->pub.error);
-	m->pub.error = err;
-	m->pub.state = BROWSE_FAILED;
-	m->pub.stale = m->pub.status != NULL;
-	m->pub.gen++;
-}
-
-/* The status run in flight ended: show it, or keep the last one and say why. */
-static void
-module_finish(struct modstate *m, struct mig_run *r, bool async)
-{
-	struct modsnap *s = m->next;
-	int64_t now = loop_now(pool_loop(m->b->pool));
-
-	m->next = NULL;
-	m->loading = false;
-	m->took_ms = now - m->started_ms;
-	s->run = r;
-	if (migrate_ok(r)) {
-		if (m->pub.error != NULL)
-			msglog_add(m->b->log, MSG_INFO, m->b->pdb->label,
-				   "the queue of %s is read again", m->pub.pm->name);
-		modsnap_free(&m->dead);
-		m->dead = m->cur;
-		m->cur = s;
-		free(m->pub.error);
-		m->pub.error = NULL;
-		m->pub.state = BROWSE_READY;
-		m->pub.stale = false;
-		m->pub.read_ms = now;
-		m->pub.status = migrate_status(r);
-		m->pub.files = &s->files;
-		m->pub.gen++;
-	} else {
-		struct strbuf sb = STRBUF_INIT;
-
-		mig_error_format(migrate_error(r), &sb);
-		modsnap_free(&m->dead);
-		m->dead = s; /* r is still on the stack: freed later */
-		module_failed(m, strbuf_detach(&sb));
-	}
-	if (m->again) {
-		m->again = false;
-		module_load(m);
-	}
-	fresh_arm(m->b);
-	if (async)
-		notify(m->b);
-}
-
-static void
-module_done(struct mig_run *r, void *arg)
-{
-	struct modstate *m = arg;
-
-	if (m->starting) {
-		/* it ended inside migrate_start: module_load finishes it */
-		m->ended = r;
-		return;
-	}
-	module_finish(m, r, true);
-}
-
-/*
- * Log the folder's warnings (skipped entries) that were not logged already:
- * a reload every few seconds must not repeat them. *warned keeps what was
- * logged last, one warning a line.
- */
-static void
-log_folder_warnings(struct browse *b, const struct migfile_set *files, const char *what,
-		    char **warned)
-{
-	struct strbuf now = STRBUF_INIT;
-	char *source = xasprintf("%s/%s", b->pdb->label, what);
-	size_t i;
-
-	strbuf_adds(&now, "\n");
-	for (i = 0; i < files->n_warnings; i++) {
-		char *line = xasprintf("\n%s\n", files->warnings[i]);
-
-		if (*warned == NULL || strstr(*warned, line) == NULL)
-			msglog_add(b->log, MSG_WARNING, source, "%s", files->warnings[i]);
-		strbuf_addf(&now, "%s\n", files->warnings[i]);
-		free(line);
-	}
-	free(*warned);
-	*warned = strbuf_detach(&now);
-	free(source);
-}
-
-static void
-module_load(struct modstate *m)
-{
-	struct modsnap *s;
-	struct mig_target t;
-	struct mig_opts o;
-	struct mig_run *r;
-	char *err;
-
-	if (m->mgr == NULL)
-		return;
-	if (m->loading) {
-		m->again = true;
-		return;
-	}
-	m->started_ms = loop_now(pool_loop(m->b->pool));
-	s = xcalloc(1, sizeof *s);
-	err = migfile_scan(m->pub.pm->migrations, &s->files);
-	if (err != NULL) {
-		migfile_set_free(&s->files);
-		free(s);
-		m->took_ms = 0;
-		module_failed(m, err);
-		return;
-	}
-	log_folder_warnings(m->b, &s->files, m->pub.pm->name, &m->warned);
-	memset(&t, 0, sizeof t);
-	t.label = m->pub.pm->name;
-	t.mgr = m->mgr;
-	t.files = &s->files;
-	t.read_only = true; /* a status only reads */
-	mig_opts_defaults(&o);
-	if (m->pub.state != BROWSE_READY) {
-		m->pub.state = BROWSE_LOADING;
-		m->pub.gen++;
-	}
-	m->next = s;
-	m->loading = true;
-	m->starting = true;
-	m->ended = NULL;
-	r = migrate_start(MIG_RUN_STATUS, &t, &o, NULL, module_done, m);
-	m->starting = false;
-	s->run = r;
-	if (m->ended != NULL) {
-		m->ended = NULL;
-		module_finish(m, r, false);
-	}
-}
-
-void
-browse_load_modules(struct browse *b)
-{
-	size_t i;
-
-	b->mods_asked = true;
-	for (i = 0; i < b->n_mods; i++)
-		module_load(&b->mods[i]);
-	fresh_arm(b); /* a read that failed at once (its folder) has no end to re-arm it */
-}
-
-size_t
-browse_n_modules(const struct browse *b)
-{
-	return b->n_mods;
-}
-
-const struct browse_module *
-browse_module(const struct browse *b, size_t i)
-{
-	return i < b->n_mods ? &b->mods[i].pub : NULL;
-}
-
-/* ------------------------------------------------------------------------
- * Tenants
- * ------------------------------------------------------------------------ */
-
-static int
-tindex_cmp(const void *pa, const void *pb, void *arg)
-{
-	const struct tenant_list *l = tenant_job_list(arg);
-
-	return strcmp(l->v[*(const size_t *)pa].schema, l->v[*(const size_t *)pb].schema);
-}
-
-static void
-tindex_build(struct browse *b)
-{
-	const struct tenant_list *l = b->tenants.list;
-	size_t i;
-
-	free(b->tindex);
-	b->tindex = NULL;
-	b->n_tindex = 0;
-	if (l == NULL || l->n == 0)
-		return;
-	b->tindex = xcalloc(l->n, sizeof *b->tindex);
-	for (i = 0; i < l->n; i++)
-		b->tindex[b->n_tindex++] = i;
-	qsort_r(b->tindex, b->n_tindex, sizeof *b->tindex, tindex_cmp, b->tcur->job);
-}
-
-const struct tenant_info *
-browse_tenant_by_schema(const struct browse *b, const char *schema)
-{
-	const struct tenant_list *l = b->tenants.list;
-	size_t lo = 0, hi = b->n_tindex;
-
-	while (l != NULL && lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct tenant_info *t = &l->v[b->tindex[mid]];
-		int c = strcmp(t->schema, schema);
-
-		if (c == 0)
-			return t;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* Show the list of the job in flight (its ledgers may still be read). */
-static void
-tenants_promote(struct browse *b, struct tensnap *s, struct tenant_job *job)
-{
-	if (b->tcur == s)
-		return;
-	tensnap_free(&b->tdead);
-	b->tdead = b->tcur;
-	b->tcur = s;
-	b->tenants.list = tenant_job_list(job);
-	b->tenants.files = &s->files;
-	tindex_build(b);
-}
-
-static void
-tenants_notify_cb(struct loop *loop, void *arg)
-{
-	struct browse *b = arg;
-
-	(void)loop;
-	b->tnotify = NULL; /* one-shot: dead once it runs */
-	notify(b);
-}
-
-static void
-tenants_changed(struct tenant_job *job, void *arg)
-{
-	struct browse *b = arg;
-	struct tensnap *s = b->tnext;
-	const struct tenant_progress *p = tenant_job_progress(job);
-	bool first = false;
-
-	if (s == NULL || tenant_job_list(job) == NULL || p->finished)
-		return;
-	s->job = job;
-	/* the first list shows at once; a reload replaces the list when complete */
-	if (b->tcur == NULL) {
-		tenants_promote(b, s, job);
-		first = true;
-	}
-	b->tenants.reading = true;
-	b->tenants.ledgers_read = p->done;
-	b->tenants.ledgers_total = p->total;
-	/* a reload in the background leaves the list shown (and its rows) alone */
-	if (b->tcur == s)
-		b->tenants.gen++;
-	if (first) {
-		loop_timer_cancel(pool_loop(b->pool), &b->tnotify);
-		notify(b);
-	} else if (b->tnotify == NULL) {
-		b->tnotify = loop_timer_add(pool_loop(b->pool), STREAM_NOTIFY_MS, 0,
-					    tenants_notify_cb, b);
-	}
-}
-
-/*
- * A read of the tenant list failed with err (taken): the list shown, if
- * any, stays, marked stale; the log hears of it unless the last read
- * failed the same way.
- */
-static void
-tenants_failed(struct browse *b, char *err)
-{
-	if (b->tenants.error == NULL || strcmp(b->tenants.error, err) != 0)
-		msglog_add(b->log, MSG_WARNING, b->pdb->label, "cannot list the tenants: %s", err);
-	free(b->tenants.error);
-	b->tenants.error = err;
-	b->tenants.state = BROWSE_FAILED;
-	b->tenants.stale = b->tenants.list != NULL;
-	b->tenants.gen++;
-}
-
-static void
-tenants_finish(struct browse *b, struct tenant_job *job, bool async)
-{
-	struct tensnap *s = b->tnext;
-	int64_t now = loop_now(pool_loop(b->pool));
-
-	b->tnext = NULL;
-	s->job = job;
-	loop_timer_cancel(pool_loop(b->pool), &b->tnotify);
-	b->tenants.reading = false;
-	b->ttook_ms = now - b->tstarted_ms;
-	if (tenant_job_error(job) == NULL && tenant_job_list(job) != NULL) {
-		if (b->tenants.error != NULL)
-			msglog_add(b->log, MSG_INFO, b->pdb->label, "the tenants are listed again");
-		tenants_promote(b, s, job);
-		free(b->tenants.error);
-		b->tenants.error = NULL;
-		b->tenants.state = BROWSE_READY;
-		b->tenants.stale = false;
-		b->tenants.read_ms = now;
-		b->tenants.ledgers_read = b->tenants.ledgers_total;
-		b->tenants.gen++;
-	} else {
-		if (b->tcur != s) {
-			tensnap_free(&b->tdead);
-			b->tdead = s; /* the job is still on the stack: freed later */
-		}
-		/* a list shown while it was read (b->tcur == s) stays, incomplete: stale */
-		tenants_failed(b, xstrdup(tenant_job_error(job) != NULL ? tenant_job_error(job)
-									: "no answer"));
-	}
-	if (b->tenants_again) {
-		b->tenants_again = false;
-		browse_load_tenants(b);
-	}
-	fresh_arm(b);
-	if (async)
-		notify(b);
-}
-
-static void
-tenants_done(struct tenant_job *job, void *arg)
-{
-	struct browse *b = arg;
-
-	if (b->tstarting) {
-		b->tended = true; /* browse_load_tenants finishes it */
-		return;
-	}
-	tenants_finish(b, job, true);
-}
-
-void
-browse_load_tenants(struct browse *b)
-{
-	struct tenant_job_opts o;
-	struct tensnap *s;
-	struct tenant_job *job;
-	char *err;
-
-	b->tenants_asked = true;
-	if (!b->pdb->tenants.present)
-		return;
-	if (b->tnext != NULL) {
-		b->tenants_again = true;
-		return;
-	}
-	b->tstarted_ms = loop_now(pool_loop(b->pool));
-	s = xcalloc(1, sizeof *s);
-	err = migfile_scan(b->pdb->tenants.migrations, &s->files);
-	if (err != NULL) {
-		migfile_set_free(&s->files);
-		free(s);
-		b->ttook_ms = 0;
-		tenants_failed(b, err);
-		fresh_arm(b);
-		return;
-	}
-	log_folder_warnings(b, &s->files, "tenants", &b->twarned);
-	if (b->tenants.state != BROWSE_READY) {
-		b->tenants.state = BROWSE_LOADING;
-		b->tenants.gen++;
-	}
-	b->tnext = s;
-	tenant_job_opts_defaults(&o);
-	b->tstarting = true;
-	b->tended = false;
-	job = tenant_job_start(TENANT_JOB_LIST, b->db, &s->files, &o, tenants_changed, tenants_done,
-			       b);
-	b->tstarting = false;
-	s->job = job;
-	if (b->tended) {
-		b->tended = false;
-		tenants_finish(b, job, false);
-	}
-	fresh_arm(b);
-}
-
-const struct browse_tenants *
-browse_tenants(const struct browse *b)
-{
-	return &b->tenants;
-}
-
-/* ------------------------------------------------------------------------
- * Keeping the queue fresh
- * ------------------------------------------------------------------------ */
-
-/* When a read that started at `started` and took `took` is due again. */
-static int64_t
-due_at(const struct browse *b, int64_t started, int64_t took)
-{
-	int64_t gap = b->fresh_ms;
-
-	if (took * BROWSE_FRESH_BACKOFF > gap)
-		gap = took * BROWSE_FRESH_BACKOFF;
-	return started + gap;
-}
-
-/* The earliest reread due (INT64_MAX: none: nothing asked, or all in flight). */
-static int64_t
-next_due(const struct browse *b)
-{
-	int64_t next = INT64_MAX, d;
-	size_t i;
-
-	for (i = 0; b->mods_asked && i < b->n_mods; i++) {
-		const struct modstate *m = &b->mods[i];
-
-		if (m->mgr == NULL || m->loading)
-			continue;
-		d = due_at(b, m->started_ms, m->took_ms);
-		if (d < next)
-			next = d;
-	}
-	if (b->tenants_asked && b->pdb->tenants.present && b->tnext == NULL) {
-		d = due_at(b, b->tstarted_ms, b->ttook_ms);
-		if (d < next)
-			next = d;
-	}
-	return next;
-}
-
-static void
-fresh_cb(struct loop *loop, void *arg)
-{
-	struct browse *b = arg;
-	int64_t now = loop_now(loop);
-	size_t i;
-
-	b->fresh = NULL; /* one-shot: dead once it runs */
-	if (pool_health(b->pool) == POOL_RETRYING) {
-		/* unreachable: queue nothing behind the pool's retries, look again later */
-		b->fresh = loop_timer_add(loop, b->fresh_ms, 0, fresh_cb, b);
-		return;
-	}
-	for (i = 0; b->mods_asked && i < b->n_mods; i++) {
-		struct modstate *m = &b->mods[i];
-
-		if (m->mgr != NULL && !m->loading && due_at(b, m->started_ms, m->took_ms) <= now)
-			module_load(m);
-	}
-	if (b->tenants_asked && b->pdb->tenants.present && b->tnext == NULL &&
-	    due_at(b, b->tstarted_ms, b->ttook_ms) <= now)
-		browse_load_tenants(b);
-	fresh_arm(b);
-	notify(b); /* a read that failed at once (its folder) changed what is shown */
-}
-
-/* Arm the timer for the earliest reread due (reads in flight re-arm it when they end). */
-static void
-fresh_arm(struct browse *b)
-{
-	struct loop *loop = pool_loop(b->pool);
-	int64_t next, now;
-
-	loop_timer_cancel(loop, &b->fresh);
-	if (b->fresh_ms <= 0 || b->paused)
-		return;
-	next = next_due(b);
-	if (next == INT64_MAX)
-		return;
-	now = loop_now(loop);
-	b->fresh = loop_timer_add(loop, next > now ? next - now : 0, 0, fresh_cb, b);
-}
-
-void
-browse_keep_fresh(struct browse *b, int64_t interval_ms)
-{
-	if (interval_ms == b->fresh_ms)
-		return;
-	b->fresh_ms = interval_ms > 0 ? interval_ms : 0;
-	fresh_arm(b);
-}
-
-void
-browse_set_paused(struct browse *b, bool paused)
-{
-	b->paused = paused;
-	fresh_arm(b);
-}
-
 void
 browse_reload(struct browse *b)
 {
-	size_t i;
-
 	if (b->schemas.state != BROWSE_NONE)
 		browse_load_schemas(b);
-	if (b->mods_asked)
-		for (i = 0; i < b->n_mods; i++)
-			module_load(&b->mods[i]);
-	if (b->tenants_asked)
-		browse_load_tenants(b);
-	fresh_arm(b);
+	browse_queue_reload(b);
 	if (b->detail.schema != NULL) {
 		char *name = xstrdup(b->detail.schema);
 
@@ -1164,31 +484,19 @@ browse_open(struct browse *b, const char *name)
 		   1, params, tables_done, r);
 	if (s->has_ledger) {
 		const char *module = NULL;
-		char *schema_q = ident_quote(s->name);
-		char *table_q = ident_quote(ledger_table(b, s->kind, s->module));
 		char *sql;
-		int np = 0;
 
 		owner_files(b, s->kind, s->module, &module);
 		if (s->kind == BROWSE_TENANT)
 			module = s->name;
-		sql = xasprintf(
-			"SELECT id, filename, checksum, module_name IS NULL, applied_at::text,\n"
-			"  coalesce(applied_by, ''), coalesce(execution_time_ms, -1)\n"
-			"FROM %s.%s%s ORDER BY id",
-			schema_q, table_q,
-			module != NULL ? " WHERE module_name = $1 OR module_name IS NULL" : "");
-		if (module != NULL) {
-			params[0] = module;
-			np = 1;
-		}
+		sql = mig_ledger_select(s->name, ledger_table(b, s->kind, s->module),
+					module != NULL);
+		params[0] = module;
 		r = breq_new(b, BREQ_LEDGER);
 		r->ticket = b->detail_ticket;
 		b->detail_waiting++;
-		pool_query(b->pool, sql, np, params, ledger_done, r);
+		pool_query(b->pool, sql, module != NULL ? 1 : 0, params, ledger_done, r);
 		free(sql);
-		free(schema_q);
-		free(table_q);
 	}
 }
 
@@ -1266,7 +574,7 @@ detail_answered(struct browse *b)
 	if (b->detail_waiting == 0)
 		detail_complete(b);
 	b->detail.gen = ++b->detail_gen;
-	notify(b);
+	browse_notify(b);
 }
 
 static void
@@ -1308,7 +616,6 @@ ledger_done(struct pool *p, struct conn_reply *reply, void *arg)
 	struct browse *b = r->b;
 	const PGresult *res;
 	char *err;
-	int i, n;
 
 	(void)p;
 	if (!detail_answer(r, reply, &res, &err))
@@ -1317,19 +624,7 @@ ledger_done(struct pool *p, struct conn_reply *reply, void *arg)
 		detail_failed(b, xasprintf("cannot read the ledger: %s", err));
 		free(err);
 	} else {
-		n = PQntuples(res);
-		b->detail_rows = xcalloc((size_t)n + 1, sizeof *b->detail_rows);
-		for (i = 0; i < n; i++) {
-			struct mig_row *row = &b->detail_rows[b->n_detail_rows++];
-
-			row->id = atoll(PQgetvalue(res, i, 0));
-			row->filename = xstrdup(PQgetvalue(res, i, 1));
-			row->checksum = xstrdup(PQgetvalue(res, i, 2));
-			row->null_module = PQgetvalue(res, i, 3)[0] == 't';
-			row->applied_at = xstrdup(PQgetvalue(res, i, 4));
-			row->applied_by = xstrdup(PQgetvalue(res, i, 5));
-			row->exec_ms = atoi(PQgetvalue(res, i, 6));
-		}
+		b->detail_rows = mig_ledger_rows(res, &b->n_detail_rows);
 	}
 	detail_answered(b);
 }
@@ -1442,7 +737,7 @@ exact_done(struct pool *p, struct conn_reply *reply, void *arg)
 	free(err);
 	b->schemas.gen++;
 	breq_done(r);
-	notify(b);
+	browse_notify(b);
 }
 
 /* ------------------------------------------------------------------------

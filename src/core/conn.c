@@ -474,6 +474,41 @@ conn_connect_error(const char *verbose, bool *auth)
 	return strbuf_detach(&sb);
 }
 
+char *
+conn_error_text(const char *conn_error, const char *primary, const char *whole,
+		enum conn_error_form form)
+{
+	const char *text;
+	size_t n;
+
+	if (conn_error != NULL)
+		text = conn_error;
+	else if (form != CONN_ERROR_FULL && primary != NULL)
+		text = primary;
+	else if (whole != NULL)
+		text = whole;
+	else if (primary != NULL)
+		text = primary;
+	else
+		return NULL;
+	n = form == CONN_ERROR_LINE ? strcspn(text, "\n") : strlen(text);
+	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\n' ||
+			 text[n - 1] == '\r'))
+		n--;
+	return xstrndup(text, n);
+}
+
+char *
+conn_reply_error_text(const struct conn_reply *reply, enum conn_error_form form)
+{
+	if (reply->conn_error != NULL)
+		return conn_error_text(reply->conn_error, NULL, NULL, form);
+	if (reply->error == NULL)
+		return NULL;
+	return conn_error_text(NULL, PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY),
+			       PQresultErrorMessage(reply->error), form);
+}
+
 /* CONNECTING -> BROKEN: the attempt failed; an authentication failure is told apart. */
 static void
 connect_fail(struct conn *c, const char *verbose)

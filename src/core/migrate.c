@@ -1,6 +1,8 @@
 /*
- * migrate: status, plans, and the apply / rollback / repair runs.
- * See include/migrate.h for the contract.
+ * migrate: the apply / rollback / repair runs and the status run.
+ * See include/migrate.h for the contract; status and plans are in
+ * migrate_plan.c, the ledger's SQL and rows in migrate_ledger.c, errors
+ * and their lines in migrate_error.c (they share migrate_int.h).
  *
  * A run is a state machine driven by query replies. Its phases:
  *
@@ -15,6 +17,7 @@
  *                                                          one STEP per plan entry:
  *        transactional: BODY ("BEGIN; <file>") ─► RECORD (ledger + event) ─► COMMIT
  *        no-transaction: MARK (begin event) ─► STMT × n ─► RECORD
+ *        repair:         RECORD (the new checksum and its event, one statement)
  *        failure:        ROLLBACK ─► FAIL_EVENT
  *        connection lost while a COMMIT (or an autocommit RECORD) was in
  *        flight:         VERIFY (the ledger read back over another connection)
@@ -22,10 +25,14 @@
  *                                                            UNLOCK ◄─────┘ ─► done
  *
  * Every phase sends one query; advance() is the one transition function,
- * called with the reply of the phase that just ran. The ledger is read only
- * after the lock is held; the rows written are exactly pgdbm's (filename,
- * checksum, module_name, execution_time_ms >= 1); each file and its ledger
- * change commit together, with the event that records it.
+ * called with the reply of the phase that just ran: it hands the reply to
+ * that phase's handler (the table `on_reply`), which takes what the answer
+ * says and sends the next phase's query. Phases that wait for a timer or
+ * another connection (ACQUIRE, WAIT, VERIFY, FAIL_EVENT_ELSEWHERE) and DONE
+ * take no reply. The ledger is read only after the lock is held; the rows
+ * written are exactly pgdbm's (filename, checksum, module_name,
+ * execution_time_ms >= 1); each file and its ledger change commit
+ * together, with the event that records it.
  *
  * Each file runs exactly once. When it fails without an error position,
  * its failing statement is the one after those that answered: a
@@ -48,9 +55,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "loop.h"
 #include "manager.h"
-#include "msglog.h"
+#include "migrate_int.h"
 #include "pool.h"
 #include "sqlsplit.h"
 #include "strbuf.h"
@@ -59,438 +67,6 @@
 
 #define TOOL_NAME    "pgdbm-console " PACKAGE_VERSION
 #define LOCK_POLL_MS 200
-
-/* Reading a ledger back after a lost connection: tries, first delay (doubled each time). */
-#define VERIFY_TRIES	  6
-#define VERIFY_BACKOFF_MS 250
-
-/* ------------------------------------------------------------------------
- * Names and small helpers
- * ------------------------------------------------------------------------ */
-
-const char *
-mig_state_name(enum mig_state s)
-{
-	switch (s) {
-	case MIG_APPLIED:
-		return "applied";
-	case MIG_PENDING:
-		return "pending";
-	case MIG_OUT_OF_ORDER:
-		return "out of order";
-	case MIG_MODIFIED:
-		return "modified";
-	case MIG_MISSING:
-		return "missing";
-	case MIG_FAILED:
-		return "failed";
-	case MIG_EMPTY:
-		return "empty";
-	}
-	return "?";
-}
-
-char *
-mig_empty_message(const struct migfile *f)
-{
-	return xasprintf("%s is empty: " MIG_EMPTY_HINT, f->up.path);
-}
-
-void
-mig_opts_defaults(struct mig_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->lock_wait_ms = 60000;
-}
-
-void
-mig_error_clear(struct mig_error *e)
-{
-	free(e->file);
-	free(e->message);
-	free(e->detail);
-	free(e->hint);
-	free(e->sqlstate);
-	memset(e, 0, sizeof *e);
-}
-
-void
-mig_error_format(const struct mig_error *e, struct strbuf *out)
-{
-	if (e->file != NULL && e->line > 0)
-		strbuf_addf(out, "%s:%d: ", e->file, e->line);
-	else if (e->file != NULL)
-		strbuf_addf(out, "%s: ", e->file);
-	strbuf_adds(out, e->message != NULL ? e->message : "failed");
-	if (e->sqlstate != NULL && e->sqlstate[0] != '\0')
-		strbuf_addf(out, " (SQLSTATE %s)", e->sqlstate);
-	if (e->detail != NULL && e->detail[0] != '\0')
-		strbuf_addf(out, "\n  DETAIL: %s", e->detail);
-	if (e->hint != NULL && e->hint[0] != '\0')
-		strbuf_addf(out, "\n  HINT: %s", e->hint);
-}
-
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
-/* ------------------------------------------------------------------------
- * DDL
- * ------------------------------------------------------------------------ */
-
-char *
-migrate_ledger_ddl(const char *schema, const char *table, bool create_schema)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	/* pgdbm's text, names unquoted as pgdbm writes them; the schema, when
-	 * asked for, first (quoted: it passed the ledger rule, so it is the same) */
-	if (create_schema)
-		strbuf_addf(&sb, "CREATE SCHEMA IF NOT EXISTS \"%s\";\n", schema);
-	strbuf_addf(&sb,
-		    "CREATE TABLE IF NOT EXISTS %s.%s (\n"
-		    "    id SERIAL PRIMARY KEY,\n"
-		    "    filename VARCHAR(255) NOT NULL,\n"
-		    "    checksum VARCHAR(64) NOT NULL,\n"
-		    "    module_name VARCHAR(100),\n"
-		    "    applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
-		    "    applied_by VARCHAR(100) DEFAULT CURRENT_USER,\n"
-		    "    execution_time_ms INTEGER,\n"
-		    "    UNIQUE(filename, module_name)\n"
-		    ");\n"
-		    "CREATE INDEX IF NOT EXISTS idx_%s_module ON %s.%s(module_name, filename);\n",
-		    schema, table, table, schema, table);
-	return strbuf_detach(&sb);
-}
-
-const char *
-migrate_events_ddl(void)
-{
-	return "BEGIN;\n"
-	       "SELECT pg_advisory_xact_lock(hashtext('pgdbm_console_events_ddl'));\n"
-	       "CREATE SCHEMA IF NOT EXISTS pgdbm_console;\n"
-	       "CREATE TABLE IF NOT EXISTS pgdbm_console.events (\n"
-	       "    id BIGSERIAL PRIMARY KEY,\n"
-	       "    at TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
-	       "    actor TEXT NOT NULL DEFAULT current_user,\n"
-	       "    client TEXT DEFAULT current_setting('application_name'),\n"
-	       "    action TEXT NOT NULL,\n"
-	       "    module TEXT,\n"
-	       "    schema_name TEXT,\n"
-	       "    filename TEXT,\n"
-	       "    old_checksum TEXT,\n"
-	       "    new_checksum TEXT,\n"
-	       "    duration_ms INTEGER,\n"
-	       "    error TEXT,\n"
-	       "    tool TEXT NOT NULL\n"
-	       ");\n"
-	       "CREATE INDEX IF NOT EXISTS events_module_file_idx\n"
-	       "    ON pgdbm_console.events (module, schema_name, filename, id);\n"
-	       "COMMENT ON TABLE pgdbm_console.events IS\n"
-	       "    'pgdbm-console: append-only log of migration and tenant actions';\n"
-	       "COMMIT;\n";
-}
-
-/* ------------------------------------------------------------------------
- * Status (pure)
- * ------------------------------------------------------------------------ */
-
-static const struct mig_row *
-find_row(const struct mig_row *rows, size_t n, const char *filename)
-{
-	size_t i;
-
-	/* a module row wins over a NULL-module row of the same name */
-	for (i = 0; i < n; i++) {
-		if (!rows[i].null_module && strcmp(rows[i].filename, filename) == 0)
-			return &rows[i];
-	}
-	for (i = 0; i < n; i++) {
-		if (strcmp(rows[i].filename, filename) == 0)
-			return &rows[i];
-	}
-	return NULL;
-}
-
-void
-mig_status_compute(struct mig_status *st, const struct migfile_set *files, struct mig_row *rows,
-		   size_t n_rows, struct mig_failure *failures, size_t n_failures)
-{
-	const char *last_applied = NULL;
-	size_t i, j, n = 0;
-
-	memset(st->count, 0, sizeof st->count);
-	st->rows = rows;
-	st->n_rows = n_rows;
-	st->failures = failures;
-	st->n_failures = n_failures;
-	st->entries = xcalloc(files->n + n_rows + 1, sizeof *st->entries);
-
-	/* the last applied file in folder order */
-	for (i = 0; i < files->n; i++) {
-		if (find_row(rows, n_rows, files->v[i].name) != NULL)
-			last_applied = files->v[i].name;
-	}
-	for (i = 0; i < files->n; i++) {
-		const struct migfile *f = &files->v[i];
-		struct mig_entry *e = &st->entries[n++];
-
-		e->filename = xstrdup(f->name);
-		e->file = f;
-		e->row = find_row(rows, n_rows, f->name);
-		e->has_down = f->has_down;
-		e->no_transaction = f->no_transaction;
-		if (e->row != NULL) {
-			e->state = strcmp(e->row->checksum, f->up.checksum) == 0 ? MIG_APPLIED
-										 : MIG_MODIFIED;
-		} else {
-			for (j = 0; j < n_failures; j++) {
-				if (strcmp(failures[j].filename, f->name) == 0)
-					e->failure = &failures[j];
-			}
-			if (f->empty)
-				e->state = MIG_EMPTY;
-			else if (e->failure != NULL)
-				e->state = MIG_FAILED;
-			else if (last_applied != NULL && strcmp(f->name, last_applied) < 0)
-				e->state = MIG_OUT_OF_ORDER;
-			else
-				e->state = MIG_PENDING;
-		}
-	}
-	/* ledger rows whose file is gone */
-	for (i = 0; i < n_rows; i++) {
-		struct mig_entry *e;
-		bool seen = false;
-
-		if (migfile_find(files, rows[i].filename) != NULL)
-			continue;
-		for (j = 0; j < n && !seen; j++)
-			seen = strcmp(st->entries[j].filename, rows[i].filename) == 0;
-		if (seen)
-			continue;
-		e = &st->entries[n++];
-		e->filename = xstrdup(rows[i].filename);
-		e->row = &rows[i];
-		e->state = MIG_MISSING;
-	}
-	st->n_entries = n;
-	for (i = 0; i < n; i++)
-		st->count[st->entries[i].state]++;
-}
-
-void
-mig_status_free(struct mig_status *st)
-{
-	size_t i;
-
-	for (i = 0; i < st->n_entries; i++)
-		free(st->entries[i].filename);
-	for (i = 0; i < st->n_rows; i++) {
-		free(st->rows[i].filename);
-		free(st->rows[i].checksum);
-		free(st->rows[i].applied_at);
-		free(st->rows[i].applied_by);
-	}
-	for (i = 0; i < st->n_failures; i++) {
-		free(st->failures[i].filename);
-		free(st->failures[i].action);
-		free(st->failures[i].error);
-		free(st->failures[i].at);
-	}
-	free(st->entries);
-	free(st->rows);
-	free(st->failures);
-	free(st->lock_holder);
-	memset(st, 0, sizeof *st);
-}
-
-/* ------------------------------------------------------------------------
- * Plans (pure)
- * ------------------------------------------------------------------------ */
-
-static void
-plan_add(struct mig_plan *plan, const struct mig_entry *e)
-{
-	plan->steps = xreallocarray(plan->steps, plan->n + 1, sizeof *plan->steps);
-	plan->steps[plan->n++] = e;
-}
-
-static void
-plan_warn(struct mig_plan *plan, char *text)
-{
-	plan->warnings = xreallocarray(plan->warnings, plan->n_warnings + 1,
-				       sizeof *plan->warnings);
-	plan->warnings[plan->n_warnings++] = text;
-}
-
-void
-mig_plan_free(struct mig_plan *plan)
-{
-	size_t i;
-
-	free(plan->steps);
-	free(plan->refusal);
-	for (i = 0; i < plan->n_warnings; i++)
-		free(plan->warnings[i]);
-	free(plan->warnings);
-	memset(plan, 0, sizeof *plan);
-}
-
-/* Why a pending file cannot be applied as it is (NULL when it can). */
-static char *
-file_problem(const struct migfile *f, const struct manager *mgr, int server_version_num)
-{
-	struct sqlsplit_problem prob;
-	char *rendered = NULL, *err;
-	int line = 0;
-
-	if (f->empty)
-		return mig_empty_message(f);
-	err = manager_render(mgr, f->up.text, &rendered, &line);
-	if (err != NULL) {
-		char *msg = xasprintf("%s: %s", f->up.path, err);
-
-		free(err);
-		return msg;
-	}
-	if (!f->no_transaction && sqlsplit_scan_tx(rendered, server_version_num, &prob)) {
-		char *msg = xasprintf("%s:%d: %s; give the file a \"%s\" line, or split it",
-				      f->up.path, prob.line, prob.reason, SQLSPLIT_NO_TX_MARKER);
-
-		sqlsplit_problem_free(&prob);
-		free(rendered);
-		return msg;
-	}
-	free(rendered);
-	return NULL;
-}
-
-void
-mig_plan_apply(struct mig_plan *plan, const struct mig_status *st, const struct mig_opts *opts,
-	       const struct manager *mgr, int server_version_num)
-{
-	size_t i;
-	bool to_seen = opts->to == NULL;
-
-	memset(plan, 0, sizeof *plan);
-	if (opts->to != NULL) {
-		for (i = 0; i < st->n_entries && !to_seen; i++)
-			to_seen = strcmp(st->entries[i].filename, opts->to) == 0;
-		if (!to_seen) {
-			plan->refusal = xasprintf("%s is not a migration of this folder", opts->to);
-			return;
-		}
-	}
-	for (i = 0; i < st->n_entries; i++) {
-		const struct mig_entry *e = &st->entries[i];
-
-		if (e->state == MIG_MODIFIED && !opts->allow_drift && plan->refusal == NULL)
-			plan->refusal = xasprintf(
-				"%s was modified after it was applied (ledger checksum %.12s..., "
-				"file %.12s...); restore the file, or accept it with "
-				"`migrate repair %s`",
-				e->filename, e->row->checksum, e->file->up.checksum, e->filename);
-		if (e->state == MIG_MISSING)
-			plan_warn(plan, xasprintf("%s is in the ledger but its file is gone",
-						  e->filename));
-	}
-	for (i = 0; i < st->n_entries; i++) {
-		const struct mig_entry *e = &st->entries[i];
-		char *why;
-
-		if (e->state != MIG_PENDING && e->state != MIG_OUT_OF_ORDER &&
-		    e->state != MIG_FAILED && e->state != MIG_EMPTY)
-			continue;
-		if (opts->steps > 0 && plan->n >= (size_t)opts->steps)
-			break;
-		if (e->state == MIG_OUT_OF_ORDER && !opts->allow_out_of_order &&
-		    plan->refusal == NULL)
-			plan->refusal = xasprintf(
-				"%s sorts before migrations already applied (out of order); apply "
-				"it anyway with --allow-out-of-order",
-				e->filename);
-		why = file_problem(e->file, mgr, server_version_num);
-		if (why != NULL) {
-			if (plan->refusal == NULL)
-				plan->refusal = why;
-			else
-				free(why);
-		}
-		plan_add(plan, e);
-		if (opts->to != NULL && strcmp(e->filename, opts->to) == 0)
-			break;
-	}
-	if (plan->refusal != NULL)
-		plan->n = 0; /* nothing runs: say only why */
-}
-
-void
-mig_plan_rollback(struct mig_plan *plan, const struct mig_status *st, const struct mig_opts *opts)
-{
-	const struct mig_row *to_row = NULL;
-	int want = opts->steps > 0 ? opts->steps : 1;
-	size_t i, j;
-
-	memset(plan, 0, sizeof *plan);
-	if (opts->to != NULL) {
-		for (i = 0; i < st->n_rows; i++) {
-			if (strcmp(st->rows[i].filename, opts->to) == 0)
-				to_row = &st->rows[i];
-		}
-		if (to_row == NULL) {
-			plan->refusal = xasprintf("%s is not applied: nothing to roll back to",
-						  opts->to);
-			return;
-		}
-		want = -1;
-	}
-	/* newest first by ledger id */
-	for (i = st->n_rows; i-- > 0;) {
-		const struct mig_row *r = &st->rows[i];
-		const struct mig_entry *e = NULL;
-
-		if (want >= 0 && plan->n >= (size_t)want)
-			break;
-		if (to_row != NULL && r->id <= to_row->id)
-			break;
-		for (j = 0; j < st->n_entries && e == NULL; j++) {
-			if (st->entries[j].row == r)
-				e = &st->entries[j];
-		}
-		if (r->null_module) {
-			plan->refusal = xasprintf(
-				"%s was recorded without a module name (an old pgdbm); the console "
-				"rolls back only rows of its module",
-				r->filename);
-			break;
-		}
-		if (e != NULL && e->file == NULL) {
-			plan->refusal = xasprintf(
-				"%s is in the ledger but its file is gone: restore it "
-				"and its down script to roll it back",
-				r->filename);
-			break;
-		}
-		if (e == NULL || !e->has_down) {
-			plan->refusal = xasprintf("%s has no down script (down/%s): it cannot be "
-						  "rolled back",
-						  r->filename, r->filename);
-			break;
-		}
-		plan_add(plan, e);
-	}
-	if (plan->n == 0 && plan->refusal == NULL && opts->to == NULL)
-		plan->refusal = xstrdup("nothing is applied: nothing to roll back");
-	if (plan->refusal != NULL)
-		plan->n = 0; /* nothing runs: say only why */
-}
-
-/* ------------------------------------------------------------------------
- * Runs
- * ------------------------------------------------------------------------ */
 
 enum phase {
 	P_ACQUIRE,
@@ -514,12 +90,14 @@ enum phase {
 	P_UNLOCK,
 	P_DONE,
 };
+#define N_PHASES (P_DONE + 1)
 
 struct mig_run {
 	enum mig_kind kind;
 	struct mig_target t;
 	struct mig_opts opts;
 	char *to, *repair_file;
+	char *ledger; /* "schema"."table", quoted */
 	mig_progress_cb progress;
 	mig_done_cb on_done;
 	void *arg;
@@ -530,7 +108,7 @@ struct mig_run {
 	struct pool_request *req;
 	struct conn *conn;
 	struct loop_timer *timer;
-	int64_t started_ms, lock_deadline_ms;
+	int64_t lock_deadline_ms;
 	bool ledger_exists, events_exist, locked;
 	bool cancel, finished, ok, cancelled, waited;
 	bool orphaned; /* freed by its owner while a pool query still refers to it */
@@ -541,7 +119,7 @@ struct mig_run {
 	int server_version;
 
 	struct mig_status status;
-	struct mig_plan plan;
+	struct mig_plan plan; /* repair: its one step is the file repaired */
 	size_t step;
 	int64_t step_started_us;
 	int step_exec_ms;		     /* as recorded in the ledger */
@@ -598,6 +176,17 @@ send(struct mig_run *r, const char *sql, int nparams, const char *const *params)
 	}
 }
 
+/* Move to phase p without a query: its handler takes an empty reply at once. */
+static void
+skip_to(struct mig_run *r, enum phase p)
+{
+	struct conn_reply none;
+
+	memset(&none, 0, sizeof none);
+	r->phase = p;
+	advance(r, &none);
+}
+
 static void
 finish(struct mig_run *r, bool ok)
 {
@@ -617,30 +206,11 @@ finish(struct mig_run *r, bool ok)
 		r->on_done(r, r->arg);
 }
 
-/* Take the error of a reply (server error with file/line mapping, or connection). */
-static void
-set_error_from(struct mig_run *r, const struct conn_reply *reply, const char *file)
-{
-	mig_error_clear(&r->err);
-	r->err.file = dup_or_null(file);
-	if (reply->conn_error != NULL) {
-		r->err.message = xasprintf("connection lost: %s", reply->conn_error);
-		r->err.connection = true;
-		return;
-	}
-	r->err.message = dup_or_null(PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY));
-	r->err.detail = dup_or_null(PQresultErrorField(reply->error, PG_DIAG_MESSAGE_DETAIL));
-	r->err.hint = dup_or_null(PQresultErrorField(reply->error, PG_DIAG_MESSAGE_HINT));
-	r->err.sqlstate = dup_or_null(PQresultErrorField(reply->error, PG_DIAG_SQLSTATE));
-	if (r->err.message == NULL)
-		r->err.message = xstrdup(PQresultErrorMessage(reply->error));
-}
-
 static void
 set_error_text(struct mig_run *r, const char *file, int line, const char *msg)
 {
 	mig_error_clear(&r->err);
-	r->err.file = dup_or_null(file);
+	r->err.file = mig_dup(file);
 	r->err.line = line;
 	r->err.message = xstrdup(msg);
 }
@@ -651,258 +221,41 @@ reply_failed(const struct conn_reply *reply)
 	return reply->conn_error != NULL || reply->error != NULL;
 }
 
-static const char *
-sqlstate_of(const struct conn_reply *reply)
+/* A failed read of a table that does not exist (or whose schema does not). */
+static bool
+no_such_table(const struct conn_reply *reply)
 {
-	const char *s = reply->error ? PQresultErrorField(reply->error, PG_DIAG_SQLSTATE) : NULL;
+	const char *state = mig_reply_sqlstate(reply);
 
-	return s != NULL ? s : "";
-}
-
-/* Line in `text` of the 1-based character position pos (UTF-8). */
-static int
-line_of_position(const char *text, long pos)
-{
-	const unsigned char *p = (const unsigned char *)text;
-	int line = 1;
-	long chars = 0;
-
-	for (; *p != '\0' && chars < pos - 1; p++) {
-		if ((*p & 0xC0) != 0x80)
-			chars++;
-		if (*p == '\n' && chars <= pos - 1)
-			line++;
-	}
-	return line;
-}
-
-/* The error's line in the script, when the server gave a position. */
-static int
-error_line(const struct conn_reply *reply, const char *sent, size_t prefix_chars, int base_line)
-{
-	const char *pos_s;
-	long pos;
-
-	if (reply->error == NULL)
-		return 0;
-	pos_s = PQresultErrorField(reply->error, PG_DIAG_STATEMENT_POSITION);
-	if (pos_s == NULL)
-		return 0;
-	pos = atol(pos_s) - (long)prefix_chars;
-	if (pos < 1)
-		return 0;
-	return base_line - 1 + line_of_position(sent + prefix_chars, pos);
-}
-
-int
-migrate_error_line(const struct conn_reply *reply, const char *sent, size_t prefix_chars,
-		   int prefix_stmts, const char *rendered)
-{
-	struct sqlsplit_list stmts;
-	int i, answered = 0, line;
-
-	if (reply->error == NULL)
-		return 0;
-	line = error_line(reply, sent, prefix_chars, 1);
-	if (line > 0 || PQresultErrorField(reply->error, PG_DIAG_STATEMENT_POSITION) != NULL)
-		return line;
-	/* one answer per statement (a COPY's data phase is not one) */
-	for (i = 0; i < reply->n && reply->results[i] != reply->error; i++)
-		answered += PQresultStatus(reply->results[i]) != PGRES_COPY_OUT;
-	if (i == reply->n || answered < prefix_stmts)
-		return 0;
-	sqlsplit_split(rendered, &stmts);
-	line = (size_t)(answered - prefix_stmts) < stmts.n
-		       ? stmts.v[answered - prefix_stmts].sql_line
-		       : 0;
-	sqlsplit_list_free(&stmts);
-	return line;
+	return strcmp(state, "42P01") == 0 || strcmp(state, "3F000") == 0;
 }
 
 /* ------------------------------------------------------------------------
- * Reading a ledger back
+ * Sending: the lock, the ledger and events, the steps
  * ------------------------------------------------------------------------ */
 
-struct mig_verify {
-	struct pool *pool;
-	struct loop *loop;
-	char *sql;
-	char *filename, *module, *checksum;
-	int tries;
-	bool in_flight; /* a pool query refers to it */
-	bool orphaned;	/* freed by its owner meanwhile: the reply frees it */
-	struct loop_timer *timer;
-	mig_verify_cb cb;
-	void *arg;
-};
-
-static void verify_send(struct mig_verify *v);
+static void send_unlock(struct mig_run *r);
 
 static void
-verify_free_now(struct mig_verify *v)
+lock_timer_cb(struct loop *loop, void *arg)
 {
-	loop_timer_cancel(v->loop, &v->timer);
-	free(v->sql);
-	free(v->filename);
-	free(v->module);
-	free(v->checksum);
-	free(v);
-}
-
-static void
-verify_retry(struct loop *loop, void *arg)
-{
-	struct mig_verify *v = arg;
+	struct mig_run *r = arg;
+	const char *params[1] = { r->t.mgr->lock_key_text };
 
 	(void)loop;
-	v->timer = NULL;
-	verify_send(v);
+	r->timer = NULL;
+	r->phase = P_TRY_LOCK;
+	send(r, "SELECT pg_try_advisory_lock(hashtext($1))", 1, params);
 }
 
 static void
-verify_reply(struct pool *p, struct conn_reply *reply, void *arg)
+send_holder(struct mig_run *r, enum phase p)
 {
-	struct mig_verify *v = arg;
-	const PGresult *res = reply->n > 0 ? reply->results[reply->n - 1] : NULL;
-	const char *state = sqlstate_of(reply);
-	char *why;
+	const char *params[1] = { r->t.mgr->lock_key_text };
 
-	(void)p;
-	v->in_flight = false;
-	if (v->orphaned) {
-		verify_free_now(v);
-		return;
-	}
-	if (reply->conn_error != NULL && ++v->tries < VERIFY_TRIES) {
-		/* no connection yet (the server restarting): again, later */
-		v->timer = loop_timer_add(v->loop, (int64_t)VERIFY_BACKOFF_MS << (v->tries - 1), 0,
-					  verify_retry, v);
-		return;
-	}
-	if (reply->conn_error != NULL ||
-	    (reply->error != NULL && strcmp(state, "42P01") != 0 && strcmp(state, "3F000") != 0)) {
-		why = reply->conn_error != NULL
-			      ? xstrdup(reply->conn_error)
-			      : xstrdup(PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY));
-		v->cb(v, -1, why, v->arg);
-		free(why);
-		return;
-	}
-	/* no ledger (or schema) at all holds nothing */
-	v->cb(v, reply->error == NULL && res != NULL && atoll(PQgetvalue(res, 0, 0)) > 0 ? 1 : 0,
-	      NULL, v->arg);
+	r->phase = p;
+	send(r, mig_sql_holder, 1, params);
 }
-
-static void
-verify_send(struct mig_verify *v)
-{
-	const char *params[3] = { v->filename, v->module, v->checksum };
-
-	v->in_flight = true;
-	pool_query(v->pool, v->sql, 3, params, verify_reply, v);
-}
-
-struct mig_verify *
-migrate_verify_start(const struct manager *mgr, const char *filename, const char *checksum,
-		     mig_verify_cb cb, void *arg)
-{
-	struct mig_verify *v = xcalloc(1, sizeof *v);
-
-	v->pool = mgr->pool;
-	v->loop = pool_loop(mgr->pool);
-	/* the ledger passed pgdbm's identifier rule: written unquoted, as pgdbm does */
-	v->sql = xasprintf("SELECT count(*) FROM %s WHERE filename = $1 AND module_name = $2\n"
-			   "  AND ($3::text IS NULL OR checksum = $3)",
-			   mgr->ledger);
-	v->filename = xstrdup(filename);
-	v->module = xstrdup(mgr->module);
-	v->checksum = dup_or_null(checksum);
-	v->cb = cb;
-	v->arg = arg;
-	verify_send(v);
-	return v;
-}
-
-void
-migrate_verify_free(struct mig_verify **vp)
-{
-	struct mig_verify *v = *vp;
-
-	if (v == NULL)
-		return;
-	*vp = NULL;
-	if (v->in_flight) {
-		v->orphaned = true;
-		return;
-	}
-	verify_free_now(v);
-}
-
-/* ---- reading the ledger, events and the lock holder ---- */
-
-static void
-read_rows(struct mig_run *r, const PGresult *res)
-{
-	int i, n = PQntuples(res);
-	struct mig_row *rows = xcalloc((size_t)n + 1, sizeof *rows);
-
-	for (i = 0; i < n; i++) {
-		rows[i].id = atoll(PQgetvalue(res, i, 0));
-		rows[i].filename = xstrdup(PQgetvalue(res, i, 1));
-		rows[i].checksum = xstrdup(PQgetvalue(res, i, 2));
-		rows[i].null_module = PQgetvalue(res, i, 3)[0] == 't';
-		rows[i].applied_at = xstrdup(PQgetvalue(res, i, 4));
-		rows[i].applied_by = xstrdup(PQgetvalue(res, i, 5));
-		rows[i].exec_ms = atoi(PQgetvalue(res, i, 6));
-	}
-	r->status.rows = rows;
-	r->status.n_rows = (size_t)n;
-}
-
-static void
-read_failures(struct mig_run *r, const PGresult *res)
-{
-	int i, n = PQntuples(res), k = 0;
-	struct mig_failure *f = xcalloc((size_t)n + 1, sizeof *f);
-
-	for (i = 0; i < n; i++) {
-		const char *action = PQgetvalue(res, i, 1);
-
-		if (strcmp(action, "fail") != 0 && strcmp(action, "begin") != 0)
-			continue;
-		f[k].filename = xstrdup(PQgetvalue(res, i, 0));
-		f[k].action = xstrdup(action);
-		f[k].error = xstrdup(PQgetvalue(res, i, 2));
-		f[k].at = xstrdup(PQgetvalue(res, i, 3));
-		k++;
-	}
-	r->status.failures = f;
-	r->status.n_failures = (size_t)k;
-}
-
-static char *
-holder_text(const PGresult *res)
-{
-	char since[32];
-
-	if (PQntuples(res) < 1)
-		return NULL;
-	units_format_duration(atoll(PQgetvalue(res, 0, 3)), since, sizeof since);
-	return xasprintf("pid %s (%s), connected %s ago, %s%s%s", PQgetvalue(res, 0, 0),
-			 PQgetvalue(res, 0, 1)[0] ? PQgetvalue(res, 0, 1) : "no application_name",
-			 since, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 4)[0] ? ": " : "",
-			 PQgetvalue(res, 0, 4));
-}
-
-static const char sql_holder[] =
-	"SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''),\n"
-	"  (extract(epoch FROM now() - a.backend_start) * 1000)::bigint,\n"
-	"  coalesce(left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80), '')\n"
-	"FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid\n"
-	"WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1\n"
-	"  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())\n"
-	"  AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtext($1)::bigint\n"
-	"  AND a.pid <> pg_backend_pid()";
 
 static void
 send_read_ledger(struct mig_run *r)
@@ -910,18 +263,12 @@ send_read_ledger(struct mig_run *r)
 	const char *params[1] = { r->t.mgr->module };
 	char *sql;
 
-	r->phase = P_READ_LEDGER;
 	if (!r->ledger_exists) {
-		struct conn_reply none;
-
-		memset(&none, 0, sizeof none);
-		advance(r, &none);
+		skip_to(r, P_READ_LEDGER);
 		return;
 	}
-	sql = xasprintf("SELECT id, filename, checksum, module_name IS NULL, applied_at::text,\n"
-			"  coalesce(applied_by, ''), coalesce(execution_time_ms, -1)\n"
-			"FROM %s WHERE module_name = $1 OR module_name IS NULL ORDER BY id",
-			r->t.mgr->ledger);
+	r->phase = P_READ_LEDGER;
+	sql = mig_ledger_select(r->t.mgr->schema, r->t.mgr->table, true);
 	send(r, sql, 1, params);
 	free(sql);
 }
@@ -931,28 +278,27 @@ send_read_events(struct mig_run *r)
 {
 	const char *params[2] = { r->t.mgr->module, r->t.mgr->schema };
 
-	r->phase = P_READ_EVENTS;
 	/* lean runs (fan-outs) apply without the failure history */
 	if (!r->events_exist || (r->opts.lean && r->kind != MIG_RUN_STATUS)) {
-		struct conn_reply none;
-
-		memset(&none, 0, sizeof none);
-		advance(r, &none);
+		skip_to(r, P_READ_EVENTS);
 		return;
 	}
-	send(r,
-	     "SELECT DISTINCT ON (filename) filename, action, coalesce(error, ''), at::text\n"
-	     "FROM pgdbm_console.events\n"
-	     "WHERE module = $1 AND schema_name = $2\n"
-	     "  AND action IN ('apply', 'fail', 'begin', 'rollback')\n"
-	     "ORDER BY filename, id DESC",
-	     2, params);
+	r->phase = P_READ_EVENTS;
+	send(r, mig_sql_read_events, 2, params);
 }
 
-/* ---- steps ---- */
+static void
+send_unlock(struct mig_run *r)
+{
+	const char *params[1] = { r->t.mgr->lock_key_text };
 
-static void send_step(struct mig_run *r);
-static void send_unlock(struct mig_run *r);
+	if (!r->locked || r->conn == NULL || conn_state(r->conn) != CONN_READY) {
+		finish(r, r->err.message == NULL);
+		return;
+	}
+	r->phase = P_UNLOCK;
+	send(r, "SELECT pg_advisory_unlock(hashtext($1))", 1, params);
+}
 
 static void
 clear_step(struct mig_run *r)
@@ -964,12 +310,6 @@ clear_step(struct mig_run *r)
 	sqlsplit_list_free(&r->stmts);
 	r->stmt = 0;
 }
-
-static const char sql_fail_event[] =
-	"INSERT INTO pgdbm_console.events (action, module, schema_name, filename, "
-	"duration_ms, error, tool) VALUES ('fail', $1, $2, $3, $4, $5, $6)";
-
-static void fail_event_elsewhere_done(struct pool *p, struct conn_reply *reply, void *arg);
 
 static void
 fail_event_elsewhere_done(struct pool *p, struct conn_reply *reply, void *arg)
@@ -1008,12 +348,12 @@ send_fail_event(struct mig_run *r)
 	params[4] = strbuf_str(&msg);
 	params[5] = TOOL_NAME;
 	if (r->conn != NULL && conn_state(r->conn) == CONN_READY) {
-		send(r, sql_fail_event, 6, params);
+		send(r, mig_sql_fail_event, 6, params);
 	} else {
 		/* the run's connection is gone (killed, server restart): record the
 		 * failure through another one, then finish */
 		r->phase = P_FAIL_EVENT_ELSEWHERE;
-		pool_query(r->pool, sql_fail_event, 6, params, fail_event_elsewhere_done, r);
+		pool_query(r->pool, mig_sql_fail_event, 6, params, fail_event_elsewhere_done, r);
 	}
 	strbuf_free(&msg);
 }
@@ -1025,7 +365,7 @@ step_failed(struct mig_run *r, const struct conn_reply *reply, int line)
 	const struct mig_entry *e = r->plan.steps[r->step];
 
 	if (reply != NULL) {
-		set_error_from(r, reply, r->script->path);
+		mig_error_from_reply(&r->err, reply, r->script->path);
 		r->err.line = line;
 	}
 	r->failed_in_step = true;
@@ -1035,6 +375,15 @@ step_failed(struct mig_run *r, const struct conn_reply *reply, int line)
 		send(r, "ROLLBACK", -1, NULL);
 		return;
 	}
+	send_fail_event(r);
+}
+
+/* A step could not start (nothing was sent for it): record the failure and unlock. */
+static void
+step_refused(struct mig_run *r, const char *file, int line, const char *why)
+{
+	set_error_text(r, file, line, why);
+	r->failed_in_step = true;
 	send_fail_event(r);
 }
 
@@ -1057,12 +406,7 @@ send_record(struct mig_run *r)
 		const char *params[6] = { e->filename, e->file->up.checksum, r->t.mgr->module,
 					  ms,	       r->t.mgr->schema,     TOOL_NAME };
 
-		sql = xasprintf("WITH l AS (INSERT INTO %s (filename, checksum, module_name, "
-				"execution_time_ms) VALUES ($1, $2, $3, $4) RETURNING id)\n"
-				"INSERT INTO pgdbm_console.events (action, module, schema_name, "
-				"filename, new_checksum, duration_ms, tool)\n"
-				"SELECT 'apply', $3, $5, $1, $2, $4::int, $6 FROM l",
-				r->t.mgr->ledger);
+		sql = mig_sql_write(MIG_WRITE_APPLY, r->ledger);
 		send(r, sql, 6, params);
 	} else {
 		char id[24];
@@ -1070,12 +414,7 @@ send_record(struct mig_run *r)
 					  ms, TOOL_NAME };
 
 		snprintf(id, sizeof id, "%lld", (long long)e->row->id);
-		sql = xasprintf("WITH d AS (DELETE FROM %s WHERE id = $1 AND module_name = $2 "
-				"RETURNING checksum)\n"
-				"INSERT INTO pgdbm_console.events (action, module, schema_name, "
-				"filename, old_checksum, duration_ms, tool)\n"
-				"SELECT 'rollback', $2, $3, $4, checksum, $5::int, $6 FROM d",
-				r->t.mgr->ledger);
+		sql = mig_sql_write(MIG_WRITE_ROLLBACK, r->ledger);
 		send(r, sql, 6, params);
 	}
 	free(sql);
@@ -1094,7 +433,26 @@ record_done(struct mig_run *r, int exec_ms)
 	d->exec_ms = exec_ms;
 }
 
-/* Start plan step r->step. */
+/* The step's first query: its begin event (no-transaction), or BEGIN and the file. */
+static void
+send_script(struct mig_run *r, const struct mig_entry *e)
+{
+	r->started = true;
+	if (sqlsplit_has_no_tx_marker(r->script->text)) {
+		const char *params[4] = { r->t.mgr->module, r->t.mgr->schema, e->filename,
+					  TOOL_NAME };
+
+		sqlsplit_split(r->rendered, &r->stmts);
+		r->phase = P_MARK;
+		send(r, mig_sql_begin_event, 4, params);
+		return;
+	}
+	r->body = xasprintf("BEGIN;\n%s", r->rendered);
+	r->phase = P_BODY;
+	send(r, r->body, -1, NULL);
+}
+
+/* Start plan step r->step (past the last one, or cancelled: unlock). */
 static void
 send_step(struct mig_run *r)
 {
@@ -1106,7 +464,6 @@ send_step(struct mig_run *r)
 	if (r->step >= r->plan.n || r->cancel) {
 		if (r->cancel && r->step < r->plan.n) {
 			r->cancelled = true;
-			set_error_text(r, NULL, 0, "cancelled");
 			mig_error_clear(&r->err);
 			r->err.message = xasprintf("cancelled after %zu of %zu migrations", r->step,
 						   r->plan.n);
@@ -1116,42 +473,21 @@ send_step(struct mig_run *r)
 	}
 	e = r->plan.steps[r->step];
 	r->step_started_us = loop_clock_us();
-	r->script = r->kind == MIG_RUN_APPLY ? &e->file->up : &e->file->down;
-	if (r->kind == MIG_RUN_ROLLBACK && e->file == NULL) {
-		/* the up file is gone; the plan checked that a down script exists */
-		set_error_text(r, e->filename, 0, "the up file is gone; roll back by hand");
-		r->failed_in_step = true;
-		send_fail_event(r);
+	if (e->file == NULL) {
+		/* (a rollback) the up file is gone; the plan checked that a down script exists */
+		step_refused(r, e->filename, 0, "the up file is gone; roll back by hand");
 		return;
 	}
+	r->script = r->kind == MIG_RUN_APPLY ? &e->file->up : &e->file->down;
 	progress(r, "%s %s (%zu of %zu)", r->kind == MIG_RUN_APPLY ? "applying" : "rolling back",
 		 e->filename, r->step + 1, r->plan.n);
 	err = manager_render(r->t.mgr, r->script->text, &r->rendered, &line);
 	if (err != NULL) {
-		set_error_text(r, r->script->path, line, err);
+		step_refused(r, r->script->path, line, err);
 		free(err);
-		r->failed_in_step = true;
-		send_fail_event(r);
 		return;
 	}
-	r->started = true;
-	if (sqlsplit_has_no_tx_marker(r->script->text)) {
-		sqlsplit_split(r->rendered, &r->stmts);
-		r->phase = P_MARK;
-		{
-			const char *params[4] = { r->t.mgr->module, r->t.mgr->schema, e->filename,
-						  TOOL_NAME };
-
-			send(r,
-			     "INSERT INTO pgdbm_console.events (action, module, schema_name, "
-			     "filename, tool) VALUES ('begin', $1, $2, $3, $4)",
-			     4, params);
-		}
-		return;
-	}
-	r->body = xasprintf("BEGIN;\n%s", r->rendered);
-	r->phase = P_BODY;
-	send(r, r->body, -1, NULL);
+	send_script(r, e);
 }
 
 static void
@@ -1165,32 +501,37 @@ send_next_stmt(struct mig_run *r)
 	send(r, r->stmts.v[r->stmt].text, -1, NULL);
 }
 
+/* The file is in; commit it (with the unlock when a lean run ends here). */
 static void
-send_unlock(struct mig_run *r)
+send_commit(struct mig_run *r)
 {
-	const char *params[1] = { r->t.mgr->lock_key_text };
+	r->phase = P_COMMIT;
+	r->committing = true;
+	if (r->opts.lean && r->step + 1 == r->plan.n && r->locked) {
+		/* the module name passed the identifier rule: a literal is safe */
+		char *sql = xasprintf("COMMIT;\nSELECT pg_advisory_unlock(hashtext('%s'))",
+				      r->t.mgr->lock_key_text);
 
-	if (!r->locked || r->conn == NULL || conn_state(r->conn) != CONN_READY) {
-		finish(r, r->err.message == NULL);
+		r->unlock_with_commit = true;
+		send(r, sql, -1, NULL);
+		free(sql);
 		return;
 	}
-	r->phase = P_UNLOCK;
-	send(r, "SELECT pg_advisory_unlock(hashtext($1))", 1, params);
+	send(r, "COMMIT", -1, NULL);
 }
 
+/* The step is done: the next one. */
 static void
-lock_timer_cb(struct loop *loop, void *arg)
+next_step(struct mig_run *r)
 {
-	struct mig_run *r = arg;
-	const char *params[1] = { r->t.mgr->lock_key_text };
-
-	(void)loop;
-	r->timer = NULL;
-	r->phase = P_TRY_LOCK;
-	send(r, "SELECT pg_try_advisory_lock(hashtext($1))", 1, params);
+	record_done(r, r->step_exec_ms);
+	r->step++;
+	send_step(r);
 }
 
-/* ---- a COMMIT whose answer was lost ---- */
+/* ------------------------------------------------------------------------
+ * A COMMIT whose answer was lost
+ * ------------------------------------------------------------------------ */
 
 static void
 verified(struct mig_verify *v, int held, const char *error, void *arg)
@@ -1256,7 +597,7 @@ verify_commit(struct mig_run *r, const struct conn_reply *reply)
 {
 	const struct mig_entry *e = r->kind != MIG_RUN_REPAIR ? r->plan.steps[r->step] : NULL;
 
-	set_error_from(r, reply, NULL);
+	mig_error_from_reply(&r->err, reply, NULL);
 	r->committing = false;
 	r->locked = false;
 	r->phase = P_VERIFY;
@@ -1276,358 +617,420 @@ commit_answered(const struct conn_reply *reply)
 	return reply->n > 0 && PQresultStatus(reply->results[0]) == PGRES_COMMAND_OK;
 }
 
-/* ---- the transition function ---- */
+/* ------------------------------------------------------------------------
+ * The transition function: one handler per phase
+ * ------------------------------------------------------------------------ */
+
+/* The result a phase reads: the last of its reply (NULL when none came). */
+static const PGresult *
+answer(const struct conn_reply *reply)
+{
+	return reply->n > 0 ? reply->results[reply->n - 1] : NULL;
+}
+
+/* The reply failed: take its error and end the run (nothing is locked yet). */
+static void
+fail_early(struct mig_run *r, const struct conn_reply *reply)
+{
+	mig_error_from_reply(&r->err, reply, NULL);
+	finish(r, false);
+}
+
+/* The reply failed under the lock, outside any step: take its error and unlock. */
+static void
+fail_locked(struct mig_run *r, const struct conn_reply *reply)
+{
+	mig_error_from_reply(&r->err, reply, NULL);
+	send_unlock(r);
+}
+
+/* The ledger and events tables exist? Then the status reads, a write locks. */
+static void
+on_tables(struct mig_run *r, struct conn_reply *reply)
+{
+	const PGresult *res = answer(reply);
+
+	if (reply_failed(reply)) {
+		fail_early(r, reply);
+		return;
+	}
+	r->ledger_exists = PQgetvalue(res, 0, 0)[0] == 't';
+	r->events_exist = PQgetvalue(res, 0, 1)[0] == 't';
+	r->server_version = atoi(PQgetvalue(res, 0, 2));
+	if (r->opts.server_version_num == 0)
+		r->opts.server_version_num = r->server_version;
+	if (r->kind == MIG_RUN_STATUS) {
+		send_read_ledger(r);
+		return;
+	}
+	r->lock_deadline_ms = loop_now(r->loop) + r->opts.lock_wait_ms;
+	lock_timer_cb(r->loop, r);
+}
+
+/* The lock is ours: create what is missing, then read the ledger. */
+static void
+lock_held(struct mig_run *r)
+{
+	struct strbuf ddl = STRBUF_INIT;
+
+	r->locked = true;
+	if (r->waited)
+		progress(r, "got the migration lock of %s", r->t.mgr->module);
+	if (!r->ledger_exists && r->kind == MIG_RUN_APPLY) {
+		char *l = migrate_ledger_ddl(r->t.mgr->schema, r->t.mgr->table, true);
+
+		strbuf_adds(&ddl, l);
+		free(l);
+	}
+	if (!r->events_exist)
+		strbuf_adds(&ddl, migrate_events_ddl());
+	if (ddl.len > 0) {
+		r->phase = P_CREATE;
+		send(r, strbuf_str(&ddl), -1, NULL);
+		strbuf_free(&ddl);
+		return;
+	}
+	strbuf_free(&ddl);
+	send_read_ledger(r);
+}
+
+static void
+on_try_lock(struct mig_run *r, struct conn_reply *reply)
+{
+	char w[32];
+
+	if (reply_failed(reply)) {
+		fail_early(r, reply);
+		return;
+	}
+	if (PQgetvalue(answer(reply), 0, 0)[0] == 't') {
+		lock_held(r);
+		return;
+	}
+	if (loop_now(r->loop) < r->lock_deadline_ms) {
+		send_holder(r, P_HOLDER);
+		return;
+	}
+	mig_error_clear(&r->err);
+	r->err.message = xasprintf("the migration lock of %s is still held after %s%s%s",
+				   r->t.mgr->module,
+				   units_format_duration(r->opts.lock_wait_ms, w, sizeof w),
+				   r->holder ? " by " : "", r->holder ? r->holder : "");
+	finish(r, false);
+}
+
+/* Who holds the lock (said when it changes); try again after a while. */
+static void
+on_holder(struct mig_run *r, struct conn_reply *reply)
+{
+	char *h = reply_failed(reply) ? NULL : mig_holder_text(answer(reply));
+
+	if (h != NULL && (r->holder == NULL || strcmp(h, r->holder) != 0))
+		progress(r, "waiting for the migration lock of %s, held by %s", r->t.mgr->module,
+			 h);
+	if (h != NULL) {
+		free(r->holder);
+		r->holder = h;
+	}
+	r->waited = true;
+	r->phase = P_WAIT;
+	r->timer = loop_timer_add(r->loop, LOCK_POLL_MS, 0, lock_timer_cb, r);
+}
+
+static void
+on_create(struct mig_run *r, struct conn_reply *reply)
+{
+	if (reply_failed(reply)) {
+		fail_locked(r, reply);
+		return;
+	}
+	if (r->kind == MIG_RUN_APPLY)
+		r->ledger_exists = true;
+	r->events_exist = true;
+	send_read_ledger(r);
+}
+
+static void
+on_read_ledger(struct mig_run *r, struct conn_reply *reply)
+{
+	const PGresult *res = answer(reply);
+
+	if (reply_failed(reply) && !no_such_table(reply)) {
+		fail_locked(r, reply);
+		return;
+	}
+	if (res != NULL && !reply_failed(reply)) {
+		r->status.rows = mig_ledger_rows(res, &r->status.n_rows);
+	} else if (r->opts.lean && r->ledger_exists && r->kind == MIG_RUN_APPLY) {
+		/* lean runs guessed that the ledger exists: create it now */
+		char *ddl = migrate_ledger_ddl(r->t.mgr->schema, r->t.mgr->table, true);
+
+		r->ledger_exists = false;
+		r->phase = P_CREATE;
+		send(r, ddl, -1, NULL);
+		free(ddl);
+		return;
+	} else {
+		r->ledger_exists = false;
+	}
+	send_read_events(r);
+}
+
+/* A refused plan: its reason is the run's error. */
+static void
+plan_refused(struct mig_run *r)
+{
+	mig_error_clear(&r->err);
+	r->err.message = xstrdup(r->plan.refusal);
+	send_unlock(r);
+}
+
+/* After the status: who holds the lock (a status run). */
+static void
+start_holder(struct mig_run *r)
+{
+	send_holder(r, P_READ_HOLDER);
+}
+
+/* After the status: the plan, then its first step (apply, rollback). */
+static void
+start_plan(struct mig_run *r)
+{
+	size_t i;
+
+	if (r->kind == MIG_RUN_APPLY)
+		mig_plan_apply(&r->plan, &r->status, &r->opts, r->t.mgr,
+			       r->opts.server_version_num);
+	else
+		mig_plan_rollback(&r->plan, &r->status, &r->opts);
+	if (r->plan.refusal != NULL) {
+		plan_refused(r);
+		return;
+	}
+	for (i = 0; i < r->plan.n_warnings; i++)
+		progress(r, "warning: %s", r->plan.warnings[i]);
+	r->step = 0;
+	send_step(r);
+}
+
+/* After the status: the new checksum and its event, in one statement (a repair). */
+static void
+start_repair(struct mig_run *r)
+{
+	const struct mig_entry *e;
+	char id[24];
+	const char *params[6];
+	char *sql;
+
+	mig_plan_repair(&r->plan, &r->status, r->repair_file);
+	if (r->plan.refusal != NULL) {
+		plan_refused(r);
+		return;
+	}
+	e = r->plan.steps[0];
+	snprintf(id, sizeof id, "%lld", (long long)e->row->id);
+	params[0] = id;
+	params[1] = e->file->up.checksum;
+	params[2] = r->t.mgr->module;
+	params[3] = r->t.mgr->schema;
+	params[4] = e->filename;
+	params[5] = TOOL_NAME;
+	sql = mig_sql_write(MIG_WRITE_REPAIR, r->ledger);
+	r->done = xcalloc(1, sizeof *r->done);
+	r->n_done = 1;
+	r->done[0].filename = xstrdup(e->filename);
+	r->done[0].old_checksum = xstrdup(e->row->checksum);
+	r->done[0].new_checksum = xstrdup(e->file->up.checksum);
+	r->phase = P_RECORD;
+	r->committing = true;
+	progress(r, "accepting the new checksum of %s", e->filename);
+	send(r, sql, 6, params);
+	free(sql);
+}
+
+/* What each kind of run does once the ledger and the failures are read. */
+static void (*const after_status[])(struct mig_run *r) = {
+	[MIG_RUN_STATUS] = start_holder,
+	[MIG_RUN_APPLY] = start_plan,
+	[MIG_RUN_ROLLBACK] = start_plan,
+	[MIG_RUN_REPAIR] = start_repair,
+};
+
+static void
+on_read_events(struct mig_run *r, struct conn_reply *reply)
+{
+	const PGresult *res = answer(reply);
+
+	if (reply_failed(reply) && !no_such_table(reply)) {
+		fail_locked(r, reply);
+		return;
+	}
+	if (res != NULL && !reply_failed(reply))
+		r->status.failures = mig_failures_read(res, &r->status.n_failures);
+	r->status.ledger_exists = r->ledger_exists;
+	mig_status_compute(&r->status, r->t.files, r->status.rows, r->status.n_rows,
+			   r->status.failures, r->status.n_failures);
+	after_status[r->kind](r);
+}
+
+static void
+on_read_holder(struct mig_run *r, struct conn_reply *reply)
+{
+	if (!reply_failed(reply))
+		r->status.lock_holder = mig_holder_text(answer(reply));
+	finish(r, true);
+}
+
+static void
+on_body(struct mig_run *r, struct conn_reply *reply)
+{
+	if (reply_failed(reply)) {
+		/* "BEGIN;\n" (one statement, 7 characters), then the file */
+		step_failed(r, reply, migrate_error_line(reply, r->body, 7, 1, r->rendered));
+		return;
+	}
+	send_record(r);
+}
+
+static void
+on_mark(struct mig_run *r, struct conn_reply *reply)
+{
+	if (reply_failed(reply)) {
+		step_failed(r, reply, 0);
+		return;
+	}
+	r->stmt = 0;
+	send_next_stmt(r);
+}
+
+static void
+on_stmt(struct mig_run *r, struct conn_reply *reply)
+{
+	const struct sqlsplit_stmt *st = &r->stmts.v[r->stmt];
+	int line;
+
+	if (reply_failed(reply)) {
+		line = mig_error_line(reply, st->text, 0);
+		step_failed(r, reply, line > 0 ? st->line - 1 + line : st->sql_line);
+		return;
+	}
+	r->stmt++;
+	send_next_stmt(r);
+}
+
+/* The ledger row and the event are written: commit, or (autocommit) go on. */
+static void
+on_record(struct mig_run *r, struct conn_reply *reply)
+{
+	if (reply_failed(reply) && r->committing && reply->conn_error != NULL) {
+		verify_commit(r, reply);
+		return;
+	}
+	r->committing = false;
+	if (reply_failed(reply) && r->kind == MIG_RUN_REPAIR) {
+		fail_locked(r, reply);
+		return;
+	}
+	if (reply_failed(reply)) {
+		step_failed(r, reply, 0);
+		return;
+	}
+	if (r->kind == MIG_RUN_REPAIR) {
+		send_unlock(r);
+		return;
+	}
+	if (conn_in_transaction(r->conn)) {
+		send_commit(r);
+		return;
+	}
+	next_step(r);
+}
+
+static void
+on_commit(struct mig_run *r, struct conn_reply *reply)
+{
+	r->committing = false;
+	if (reply_failed(reply) && reply->conn_error != NULL && !commit_answered(reply)) {
+		/* did it commit before the connection went? */
+		verify_commit(r, reply);
+		return;
+	}
+	if (reply_failed(reply) && !commit_answered(reply)) {
+		step_failed(r, reply, 0);
+		return;
+	}
+	/* committed; the unlock sent with it released the lock, unless it
+	 * failed on a live session (then finish() discards the session) */
+	if (r->unlock_with_commit)
+		r->locked = reply->error != NULL && reply->conn_error == NULL;
+	r->unlock_with_commit = false;
+	if (reply->conn_error != NULL)
+		r->locked = false; /* the lock went with the session */
+	next_step(r);
+}
+
+static void
+on_rollback(struct mig_run *r, struct conn_reply *reply)
+{
+	(void)reply;
+	send_fail_event(r);
+}
+
+static void
+on_fail_event(struct mig_run *r, struct conn_reply *reply)
+{
+	(void)reply;
+	send_unlock(r);
+}
+
+static void
+on_unlock(struct mig_run *r, struct conn_reply *reply)
+{
+	(void)reply;
+	r->locked = false;
+	finish(r, r->err.message == NULL);
+}
+
+/*
+ * The handler of each phase's reply. NULL: the phase sends no query of
+ * the run's own (ACQUIRE, WAIT, VERIFY and FAIL_EVENT_ELSEWHERE wait for
+ * the pool, a timer or another connection) or is over (DONE); a reply
+ * then changes nothing.
+ */
+static void (*const on_reply[N_PHASES])(struct mig_run *r, struct conn_reply *reply) = {
+	[P_TABLES] = on_tables,
+	[P_TRY_LOCK] = on_try_lock,
+	[P_HOLDER] = on_holder,
+	[P_CREATE] = on_create,
+	[P_READ_LEDGER] = on_read_ledger,
+	[P_READ_EVENTS] = on_read_events,
+	[P_READ_HOLDER] = on_read_holder,
+	[P_BODY] = on_body,
+	[P_MARK] = on_mark,
+	[P_STMT] = on_stmt,
+	[P_RECORD] = on_record,
+	[P_COMMIT] = on_commit,
+	[P_ROLLBACK] = on_rollback,
+	[P_FAIL_EVENT] = on_fail_event,
+	[P_UNLOCK] = on_unlock,
+};
 
 static void
 advance(struct mig_run *r, struct conn_reply *reply)
 {
-	const PGresult *res = reply != NULL && reply->n > 0 ? reply->results[reply->n - 1] : NULL;
-
-	switch (r->phase) {
-	case P_ACQUIRE:
-	case P_WAIT:
-	case P_VERIFY:
-	case P_FAIL_EVENT_ELSEWHERE:
-	case P_DONE:
-		return;
-
-	case P_TABLES:
-		if (reply_failed(reply)) {
-			set_error_from(r, reply, NULL);
-			finish(r, false);
-			return;
-		}
-		r->ledger_exists = PQgetvalue(res, 0, 0)[0] == 't';
-		r->events_exist = PQgetvalue(res, 0, 1)[0] == 't';
-		r->server_version = atoi(PQgetvalue(res, 0, 2));
-		if (r->opts.server_version_num == 0)
-			r->opts.server_version_num = r->server_version;
-		if (r->kind == MIG_RUN_STATUS) {
-			send_read_ledger(r);
-			return;
-		}
-		r->lock_deadline_ms = loop_now(r->loop) + r->opts.lock_wait_ms;
-		lock_timer_cb(r->loop, r);
-		return;
-
-	case P_TRY_LOCK:
-		if (reply_failed(reply)) {
-			set_error_from(r, reply, NULL);
-			finish(r, false);
-			return;
-		}
-		if (PQgetvalue(res, 0, 0)[0] == 't') {
-			r->locked = true;
-			if (r->waited)
-				progress(r, "got the migration lock of %s", r->t.mgr->module);
-			if (!r->ledger_exists || !r->events_exist) {
-				struct strbuf ddl = STRBUF_INIT;
-
-				if (!r->ledger_exists && r->kind == MIG_RUN_APPLY) {
-					char *l = migrate_ledger_ddl(r->t.mgr->schema,
-								     r->t.mgr->table, true);
-
-					strbuf_adds(&ddl, l);
-					free(l);
-				}
-				if (!r->events_exist)
-					strbuf_adds(&ddl, migrate_events_ddl());
-				r->phase = P_CREATE;
-				if (ddl.len > 0) {
-					send(r, strbuf_str(&ddl), -1, NULL);
-					strbuf_free(&ddl);
-					return;
-				}
-			}
-			send_read_ledger(r);
-			return;
-		}
-		if (loop_now(r->loop) >= r->lock_deadline_ms) {
-			char w[32];
-
-			mig_error_clear(&r->err);
-			r->err.message = xasprintf(
-				"the migration lock of %s is still held after %s%s%s",
-				r->t.mgr->module,
-				units_format_duration(r->opts.lock_wait_ms, w, sizeof w),
-				r->holder ? " by " : "", r->holder ? r->holder : "");
-			finish(r, false);
-			return;
-		}
-		{
-			const char *params[1] = { r->t.mgr->lock_key_text };
-
-			r->phase = P_HOLDER;
-			send(r, sql_holder, 1, params);
-		}
-		return;
-
-	case P_HOLDER: {
-		char *h = reply_failed(reply) ? NULL : holder_text(res);
-
-		if (h != NULL && (r->holder == NULL || strcmp(h, r->holder) != 0))
-			progress(r, "waiting for the migration lock of %s, held by %s",
-				 r->t.mgr->module, h);
-		if (h != NULL) {
-			free(r->holder);
-			r->holder = h;
-		}
-		r->waited = true;
-		r->phase = P_WAIT;
-		r->timer = loop_timer_add(r->loop, LOCK_POLL_MS, 0, lock_timer_cb, r);
-		return;
-	}
-
-	case P_CREATE:
-		if (reply_failed(reply)) {
-			set_error_from(r, reply, NULL);
-			send_unlock(r);
-			return;
-		}
-		if (r->kind == MIG_RUN_APPLY)
-			r->ledger_exists = true;
-		r->events_exist = true;
-		send_read_ledger(r);
-		return;
-
-	case P_READ_LEDGER:
-		if (reply_failed(reply) && strcmp(sqlstate_of(reply), "42P01") != 0 &&
-		    strcmp(sqlstate_of(reply), "3F000") != 0) {
-			set_error_from(r, reply, NULL);
-			send_unlock(r);
-			return;
-		}
-		if (res != NULL && !reply_failed(reply)) {
-			read_rows(r, res);
-		} else if (r->opts.lean && r->ledger_exists && r->kind == MIG_RUN_APPLY) {
-			/* lean runs guessed that the ledger exists: create it now */
-			char *ddl = migrate_ledger_ddl(r->t.mgr->schema, r->t.mgr->table, true);
-
-			r->ledger_exists = false;
-			r->phase = P_CREATE;
-			send(r, ddl, -1, NULL);
-			free(ddl);
-			return;
-		} else {
-			r->ledger_exists = false;
-		}
-		send_read_events(r);
-		return;
-
-	case P_READ_EVENTS:
-		if (reply_failed(reply) && strcmp(sqlstate_of(reply), "42P01") != 0 &&
-		    strcmp(sqlstate_of(reply), "3F000") != 0) {
-			set_error_from(r, reply, NULL);
-			send_unlock(r);
-			return;
-		}
-		if (res != NULL && !reply_failed(reply))
-			read_failures(r, res);
-		{
-			struct mig_row *rows = r->status.rows;
-			struct mig_failure *f = r->status.failures;
-			size_t nr = r->status.n_rows, nf = r->status.n_failures;
-
-			r->status.ledger_exists = r->ledger_exists;
-			mig_status_compute(&r->status, r->t.files, rows, nr, f, nf);
-		}
-		if (r->kind == MIG_RUN_STATUS) {
-			const char *params[1] = { r->t.mgr->lock_key_text };
-
-			r->phase = P_READ_HOLDER;
-			send(r, sql_holder, 1, params);
-			return;
-		}
-		if (r->kind == MIG_RUN_REPAIR) {
-			const struct mig_entry *e = NULL;
-			size_t i;
-
-			for (i = 0; i < r->status.n_entries && e == NULL; i++) {
-				if (strcmp(r->status.entries[i].filename, r->repair_file) == 0)
-					e = &r->status.entries[i];
-			}
-			if (e == NULL || e->state != MIG_MODIFIED) {
-				mig_error_clear(&r->err);
-				r->err.message = xasprintf(
-					"%s is %s: only a modified (drifted) migration can be repaired",
-					r->repair_file,
-					e == NULL ? "not in this folder"
-						  : mig_state_name(e->state));
-				send_unlock(r);
-				return;
-			}
-			{
-				char id[24];
-				const char *params[6] = { id,
-							  e->file->up.checksum,
-							  r->t.mgr->module,
-							  r->t.mgr->schema,
-							  e->filename,
-							  TOOL_NAME };
-				char *sql = xasprintf(
-					"WITH u AS (UPDATE %s n SET checksum = $2 FROM %s o\n"
-					"  WHERE n.id = $1 AND o.id = n.id RETURNING o.checksum AS old)\n"
-					"INSERT INTO pgdbm_console.events (action, module, schema_name, "
-					"filename, old_checksum, new_checksum, tool)\n"
-					"SELECT 'repair', $3, $4, $5, old, $2, $6 FROM u",
-					r->t.mgr->ledger, r->t.mgr->ledger);
-
-				snprintf(id, sizeof id, "%lld", (long long)e->row->id);
-				r->done = xcalloc(1, sizeof *r->done);
-				r->n_done = 1;
-				r->done[0].filename = xstrdup(e->filename);
-				r->done[0].old_checksum = xstrdup(e->row->checksum);
-				r->done[0].new_checksum = xstrdup(e->file->up.checksum);
-				r->phase = P_RECORD;
-				r->committing = true;
-				progress(r, "accepting the new checksum of %s", e->filename);
-				send(r, sql, 6, params);
-				free(sql);
-			}
-			return;
-		}
-		if (r->kind == MIG_RUN_APPLY)
-			mig_plan_apply(&r->plan, &r->status, &r->opts, r->t.mgr,
-				       r->opts.server_version_num);
-		else
-			mig_plan_rollback(&r->plan, &r->status, &r->opts);
-		if (r->plan.refusal != NULL) {
-			mig_error_clear(&r->err);
-			r->err.message = xstrdup(r->plan.refusal);
-			send_unlock(r);
-			return;
-		}
-		{
-			size_t i;
-
-			for (i = 0; i < r->plan.n_warnings; i++)
-				progress(r, "warning: %s", r->plan.warnings[i]);
-		}
-		r->step = 0;
-		send_step(r);
-		return;
-
-	case P_READ_HOLDER:
-		if (!reply_failed(reply))
-			r->status.lock_holder = holder_text(res);
-		finish(r, true);
-		return;
-
-	case P_BODY:
-		if (reply_failed(reply)) {
-			/* "BEGIN;\n" (one statement, 7 characters), then the file */
-			step_failed(r, reply,
-				    migrate_error_line(reply, r->body, 7, 1, r->rendered));
-			return;
-		}
-		send_record(r);
-		return;
-
-	case P_MARK:
-		if (reply_failed(reply)) {
-			step_failed(r, reply, 0);
-			return;
-		}
-		r->stmt = 0;
-		send_next_stmt(r);
-		return;
-
-	case P_STMT:
-		if (reply_failed(reply)) {
-			const struct sqlsplit_stmt *st = &r->stmts.v[r->stmt];
-			int line = error_line(reply, st->text, 0, st->line);
-
-			step_failed(r, reply, line > 0 ? line : st->sql_line);
-			return;
-		}
-		r->stmt++;
-		send_next_stmt(r);
-		return;
-
-	case P_RECORD:
-		if (reply_failed(reply) && r->committing && reply->conn_error != NULL) {
-			verify_commit(r, reply);
-			return;
-		}
-		r->committing = false;
-		if (reply_failed(reply)) {
-			if (r->kind == MIG_RUN_REPAIR) {
-				set_error_from(r, reply, NULL);
-				send_unlock(r);
-				return;
-			}
-			step_failed(r, reply, 0);
-			return;
-		}
-		if (r->kind == MIG_RUN_REPAIR) {
-			send_unlock(r);
-			return;
-		}
-		if (conn_in_transaction(r->conn)) {
-			r->phase = P_COMMIT;
-			r->committing = true;
-			if (r->opts.lean && r->step + 1 == r->plan.n && r->locked) {
-				/* the module name passed the identifier rule: a literal is safe */
-				char *sql = xasprintf(
-					"COMMIT;\nSELECT pg_advisory_unlock(hashtext('%s'))",
-					r->t.mgr->lock_key_text);
-
-				r->unlock_with_commit = true;
-				send(r, sql, -1, NULL);
-				free(sql);
-				return;
-			}
-			send(r, "COMMIT", -1, NULL);
-			return;
-		}
-		record_done(r, r->step_exec_ms);
-		r->step++;
-		send_step(r);
-		return;
-
-	case P_COMMIT:
-		r->committing = false;
-		if (reply_failed(reply) && reply->conn_error != NULL && !commit_answered(reply)) {
-			/* did it commit before the connection went? */
-			verify_commit(r, reply);
-			return;
-		}
-		if (reply_failed(reply) && !commit_answered(reply)) {
-			step_failed(r, reply, 0);
-			return;
-		}
-		/* committed; the unlock sent with it released the lock, unless it
-		 * failed on a live session (then finish() discards the session) */
-		if (r->unlock_with_commit)
-			r->locked = reply->error != NULL && reply->conn_error == NULL;
-		r->unlock_with_commit = false;
-		if (reply->conn_error != NULL)
-			r->locked = false; /* the lock went with the session */
-		record_done(r, r->step_exec_ms);
-		r->step++;
-		send_step(r);
-		return;
-
-	case P_ROLLBACK:
-		send_fail_event(r);
-		return;
-
-	case P_FAIL_EVENT:
-		send_unlock(r);
-		return;
-
-	case P_UNLOCK:
-		r->locked = false;
-		finish(r, r->err.message == NULL);
-		return;
-	}
+	if (on_reply[r->phase] != NULL)
+		on_reply[r->phase](r, reply);
 }
+
+/* ------------------------------------------------------------------------
+ * Starting, cancelling, freeing
+ * ------------------------------------------------------------------------ */
 
 static void
 acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 {
 	struct mig_run *r = arg;
-	const char *params[1] = { r->t.mgr->ledger };
+	const char *params[1] = { r->ledger };
 
 	(void)p;
 	r->req = NULL;
@@ -1654,55 +1057,57 @@ acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 	     1, params);
 }
 
+/* Why a run of this kind cannot start at all (NULL: it can), malloc'd. */
+static char *
+start_problem(const struct mig_run *r)
+{
+	char *why = manager_ledger_problem(r->t.mgr);
+
+	if (why != NULL)
+		return why;
+	if (r->kind != MIG_RUN_STATUS && r->t.read_only)
+		return xstrdup("the profile is read-only: migrations are not applied, rolled back "
+			       "or repaired from it");
+	if (r->kind == MIG_RUN_REPAIR && r->repair_file == NULL)
+		return xstrdup("repair needs the file whose checksum to accept");
+	return NULL;
+}
+
 struct mig_run *
 migrate_start(enum mig_kind kind, const struct mig_target *t, const struct mig_opts *opts,
 	      mig_progress_cb progress_cb, mig_done_cb done, void *arg)
 {
 	struct mig_run *r = xcalloc(1, sizeof *r);
+	struct pool_request *req;
 	char *why;
 
 	r->kind = kind;
 	r->t = *t;
 	r->opts = *opts;
-	r->to = dup_or_null(opts->to);
-	r->repair_file = dup_or_null(opts->repair_file);
+	r->to = mig_dup(opts->to);
+	r->repair_file = mig_dup(opts->repair_file);
 	r->opts.to = r->to;
 	r->opts.repair_file = r->repair_file;
+	r->ledger = mig_ledger_name(t->mgr->schema, t->mgr->table);
 	r->progress = progress_cb;
 	r->on_done = done;
 	r->arg = arg;
 	r->pool = t->mgr->pool;
 	r->loop = pool_loop(r->pool);
-	r->started_ms = loop_now(r->loop);
 	r->phase = P_ACQUIRE;
 
-	why = manager_ledger_problem(t->mgr);
+	why = start_problem(r);
 	if (why != NULL) {
 		set_error_text(r, NULL, 0, why);
 		free(why);
 		finish(r, false);
 		return r;
 	}
-	if (kind != MIG_RUN_STATUS && t->read_only) {
-		set_error_text(r, NULL, 0,
-			       "the profile is read-only: migrations are not applied, rolled back "
-			       "or repaired from it");
-		finish(r, false);
-		return r;
-	}
-	if (kind == MIG_RUN_REPAIR && r->repair_file == NULL) {
-		set_error_text(r, NULL, 0, "repair needs the file whose checksum to accept");
-		finish(r, false);
-		return r;
-	}
-	{
-		/* an idle connection runs `acquired` at once, which may finish the
-		 * run and let its owner free it: keep the handle only while it waits */
-		struct pool_request *req = pool_acquire(r->pool, acquired, r);
-
-		if (req != NULL)
-			r->req = req;
-	}
+	/* an idle connection runs `acquired` at once, which may finish the run
+	 * and let its owner free it: keep the handle only while it waits */
+	req = pool_acquire(r->pool, acquired, r);
+	if (req != NULL)
+		r->req = req;
 	return r;
 }
 
@@ -1755,8 +1160,13 @@ migrate_run_free(struct mig_run **rp)
 	free(r->holder);
 	free(r->to);
 	free(r->repair_file);
+	free(r->ledger);
 	free(r);
 }
+
+/* ------------------------------------------------------------------------
+ * What a run says
+ * ------------------------------------------------------------------------ */
 
 bool
 migrate_finished(const struct mig_run *r)
@@ -1807,26 +1217,8 @@ migrate_status(const struct mig_run *r)
 	return &r->status;
 }
 
-const struct mig_plan *
-migrate_plan(const struct mig_run *r)
-{
-	return &r->plan;
-}
-
 const struct mig_target *
 migrate_target(const struct mig_run *r)
 {
 	return &r->t;
-}
-
-enum mig_kind
-migrate_kind(const struct mig_run *r)
-{
-	return r->kind;
-}
-
-int64_t
-migrate_elapsed_ms(const struct mig_run *r)
-{
-	return loop_now(r->loop) - r->started_ms;
 }

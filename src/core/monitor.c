@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "database.h"
 #include "loop.h"
 #include "msglog.h"
@@ -577,15 +578,14 @@ drop_conn(struct monitor *m)
 static void
 refresh_failed(struct monitor *m, struct conn *c, struct conn_reply *reply)
 {
-	const char *why = NULL;
+	char *why = NULL;
 
-	if (reply->conn_error != NULL)
-		why = reply->conn_error;
-	else if (conn_state(c) != CONN_READY)
-		why = conn_error(c);
-	else if (reply->error != NULL)
-		why = PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY);
+	if (reply->conn_error == NULL && conn_state(c) != CONN_READY)
+		why = xstrdup(conn_error(c));
+	else
+		why = conn_reply_error_text(reply, CONN_ERROR_MESSAGE);
 	set_failure(m, why != NULL ? why : "incomplete answer from the server");
+	free(why);
 	drop_conn(m);
 	notify(m);
 }

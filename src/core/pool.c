@@ -823,18 +823,6 @@ struct sync_ctx {
 	char *error;
 };
 
-/* "ERROR:  message\nDETAIL: ..." without the trailing newline. */
-static char *
-result_error_text(const PGresult *r)
-{
-	char *s = xstrdup(PQresultErrorMessage(r));
-	size_t n = strlen(s);
-
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		s[--n] = '\0';
-	return s;
-}
-
 static void
 sync_done(struct pool *p, struct conn_reply *reply, void *arg)
 {
@@ -842,17 +830,17 @@ sync_done(struct pool *p, struct conn_reply *reply, void *arg)
 
 	(void)p;
 	ctx->done = true;
-	if (reply->conn_error != NULL)
-		ctx->error = xstrdup(reply->conn_error);
-	else if (reply->error != NULL)
-		ctx->error = result_error_text(reply->error);
-	else if (reply->n > 0) {
-		ctx->result = reply->results[reply->n - 1];
-		reply->results[reply->n - 1] = NULL;
-		reply->n--;
-	} else {
+	/* "ERROR:  message\nDETAIL: ..." without the trailing newline */
+	ctx->error = conn_reply_error_text(reply, CONN_ERROR_FULL);
+	if (ctx->error != NULL)
+		return;
+	if (reply->n < 1) {
 		ctx->error = xstrdup("the server sent no result");
+		return;
 	}
+	ctx->result = reply->results[reply->n - 1];
+	reply->results[reply->n - 1] = NULL;
+	reply->n--;
 }
 
 PGresult *
@@ -876,12 +864,12 @@ side_done(struct conn *c, struct conn_reply *reply, void *arg)
 {
 	struct slot *s = arg;
 	struct pool *p = s->pool;
+	char *why = conn_reply_error_text(reply, CONN_ERROR_FULL);
 
 	(void)c;
-	if (reply->conn_error != NULL || reply->error != NULL)
-		msglog_add(p->log, MSG_WARNING, p->label, "cancel request failed: %s",
-			   reply->conn_error ? reply->conn_error
-					     : PQresultErrorMessage(reply->error));
+	if (why != NULL)
+		msglog_add(p->log, MSG_WARNING, p->label, "cancel request failed: %s", why);
+	free(why);
 	s->st = SLOT_DEAD;
 	schedule_reap(p);
 }

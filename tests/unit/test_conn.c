@@ -728,6 +728,102 @@ test_params(void **state)
 	conn_params_free(keys, values);
 }
 
+/* A reply's error as text: which part, how many lines, trailing white space. */
+static void
+test_error_text(void **state)
+{
+	static const struct {
+		const char *conn_error, *primary, *whole;
+		enum conn_error_form form;
+		const char *want; /* NULL: no error */
+	} cases[] = {
+		{ NULL, NULL, NULL, CONN_ERROR_LINE, NULL },
+		{ NULL, NULL, NULL, CONN_ERROR_FULL, NULL },
+		/* the connection's error wins over everything, in every form */
+		{ "server closed the connection unexpectedly", "p", "ERROR:  p\n", CONN_ERROR_LINE,
+		  "server closed the connection unexpectedly" },
+		{ "no connection after 5 ms \n", "p", "ERROR:  p\n", CONN_ERROR_FULL,
+		  "no connection after 5 ms" },
+		/* the primary message, not libpq's text around it */
+		{ NULL, "relation \"x\" does not exist", "ERROR:  relation \"x\" does not exist\n",
+		  CONN_ERROR_LINE, "relation \"x\" does not exist" },
+		{ NULL, "one\ntwo\n", "ERROR:  one\ntwo\n", CONN_ERROR_LINE, "one" },
+		{ NULL, "one \t\ntwo \n", "ERROR:  one\ntwo\n", CONN_ERROR_MESSAGE, "one \t\ntwo" },
+		{ NULL, "boom\x1b]0;x\x07 end", "ERROR:  boom\n", CONN_ERROR_MESSAGE,
+		  "boom\x1b]0;x\x07 end" },
+		/* the whole text: asked for, or when there is no primary message */
+		{ NULL, "boom", "ERROR:  boom\nDETAIL:  why\n", CONN_ERROR_FULL,
+		  "ERROR:  boom\nDETAIL:  why" },
+		{ NULL, NULL, "lost synchronization\n\tsomething else\n", CONN_ERROR_LINE,
+		  "lost synchronization" },
+		{ NULL, NULL, "lost synchronization\n\tsomething else\n", CONN_ERROR_MESSAGE,
+		  "lost synchronization\n\tsomething else" },
+		{ NULL, "only a primary", NULL, CONN_ERROR_FULL, "only a primary" },
+		{ NULL, NULL, "", CONN_ERROR_LINE, "" },
+		{ NULL, NULL, " \r\n", CONN_ERROR_MESSAGE, "" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = conn_error_text(cases[i].conn_error, cases[i].primary, cases[i].whole,
+					    cases[i].form);
+
+		if (cases[i].want == NULL) {
+			assert_null(got);
+			continue;
+		}
+		assert_non_null(got);
+		assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+}
+
+/* The same from a reply: a success, a lost connection, and a result libpq made. */
+static void
+test_reply_error_text(void **state)
+{
+	PGresult *ok = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+	PGresult *bad;
+	PGconn *pg;
+	struct conn_reply reply;
+	char *text;
+
+	(void)state;
+	memset(&reply, 0, sizeof reply);
+	reply.results = &ok;
+	reply.n = 1;
+	assert_null(conn_reply_error_text(&reply, CONN_ERROR_LINE));
+	assert_null(conn_reply_error_text(&reply, CONN_ERROR_FULL));
+
+	reply.conn_error = "server closed the connection unexpectedly";
+	text = conn_reply_error_text(&reply, CONN_ERROR_FULL);
+	assert_string_equal(text, "server closed the connection unexpectedly");
+	free(text);
+
+	/* an error result without a primary message: libpq's text (here about
+	 * a socket that is not there, copied from the connection) */
+	pg = PQconnectStart("host=/nonexistent/pgdbm-console-test port=1 connect_timeout=1");
+	assert_non_null(pg);
+	assert_int_equal(PQstatus(pg), CONNECTION_BAD);
+	bad = PQmakeEmptyPGresult(pg, PGRES_FATAL_ERROR);
+	assert_null(PQresultErrorField(bad, PG_DIAG_MESSAGE_PRIMARY));
+	reply.conn_error = NULL;
+	reply.error = bad;
+	text = conn_reply_error_text(&reply, CONN_ERROR_LINE);
+	assert_non_null(strstr(text, "/nonexistent/pgdbm-console-test"));
+	assert_null(strchr(text, '\n'));
+	assert_int_equal(strlen(text), strcspn(PQresultErrorMessage(bad), "\n"));
+	free(text);
+	text = conn_reply_error_text(&reply, CONN_ERROR_MESSAGE);
+	assert_true(strncmp(text, PQresultErrorMessage(bad), strlen(text)) == 0);
+	assert_true(text[0] != '\0' && text[strlen(text) - 1] != '\n');
+	free(text);
+	PQclear(bad);
+	PQfinish(pg);
+	PQclear(ok);
+}
+
 int
 main(void)
 {
@@ -747,6 +843,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_broken_while_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_with_pending_reply, setup, teardown),
 		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_error_text),
+		cmocka_unit_test(test_reply_error_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
