@@ -578,17 +578,15 @@ request_done(struct request *r)
 	free(r);
 }
 
+/* The reply's error (its first line) in buf, "no answer" when no row came; NULL when it answered. */
 static const char *
 reply_error(const struct conn_reply *reply, char *buf, size_t size)
 {
-	if (reply->conn_error != NULL) {
-		first_line(reply->conn_error, buf, size);
-		return buf;
-	}
-	if (reply->error != NULL) {
-		const char *m = PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY);
+	char *e = conn_reply_error_text(reply, CONN_ERROR_LINE);
 
-		first_line(m != NULL ? m : PQresultErrorMessage(reply->error), buf, size);
+	if (e != NULL) {
+		snprintf(buf, size, "%s", e);
+		free(e);
 		return buf;
 	}
 	if (reply->n < 1 || PQntuples(reply->results[reply->n - 1]) < 1) {
