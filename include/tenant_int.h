@@ -194,9 +194,9 @@ void tenant_worker_done(struct tenant_worker *w, enum tenant_result_state st, co
 void tenant_worker_acquire(struct tenant_worker *w, void (*connected)(struct tenant_worker *w));
 
 /*
- * A failed reply in one line (malloc'd): "connection lost: ..." or the
- * server's primary message. (Kept as it was until the shared reply-error
- * helper replaces it.)
+ * A failed reply as text (malloc'd): conn_reply_error_text()'s message,
+ * after "connection lost: " when the connection failed; "no answer" when
+ * there was no error.
  */
 char *tenant_error_text(const struct conn_reply *reply);
 

@@ -242,17 +242,14 @@ tenant_result_end(struct tenant_job *job, size_t i, enum tenant_result_state st,
 char *
 tenant_error_text(const struct conn_reply *reply)
 {
-	const char *m;
-	char *s;
-	size_t n;
+	char *e = conn_reply_error_text(reply, CONN_ERROR_MESSAGE), *s;
 
-	if (reply->conn_error != NULL)
-		return xasprintf("connection lost: %s", reply->conn_error);
-	m = PQresultErrorField(reply->error, PG_DIAG_MESSAGE_PRIMARY);
-	s = xstrdup(m != NULL ? m : PQresultErrorMessage(reply->error));
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		s[--n] = '\0';
+	if (e == NULL)
+		return xstrdup("no answer");
+	if (reply->conn_error == NULL)
+		return e;
+	s = xasprintf("connection lost: %s", e);
+	free(e);
 	return s;
 }
 
