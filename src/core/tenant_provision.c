@@ -181,15 +181,16 @@ prov_build(struct tenant_worker *w)
 	return NULL;
 }
 
-/* Where an error happened: the file (by marks seen, or by position) and its line. */
+/*
+ * Where an error happened: the file (by the marks seen before it) and its
+ * line (by the server's position, in the file as rendered into the script:
+ * rendering keeps the file's lines).
+ */
 static char *
 prov_where(struct tenant_worker *w, const struct conn_reply *reply, const char *e)
 {
 	const struct migfile_set *files = w->job->files;
-	const char *pos_s = reply->error != NULL
-				    ? PQresultErrorField(reply->error, PG_DIAG_STATEMENT_POSITION)
-				    : NULL;
-	int marks = 0, i;
+	int marks = 0, i, line;
 	size_t f;
 
 	for (i = 0; i < reply->n; i++) {
@@ -201,19 +202,9 @@ prov_where(struct tenant_worker *w, const struct conn_reply *reply, const char *
 	if (marks == 0 || (size_t)marks > files->n)
 		return xasprintf("%s: %s", w->schema, e);
 	f = (size_t)marks - 1;
-	if (pos_s != NULL) {
-		long pos = atol(pos_s) - 1 - w->offsets[f], chars = 0;
-		const unsigned char *p = (const unsigned char *)files->v[f].up.text;
-		int line = 1;
-
-		/* the rendered text has the file's lines; count in the file itself */
-		for (; *p != '\0' && chars < pos; p++) {
-			chars += (*p & 0xC0) != 0x80;
-			line += *p == '\n';
-		}
-		if (pos >= 0)
-			return xasprintf("%s:%d: %s", files->v[f].up.path, line, e);
-	}
+	line = mig_error_line(reply, w->body, w->offsets[f]);
+	if (line > 0)
+		return xasprintf("%s:%d: %s", files->v[f].up.path, line, e);
 	return xasprintf("%s: %s", files->v[f].up.path, e);
 }
 
