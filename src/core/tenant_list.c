@@ -200,20 +200,6 @@ tenant_copy_rows(const char *data, size_t len, const char *module, size_t *n)
 }
 
 static void
-rows_free(struct mig_row *rows, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(rows[i].filename);
-		free(rows[i].checksum);
-		free(rows[i].applied_at);
-		free(rows[i].applied_by);
-	}
-	free(rows);
-}
-
-static void
 send_chunk(struct tenant_job *job, struct tenant_chunk *ch)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -456,7 +442,7 @@ list_ledgers_done(struct pool *p, struct conn_reply *reply, void *arg)
 							reply->copy_ends[k] - from, t->schema, &nr);
 
 		judge_tenant(job, t, rows, nr);
-		rows_free(rows, nr);
+		mig_rows_free(rows, nr);
 		if (job->kind == TENANT_JOB_MIGRATE && tenant_fanout_wanted(job, t) &&
 		    tenant_has_work(t))
 			job->with_work++;
