@@ -178,6 +178,22 @@ sort_all(struct widget_table *t)
 }
 
 /* The sorted rows that pass the filter; the cursor back on its row. */
+/* Put the cursor back on the row of id `want` when it is still shown. */
+static void
+find_cursor(struct widget_table *t, int64_t want)
+{
+	size_t i;
+
+	if (t->src->id == NULL)
+		return;
+	for (i = 0; i < t->n_order; i++) {
+		if (t->src->id(t->arg, t->order[i]) == want) {
+			t->cur = i;
+			return;
+		}
+	}
+}
+
 static void
 filter_all(struct widget_table *t)
 {
@@ -190,14 +206,8 @@ filter_all(struct widget_table *t)
 		if (row_matches(t, t->all[i]))
 			t->order[t->n_order++] = t->all[i];
 	}
-	if (had && t->src->id != NULL) {
-		for (i = 0; i < t->n_order; i++) {
-			if (t->src->id(t->arg, t->order[i]) == want) {
-				t->cur = i;
-				break;
-			}
-		}
-	}
+	if (had)
+		find_cursor(t, want);
 	clamp(t);
 	remember_cursor(t);
 }
@@ -267,14 +277,8 @@ narrow(struct widget_table *t)
 			t->order[k++] = t->order[i];
 	}
 	t->n_order = k;
-	if (had && t->src->id != NULL) {
-		for (i = 0; i < t->n_order; i++) {
-			if (t->src->id(t->arg, t->order[i]) == want) {
-				t->cur = i;
-				break;
-			}
-		}
-	}
+	if (had)
+		find_cursor(t, want);
 	clamp(t);
 	remember_cursor(t);
 }
