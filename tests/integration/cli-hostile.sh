@@ -186,6 +186,36 @@ if [ "$have_jq" = yes ]; then
 	clean "advise --json" "$work/out" utf8
 fi
 
+# --- newlines: text from a ledger, a file name or a schema cannot make a
+# line of its own (a fake "applied" row, a fake file to apply, a fake tenant)
+fake_row='  applied       999_fake.sql'
+psql -Xq -d clihostile -v ON_ERROR_STOP=1 <<'SQL' || exit 1
+INSERT INTO app.schema_migrations (filename, checksum, module_name, applied_by)
+VALUES (E'005_nl.sql\n  applied       999_fake.sql', repeat('0', 64), 'app',
+        E'me\r\n  applied       998_fake.sql');
+INSERT INTO tenant_acme.schema_migrations (filename, checksum, module_name)
+VALUES (E'010_nl.sql\nglobex                           1 current', repeat('0', 64),
+        'tenant_acme');
+SQL
+run 0 "status (newlines)" "$bin" migrate status "${P[@]}"
+grep -Eq '^ +applied +99[89]_fake' "$work/out" &&
+	fail "a ledger row's newline makes a fake status line: $(cat -A "$work/out")" ||
+	ok "status: a file name or applied_by with a newline stays on its row"
+grep -Eq "005_nl.sql   applied       999_fake.sql .* by me +applied       998_fake.sql" \
+	"$work/out" || fail "status shows the row whole on one line: $(cat -A "$work/out")"
+printf 'SELECT 1;\n' >"$work/m/006_nl"$'\n'"  apply 999_fake.sql"
+run 0 "plan (newline in a file name)" "$bin" migrate plan "${P[@]}"
+grep -q '^  apply 999_fake.sql' "$work/out" &&
+	fail "a file name's newline makes a fake plan step: $(cat -A "$work/out")" ||
+	ok "plan: a file name with a newline stays on its step"
+grep -q '^  apply 006_nl   apply 999_fake.sql  (' "$work/out" ||
+	fail "plan names the file on one line: $(cat -A "$work/out")"
+rm -f "$work/m/006_nl"$'\n'"  apply 999_fake.sql"
+run 0 "tenant list (newlines)" "$bin" tenant list "${P[@]}"
+grep -q '^globex' "$work/out" &&
+	fail "a tenant ledger's newline makes a fake tenant: $(cat -A "$work/out")" ||
+	ok "tenant list: a file name with a newline stays on its tenant's row"
+
 if [ "$failures" -gt 0 ]; then
 	echo "$failures failure(s)"
 	exit 1
