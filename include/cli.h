@@ -112,6 +112,15 @@ void cli_print_json(struct cli *cli, const struct strbuf *sb);
 void cli_error(struct cli *cli, const char *fmt, ...) ATTR_FORMAT(2, 3);
 
 /*
+ * Print fmt to f as (part of) one line: a newline or carriage return that
+ * the arguments bring (a file name, a ledger row, a schema name) is a
+ * space, so that text from the database or a folder cannot start a line of
+ * its own in a listing; only a newline that ends the text is kept. A
+ * format for this has no newline but perhaps a last one.
+ */
+void cli_line(FILE *f, const char *fmt, ...) ATTR_FORMAT(2, 3);
+
+/*
  * Print a profile's diagnostics to standard error, one a line
  * ("file:line:col: error: message"), and how many errors were not kept.
  */

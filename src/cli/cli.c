@@ -236,6 +236,25 @@ cli_error(struct cli *cli, const char *fmt, ...)
 	fputc('\n', cli->err);
 }
 
+void
+cli_line(FILE *f, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	for (i = 0; i < sb.len; i++) {
+		if ((sb.data[i] == '\n' && i + 1 < sb.len) || sb.data[i] == '\r')
+			sb.data[i] = ' ';
+	}
+	if (sb.len > 0)
+		fwrite(sb.data, 1, sb.len, f);
+	strbuf_free(&sb);
+}
+
 /* Every subcommand of the command group `name`, with its usage and summary. */
 static void
 print_group(FILE *f, const char *name)

@@ -129,17 +129,18 @@ print_text(struct cli *cli, const struct advisor *a)
 		fprintf(f, ", with several pools");
 	fputc('\n', f);
 	for (i = 0; i < r->pattern.n_evidence; i++)
-		fprintf(f, "    - %s\n", r->pattern.evidence[i]);
+		cli_line(f, "    - %s\n", r->pattern.evidence[i]);
 	for (i = 0; i < r->n_findings; i++) {
 		const struct adv_finding *x = &r->findings[i];
 
 		count[x->severity]++;
 		upper(sev, adv_severity_name(x->severity), sizeof sev);
-		fprintf(f, "\n  %-8s %s%s%s: %s\n", sev, x->id, x->subject ? " " : "",
-			x->subject ? x->subject : "", x->title);
+		fputc('\n', f);
+		cli_line(f, "  %-8s %s%s%s: %s\n", sev, x->id, x->subject ? " " : "",
+			 x->subject ? x->subject : "", x->title);
 		fprintf(f, "    rule: %s\n          (%s)\n", x->rule, x->source);
 		for (k = 0; k < x->n_evidence; k++)
-			fprintf(f, "    - %s\n", x->evidence[k]);
+			cli_line(f, "    - %s\n", x->evidence[k]);
 	}
 	if (r->n_apps > 0) {
 		fprintf(f, "\n  %-28s %5s %5s %5s %6s %5s %6s %8s\n", "application pools", "peak",
@@ -152,9 +153,9 @@ print_text(struct cli *cli, const struct advisor *a)
 				snprintf(max, sizeof max, "%d", s->declared_max);
 			else
 				snprintf(max, sizeof max, "-");
-			fprintf(f, "  %-28s %5d %5d %5s %6zu %5d %6d %8.1f\n",
-				s->appname[0] ? s->appname : "(none)", s->peak, s->peak_busy, max,
-				s->hosts, s->new_backends, s->short_lived, s->churn_per_s);
+			cli_line(f, "  %-28s %5d %5d %5s %6zu %5d %6d %8.1f\n",
+				 s->appname[0] ? s->appname : "(none)", s->peak, s->peak_busy, max,
+				 s->hosts, s->new_backends, s->short_lived, s->churn_per_s);
 		}
 	}
 	for (i = 0; i < r->n_notes; i++)

@@ -217,15 +217,15 @@ print_status_text(struct cli *cli, const struct unit *u, const struct mig_status
 	for (i = 0; i < st->n_entries; i++) {
 		const struct mig_entry *e = &st->entries[i];
 
-		fprintf(f, "  %-13s %s", mig_state_name(e->state), e->filename);
+		cli_line(f, "  %-13s %s", mig_state_name(e->state), e->filename);
 		if (e->row != NULL || e->no_transaction || !e->has_down)
 			fprintf(f, "%*s",
 				(int)(strlen(e->filename) < 40 ? 40 - strlen(e->filename) : 0), "");
 		if (e->row != NULL) {
 			/* what the ledger leaves NULL is not shown (exec_ms < 0, "") */
-			fprintf(f, " %.19s", e->row->applied_at);
+			cli_line(f, " %.19s", e->row->applied_at);
 			if (e->row->applied_by[0] != '\0')
-				fprintf(f, " by %s", e->row->applied_by);
+				cli_line(f, " by %s", e->row->applied_by);
 			if (e->row->exec_ms >= 0)
 				fprintf(f, ", %d ms", e->row->exec_ms);
 		}
@@ -235,10 +235,12 @@ print_status_text(struct cli *cli, const struct unit *u, const struct mig_status
 			fprintf(f, " [no down script]");
 		if (e->state == MIG_EMPTY)
 			fprintf(f, "\n  %13s %s", "", MIG_EMPTY_HINT);
-		if (e->failure != NULL)
-			fprintf(f, "\n  %13s %s", "",
-				e->failure->error[0] ? e->failure->error
-						     : "interrupted before it finished");
+		if (e->failure != NULL) {
+			fputc('\n', f);
+			cli_line(f, "  %13s %s", "",
+				 e->failure->error[0] ? e->failure->error
+						      : "interrupted before it finished");
+		}
 		fputc('\n', f);
 	}
 	fprintf(f, "  %zu file%s:", st->n_entries, st->n_entries == 1 ? "" : "s");
@@ -305,26 +307,26 @@ print_plan_text(struct cli *cli, const struct unit *u, const struct mig_plan *pl
 
 	fprintf(cli->out, "%s/%s: ", u->db->cfg->label, u->pm->name);
 	if (plan->refusal != NULL)
-		fprintf(cli->out, "REFUSED: %s\n", plan->refusal);
+		cli_line(cli->out, "REFUSED: %s\n", plan->refusal);
 	else if (plan->n == 0)
 		fprintf(cli->out, "nothing to %s\n", rollback ? "roll back" : "apply");
 	else
 		fprintf(cli->out, "%zu migration%s to %s\n", plan->n, plan->n == 1 ? "" : "s",
 			rollback ? "roll back" : "apply");
 	for (i = 0; i < plan->n_warnings; i++)
-		fprintf(cli->out, "  warning: %s\n", plan->warnings[i]);
+		cli_line(cli->out, "  warning: %s\n", plan->warnings[i]);
 	for (i = 0; i < plan->n; i++) {
 		const struct mig_entry *e = plan->steps[i];
 		const struct migfile_script *script = rollback ? &e->file->down : &e->file->up;
 		bool no_tx = rollback ? false : e->no_transaction;
 
-		fprintf(cli->out, "  %s %s  (%s%s)\n", rollback ? "roll back" : "apply",
-			e->filename,
-			no_tx ? "statement by statement, no transaction"
-			      : "one transaction with its ledger row",
-			e->state == MIG_OUT_OF_ORDER ? ", out of order"
-			: e->state == MIG_FAILED     ? ", failed before"
-						     : "");
+		cli_line(cli->out, "  %s %s  (%s%s)\n", rollback ? "roll back" : "apply",
+			 e->filename,
+			 no_tx ? "statement by statement, no transaction"
+			       : "one transaction with its ledger row",
+			 e->state == MIG_OUT_OF_ORDER ? ", out of order"
+			 : e->state == MIG_FAILED     ? ", failed before"
+						      : "");
 		if (sql) {
 			char *out = NULL, *err = manager_render(u->mgr, script->text, &out, NULL);
 			const char *p, *line;
@@ -444,12 +446,12 @@ report_done(struct cli *cli, struct json *j, const struct unit *u, enum mig_kind
 			json_kstr(j, "new_checksum", d[k].new_checksum);
 			json_object_end(j);
 		} else if (kind == MIG_RUN_REPAIR) {
-			fprintf(cli->out, "%s: %s: accepted checksum %s (was %s)\n", who,
-				d[k].filename, d[k].new_checksum, d[k].old_checksum);
+			cli_line(cli->out, "%s: %s: accepted checksum %s (was %s)\n", who,
+				 d[k].filename, d[k].new_checksum, d[k].old_checksum);
 		} else {
-			fprintf(cli->out, "%s: %s %s (%d ms)\n", who,
-				kind == MIG_RUN_APPLY ? "applied" : "rolled back", d[k].filename,
-				d[k].exec_ms);
+			cli_line(cli->out, "%s: %s %s (%d ms)\n", who,
+				 kind == MIG_RUN_APPLY ? "applied" : "rolled back", d[k].filename,
+				 d[k].exec_ms);
 		}
 	}
 	if (cli->json)

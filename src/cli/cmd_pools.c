@@ -135,19 +135,19 @@ print_server_text(FILE *f, const struct poolsnap_entry *e)
 		for (i = 0; i < s->n_pools; i++) {
 			const struct mon_pool *p = &s->pools[i];
 
-			fprintf(f, "    %-28s %6d %7d %6d %8d %8d %6s %6s\n",
-				p->appname[0] ? p->appname : "(no application_name)", p->total,
-				p->active, p->idle, p->idle_in_tx, p->waiting,
-				p->declared_max > 0 ? num(p->declared_max, a, sizeof a) : "-",
-				percent(p->declared_max > 0 ? (double)p->total / p->declared_max
-							    : -1,
-					b, sizeof b));
+			cli_line(f, "    %-28s %6d %7d %6d %8d %8d %6s %6s\n",
+				 p->appname[0] ? p->appname : "(no application_name)", p->total,
+				 p->active, p->idle, p->idle_in_tx, p->waiting,
+				 p->declared_max > 0 ? num(p->declared_max, a, sizeof a) : "-",
+				 percent(p->declared_max > 0 ? (double)p->total / p->declared_max
+							     : -1,
+					 b, sizeof b));
 		}
 	} else {
 		fprintf(f, "    no application pool connected\n");
 	}
 	for (i = 0; i < s->n_alerts; i++)
-		fprintf(f, "    ALERT %s\n", s->alerts[i].text);
+		cli_line(f, "    ALERT %s\n", s->alerts[i].text);
 }
 
 static void
@@ -182,14 +182,14 @@ print_bouncer_text(FILE *f, const struct poolsnap_entry *e)
 			char who[256];
 
 			snprintf(who, sizeof who, "%s/%s", p->database, p->user);
-			fprintf(f, "    %-28s %-11s %9s %10s %9s %7s %7s %9s %5s %8s%s\n", who,
-				p->pool_mode[0] ? p->pool_mode : "?",
-				num(p->cl_active, a, sizeof a), num(p->cl_waiting, b, sizeof b),
-				num(p->sv_active, c, sizeof c), num(p->sv_idle, d, sizeof d),
-				num(p->sv_used, g, sizeof g), num(p->pool_size, h, sizeof h),
-				percent(p->utilisation, k, sizeof k),
-				duration_us(p->maxwait_us, m, sizeof m),
-				p->saturated ? "  SATURATED" : "");
+			cli_line(f, "    %-28s %-11s %9s %10s %9s %7s %7s %9s %5s %8s%s\n", who,
+				 p->pool_mode[0] ? p->pool_mode : "?",
+				 num(p->cl_active, a, sizeof a), num(p->cl_waiting, b, sizeof b),
+				 num(p->sv_active, c, sizeof c), num(p->sv_idle, d, sizeof d),
+				 num(p->sv_used, g, sizeof g), num(p->pool_size, h, sizeof h),
+				 percent(p->utilisation, k, sizeof k),
+				 duration_us(p->maxwait_us, m, sizeof m),
+				 p->saturated ? "  SATURATED" : "");
 		}
 	}
 	for (i = 0; i < s->n_dbs && !with_stats; i++)
@@ -203,17 +203,17 @@ print_bouncer_text(FILE *f, const struct poolsnap_entry *e)
 
 			if (!db->has_stats)
 				continue;
-			fprintf(f, "    %-28s %8s %8s %9s %9s %10s %10s %10s\n", db->name,
-				num(st->avg_xact_count, a, sizeof a),
-				num(st->avg_query_count, b, sizeof b),
-				bytes(st->avg_recv, c, sizeof c), bytes(st->avg_sent, d, sizeof d),
-				duration_us(st->avg_xact_time_us, g, sizeof g),
-				duration_us(st->avg_query_time_us, h, sizeof h),
-				duration_us(st->avg_wait_time_us, k, sizeof k));
+			cli_line(f, "    %-28s %8s %8s %9s %9s %10s %10s %10s\n", db->name,
+				 num(st->avg_xact_count, a, sizeof a),
+				 num(st->avg_query_count, b, sizeof b),
+				 bytes(st->avg_recv, c, sizeof c), bytes(st->avg_sent, d, sizeof d),
+				 duration_us(st->avg_xact_time_us, g, sizeof g),
+				 duration_us(st->avg_query_time_us, h, sizeof h),
+				 duration_us(st->avg_wait_time_us, k, sizeof k));
 		}
 	}
 	for (i = 0; i < s->n_alarms; i++)
-		fprintf(f, "    ALARM %s\n", s->alarms[i].text);
+		cli_line(f, "    ALARM %s\n", s->alarms[i].text);
 }
 
 /* ------------------------------------------------------------------------

@@ -331,11 +331,11 @@ text_results(struct cli *cli, const char *label, struct tenant_job *job, const c
 	}
 	for (i = 0; i < n; i++) {
 		if (r[i].state == TENANT_FAILED)
-			fprintf(cli->out, "%s: %s FAILED%s: %s\n", label, r[i].id,
-				r[i].canary ? " (canary)" : "", r[i].error ? r[i].error : "");
+			cli_line(cli->out, "%s: %s FAILED%s: %s\n", label, r[i].id,
+				 r[i].canary ? " (canary)" : "", r[i].error ? r[i].error : "");
 		else if (r[i].state == TENANT_OK && n <= 20)
-			fprintf(cli->out, "%s: %s %s (%lld ms%s)\n", label, r[i].id, verb,
-				(long long)r[i].ms, r[i].canary ? ", canary" : "");
+			cli_line(cli->out, "%s: %s %s (%lld ms%s)\n", label, r[i].id, verb,
+				 (long long)r[i].ms, r[i].canary ? ", canary" : "");
 		shown_ok += r[i].state == TENANT_OK;
 	}
 	fprintf(cli->out, "%s: %zu %s, %zu failed, %zu skipped, of %zu in %lld ms%s%s\n", label,
@@ -458,15 +458,15 @@ do_list(struct cli *cli, struct cli_env *env, struct tenant_args *a, bool status
 
 				units_format_bytes(t->size_bytes, size, sizeof size);
 				if (t->archived)
-					fprintf(cli->out, "%-24s %9s %6d %7s\n", t->id, size,
-						t->tables, "archived");
+					cli_line(cli->out, "%-24s %9s %6d %7s\n", t->id, size,
+						 t->tables, "archived");
 				else
-					fprintf(cli->out,
-						"%-24s %9s %6d %7d %7d %7d  %-28s %.19s\n", t->id,
-						size, t->tables, t->applied,
-						t->pending + t->out_of_order, t->drifted,
-						t->last_file ? t->last_file : "-",
-						t->last_at ? t->last_at : "");
+					cli_line(cli->out,
+						 "%-24s %9s %6d %7d %7d %7d  %-28s %.19s\n", t->id,
+						 size, t->tables, t->applied,
+						 t->pending + t->out_of_order, t->drifted,
+						 t->last_file ? t->last_file : "-",
+						 t->last_at ? t->last_at : "");
 			}
 			fprintf(cli->out, "%s: %zu tenants shown\n", dbs[d]->cfg->label, l->n);
 		}
