@@ -59,4 +59,12 @@ bool ident_prefixes_overlap(const char *a, const char *b);
 /* s as a double-quoted SQL identifier (quotes doubled); caller frees. */
 char *ident_quote(const char *s);
 
+/*
+ * s as an SQL string literal, for a value in a script of several
+ * statements, where the simple protocol takes no parameters: 'it''s', or
+ * E'a\\b' when s holds a backslash (right whether or not the server has
+ * standard_conforming_strings). Caller frees.
+ */
+char *ident_literal(const char *s);
+
 #endif

@@ -233,3 +233,20 @@ ident_quote(const char *s)
 	strbuf_addc(&sb, '"');
 	return strbuf_detach(&sb);
 }
+
+char *
+ident_literal(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (strchr(s, '\\') != NULL)
+		strbuf_addc(&sb, 'E');
+	strbuf_addc(&sb, '\'');
+	for (; *s != '\0'; s++) {
+		if (*s == '\'' || *s == '\\')
+			strbuf_addc(&sb, *s);
+		strbuf_addc(&sb, *s);
+	}
+	strbuf_addc(&sb, '\'');
+	return strbuf_detach(&sb);
+}

@@ -56,6 +56,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "ident.h"
 #include "loop.h"
 #include "manager.h"
 #include "migrate_int.h"
@@ -508,10 +509,11 @@ send_commit(struct mig_run *r)
 	r->phase = P_COMMIT;
 	r->committing = true;
 	if (r->opts.lean && r->step + 1 == r->plan.n && r->locked) {
-		/* the module name passed the identifier rule: a literal is safe */
-		char *sql = xasprintf("COMMIT;\nSELECT pg_advisory_unlock(hashtext('%s'))",
-				      r->t.mgr->lock_key_text);
+		/* two statements in one script (no parameters): the key a literal */
+		char *key = ident_literal(r->t.mgr->lock_key_text);
+		char *sql = xasprintf("COMMIT;\nSELECT pg_advisory_unlock(hashtext(%s))", key);
 
+		free(key);
 		r->unlock_with_commit = true;
 		send(r, sql, -1, NULL);
 		free(sql);

@@ -66,6 +66,7 @@
 
 #include "conn.h"
 #include "database.h"
+#include "ident.h"
 #include "loop.h"
 #include "manager.h"
 #include "migrate.h"
@@ -360,13 +361,13 @@ bulk_lost(struct tenant_bulk *b, const char *error)
 static void
 bulk_add_lock(struct tenant_bulk *b, struct strbuf *sb, const char *unlock)
 {
-	/* lock keys of modules that passed the identifier rule: safe literals */
-	if (unlock != NULL)
-		strbuf_addf(sb, "EXECUTE pgdbm_console_lock('%s', '%s');\n", unlock,
-			    b->coming.mgr->lock_key_text);
-	else
-		strbuf_addf(sb, "EXECUTE pgdbm_console_lock(NULL, '%s');\n",
-			    b->coming.mgr->lock_key_text);
+	char *old = unlock != NULL ? ident_literal(unlock) : xstrdup("NULL");
+	char *key = ident_literal(b->coming.mgr->lock_key_text);
+
+	/* a script of several statements: values as literals */
+	strbuf_addf(sb, "EXECUTE pgdbm_console_lock(%s, %s);\n", old, key);
+	free(old);
+	free(key);
 	tenant_copy_ledger(sb, b->coming.mgr->schema, b->job->cfg->table);
 }
 
@@ -393,7 +394,7 @@ bulk_send_file(struct tenant_bulk *b)
 	const struct mig_entry *e = it->plan.steps[it->step];
 	size_t k = (size_t)(e->file - job->files->v);
 	struct strbuf sb = STRBUF_INIT;
-	char *err;
+	char *err, *module, *schema;
 	int line = 0;
 
 	free(b->rendered);
@@ -408,27 +409,35 @@ bulk_send_file(struct tenant_bulk *b)
 		bulk_send(b, BK_ROLLBACK, "SELECT 1", -1, NULL);
 		return;
 	}
+	module = ident_literal(it->mgr->module);
+	schema = ident_literal(it->mgr->schema);
 	strbuf_adds(&sb, "BEGIN;\n");
 	strbuf_adds(&sb, b->rendered);
 	/* the ledger row, then its event (prepared, SETUP); the values are the
-	 * session's settings, the names validated identifiers, the numbers
+	 * session's settings and literals (a script of several statements
+	 * takes no parameters), the ledger a validated identifier, the numbers
 	 * ours; execution_time_ms is kept in pgdbm_console.ms for the event */
 	strbuf_addf(&sb,
 		    "\n;\nINSERT INTO %s (filename, checksum, module_name, execution_time_ms)\n"
 		    "VALUES (current_setting('pgdbm_console.file_%zu', true),\n"
-		    "  current_setting('pgdbm_console.sum_%zu', true), '%s',\n"
+		    "  current_setting('pgdbm_console.sum_%zu', true), %s,\n"
 		    "  set_config('pgdbm_console.ms', greatest(1, (extract(epoch FROM "
 		    "clock_timestamp() - statement_timestamp()) * 1000)::int)::text, true)::int);\n"
-		    "EXECUTE pgdbm_console_apply('%s', '%s', %zu);\n"
+		    "EXECUTE pgdbm_console_apply(%s, %s, %zu);\n"
 		    "COMMIT;\n",
-		    it->mgr->ledger, k, k, it->mgr->module, it->mgr->module, it->mgr->schema, k);
+		    it->mgr->ledger, k, k, module, module, schema, k);
+	free(module);
+	free(schema);
 	if (it->step + 1 == it->plan.n) {
 		/* the tenant's last file: let it go, and ask for the next one */
 		if (bulk_take(b))
 			bulk_add_lock(b, &sb, it->mgr->lock_key_text);
-		else
-			strbuf_addf(&sb, "SELECT pg_advisory_unlock(hashtext('%s'));\n",
-				    it->mgr->lock_key_text);
+		else {
+			char *key = ident_literal(it->mgr->lock_key_text);
+
+			strbuf_addf(&sb, "SELECT pg_advisory_unlock(hashtext(%s));\n", key);
+			free(key);
+		}
 	}
 	free(b->body);
 	b->body = strbuf_detach(&sb);
@@ -739,10 +748,9 @@ bulk_go(struct tenant_bulk *b)
 		return;
 	}
 	if (b->unlock != NULL) {
-		char *sql = xasprintf("SELECT pg_advisory_unlock(hashtext('%s'))", b->unlock);
+		const char *params[1] = { b->unlock };
 
-		bulk_send(b, BK_END, sql, -1, NULL);
-		free(sql);
+		bulk_send(b, BK_END, "SELECT pg_advisory_unlock(hashtext($1))", 1, params);
 		return;
 	}
 	bulk_worker_end(b);

@@ -138,6 +138,32 @@ test_quote(void **state)
 	free(q);
 }
 
+/* A value in a script of several statements (no parameters there): a string literal. */
+static void
+test_literal(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "pgdbm_migration_app", "'pgdbm_migration_app'" },
+		{ "", "''" },
+		{ "it's", "'it''s'" },
+		/* a backslash: an escape string, right whatever
+		 * standard_conforming_strings says */
+		{ "a\\b", "E'a\\\\b'" },
+		{ "'\\'", "E'''\\\\'''" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *q = ident_literal(cases[i].in);
+
+		assert_string_equal(q, cases[i].want);
+		free(q);
+	}
+}
+
 int
 main(void)
 {
@@ -145,6 +171,7 @@ main(void)
 		cmocka_unit_test(test_rule_accepts),	 cmocka_unit_test(test_rule_rejects),
 		cmocka_unit_test(test_ledger_rule),	 cmocka_unit_test(test_prefix_rule),
 		cmocka_unit_test(test_prefixes_overlap), cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_literal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
