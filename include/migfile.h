@@ -47,7 +47,8 @@ struct migfile_set {
 	struct migfile *v; /* in apply order: byte-wise order of names */
 	size_t n;
 	/* a strvec: "PATH: skipped: why", one per *.sql entry that is not a
-	 * migration (a dot-file, a folder, a symlink to a folder, a broken symlink) */
+	 * migration (a dot-file, a folder, a symlink to a folder, a broken
+	 * symlink) and per name ending in .SQL in another case */
 	char **warnings;
 	size_t n_warnings;
 };

@@ -3,12 +3,14 @@
  *
  * Discovery mirrors pgdbm's find_migration_files():
  *   - the folder is listed, not walked: names ending in ".sql" (case-
- *     sensitive, so ".SQL" does not count) that do not start with '.';
+ *     sensitive, so ".SQL" does not count, which is said) that do not
+ *     start with '.';
  *   - an entry counts when it is a regular file after following symlinks
  *     (a directory, a FIFO or a dangling symlink is skipped, as Python's
  *     Path.is_file() skips it);
  *   - what is skipped although its name ends in ".sql" (a dot-file, a
- *     folder, a symlink to a folder, a broken symlink) is not an error but
+ *     folder, a symlink to a folder, a broken symlink) or ".SQL" in
+ *     another case is not an error but
  *     is said: the set lists one warning per entry, for the front ends to
  *     show (pgdbm skips them silently, and a migration that silently does
  *     not count is a surprise);
@@ -41,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,12 +59,16 @@
  * Reading one script
  * ------------------------------------------------------------------------ */
 
+/* Whether name ends in ".sql" (any_case: in any case, as ".SQL" or ".Sql"). */
 static bool
-has_sql_suffix(const char *name)
+has_sql_suffix(const char *name, bool any_case)
 {
 	size_t n = strlen(name);
 
-	return n >= 4 && strcmp(name + n - 4, "." SQL_SUFFIX) == 0;
+	if (n < 4)
+		return false;
+	return any_case ? strcasecmp(name + n - 4, "." SQL_SUFFIX) == 0
+			: strcmp(name + n - 4, "." SQL_SUFFIX) == 0;
 }
 
 /* Whole file into *buf (malloc'd, NUL-terminated); NULL or an error. */
@@ -166,9 +173,12 @@ is_regular(const char *path)
 	return S_ISREG(st.st_mode) ? 1 : 0;
 }
 
-/* Sorted names of the folder's *.sql entries (dot-files included); NULL or an error. */
+/*
+ * Sorted names of the folder's *.sql entries (dot-files included; any_case:
+ * also names ending in .SQL or .Sql, to be warned about); NULL or an error.
+ */
 static char *
-list_sql_names(const char *folder, char ***names, size_t *n)
+list_sql_names(const char *folder, bool any_case, char ***names, size_t *n)
 {
 	DIR *d = opendir(folder);
 	struct dirent *e;
@@ -179,7 +189,7 @@ list_sql_names(const char *folder, char ***names, size_t *n)
 		return xasprintf("%s: cannot open the migration folder: %s", folder,
 				 strerror(errno));
 	while ((e = readdir(d)) != NULL) {
-		if (has_sql_suffix(e->d_name))
+		if (has_sql_suffix(e->d_name, any_case))
 			strvec_add(names, n, e->d_name);
 	}
 	closedir(d);
@@ -246,6 +256,14 @@ add_migration(struct migfile_set *set, const char *rfolder, const char *name)
 		free(path);
 		return NULL;
 	}
+	if (!has_sql_suffix(name, false)) {
+		strvec_addf(&set->warnings, &set->n_warnings,
+			    "%s: skipped: only names ending in .sql (lower case) are migrations, "
+			    "for pgdbm too; rename it to apply it",
+			    path);
+		free(path);
+		return NULL;
+	}
 	reg = is_regular(path);
 	if (reg <= 0) {
 		if (reg < 0)
@@ -286,7 +304,7 @@ migfile_scan(const char *folder, struct migfile_set *set)
 	if (rfolder == NULL)
 		return xasprintf("%s: cannot resolve: %s", folder, strerror(errno));
 	set->folder = xstrdup(folder);
-	err = list_sql_names(folder, &names, &n);
+	err = list_sql_names(folder, true, &names, &n);
 	for (i = 0; i < n && err == NULL; i++)
 		err = add_migration(set, rfolder, names[i]);
 	strvec_free(&names, &n);
@@ -394,7 +412,7 @@ largest_number(const char *folder, uintmax_t *max)
 {
 	char **names;
 	size_t n, i;
-	char *err = list_sql_names(folder, &names, &n);
+	char *err = list_sql_names(folder, false, &names, &n);
 
 	*max = 0;
 	for (i = 0; i < n && err == NULL; i++) {

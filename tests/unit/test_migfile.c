@@ -233,6 +233,9 @@ test_skipped_entries_warn(void **state)
 	link = xasprintf("%s/006_loop.sql", dir);
 	assert_int_equal(symlink("006_loop.sql", link), 0);
 	free(link);
+	/* pgdbm's *.sql is case-sensitive: an upper-case suffix does not count */
+	put(dir, "007_upper.SQL", "SELECT 7;");
+	put(dir, "008_mixed.Sql", "SELECT 8;");
 	/* not candidates at all: no warning */
 	put(dir, "notes.txt", "x");
 	put(dir, ".gitkeep", "");
@@ -245,7 +248,9 @@ test_skipped_entries_warn(void **state)
 	check_warning(&set, dir, "004_broken.sql", "a broken symlink (to nowhere.sql)");
 	check_warning(&set, dir, "005_folder.sql", "a folder");
 	check_warning(&set, dir, "006_loop.sql", "a symlink loop");
-	assert_int_equal(set.n_warnings, 6);
+	check_warning(&set, dir, "007_upper.SQL", "only names ending in .sql (lower case)");
+	check_warning(&set, dir, "008_mixed.Sql", "only names ending in .sql (lower case)");
+	assert_int_equal(set.n_warnings, 8);
 	/* in the order of the names, like the migrations */
 	assert_non_null(strstr(set.warnings[0], "/.002_hidden.sql"));
 	assert_non_null(strstr(set.warnings[5], "/006_loop.sql"));
