@@ -240,6 +240,15 @@ commit_held(void *arg)
 	return false;
 }
 
+/* The terminated probe's backend is gone (a terminated backend lingers a moment). */
+static bool
+probe_gone(void *arg)
+{
+	const struct hold_probe *h = arg;
+
+	return it_scalar(h->pg, h->sql) == 0;
+}
+
 void
 it_hold_commits(PGconn *pg)
 {
@@ -257,16 +266,23 @@ it_hold_commits(PGconn *pg)
 			  "'SyncRep'",
 			  PQbackendPID(h.probe));
 	held = wait_until(NULL, commit_held, &h, it_now_ms() + 30000);
-	free(h.sql);
-	/* it committed locally (or never waited); let it go */
+	/* it committed locally (or never waited); let it go, and wait until it
+	 * is gone: a test that looks for a commit waiting in SyncRep must not
+	 * find the probe's */
 	sql = xasprintf("SELECT pg_terminate_backend(%d)", PQbackendPID(h.probe));
 	it_cmd(pg, sql);
 	free(sql);
+	free(h.sql);
+	h.sql = xasprintf("SELECT count(*) FROM pg_stat_activity WHERE pid = %d",
+			  PQbackendPID(h.probe));
+	if (held)
+		held = wait_until(NULL, probe_gone, &h, it_now_ms() + 30000);
+	free(h.sql);
 	PQfinish(h.probe);
 	if (!held) {
 		/* the cluster as it was, before the test fails */
 		it_release_commits(pg);
-		fail_msg("it_hold_commits: no probe commit was held within 30000 ms");
+		fail_msg("it_hold_commits: no probe commit was held (and then gone) within 30000 ms");
 	}
 }
 

@@ -96,8 +96,10 @@ void it_use_fresh_database(const char *name);
  * standby that does not exist (it commits locally, then waits; terminating
  * the backend there loses the answer, not the commit). The cluster's
  * settings change (ALTER SYSTEM, superuser); it returns once a probe
- * transaction has been seen waiting (polled as it_poll_until does; when none
- * is within 30 s the settings are undone and the test fails).
+ * transaction has been seen waiting and the probe's backend, terminated,
+ * has gone (so that a test looking for a commit waiting in SyncRep finds
+ * only its own), polled as it_poll_until does; when that is not so within
+ * 30 s the settings are undone and the test fails.
  * it_release_commits() undoes it.
  */
 void it_hold_commits(PGconn *pg);
