@@ -293,7 +293,11 @@ struct mig_run *migrate_start(enum mig_kind kind, const struct mig_target *t,
 			      const struct mig_opts *opts, mig_progress_cb progress,
 			      mig_done_cb done, void *arg);
 
-/* Stop after the file in progress (the lock is released, the run fails as cancelled). */
+/*
+ * Stop after the file in progress (the lock is released, the run fails as
+ * cancelled). A run still waiting for a connection or for the migration
+ * lock ends at once, cancelled (its done callback runs before this returns).
+ */
 void migrate_cancel(struct mig_run *r);
 void migrate_run_free(struct mig_run **r);
 

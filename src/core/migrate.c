@@ -1123,6 +1123,13 @@ migrate_cancel(struct mig_run *r)
 		mig_error_clear(&r->err);
 		r->err.message = xstrdup("cancelled while waiting for the migration lock");
 		finish(r, false);
+	} else if (r->phase == P_ACQUIRE && r->req != NULL) {
+		/* every connection is busy, or the database is down: stop waiting */
+		pool_request_cancel(r->pool, &r->req);
+		r->cancelled = true;
+		mig_error_clear(&r->err);
+		r->err.message = xstrdup("cancelled while waiting for a connection");
+		finish(r, false);
 	}
 }
 

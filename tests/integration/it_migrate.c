@@ -895,6 +895,66 @@ test_commit_answer_lost_read_back(void **state)
 			 0);
 }
 
+/* A pool connection the test holds (held_conn): the pool's one is taken. */
+struct held {
+	struct conn *c;
+	bool got;
+};
+
+static void
+held_conn(struct pool *p, struct conn *c, const char *error, void *arg)
+{
+	struct held *h = arg;
+
+	(void)p;
+	(void)error;
+	h->c = c;
+	h->got = true;
+}
+
+/*
+ * Cancelled while waiting for a pool connection (every one is busy, or the
+ * database is down): the run ends cancelled at once, not failed when the
+ * wait times out, and runs nothing when a connection comes free.
+ */
+static void
+test_cancel_while_waiting_for_connection(void **state)
+{
+	struct env *e = *state;
+	struct pool_config cfg;
+	struct pool *one;
+	struct held h = { NULL, false };
+	struct done d;
+
+	pool_config_defaults(&cfg);
+	cfg.conn.label = "it";
+	cfg.conn.conninfo = "";
+	cfg.conn.application_name = "it-migrate-one";
+	cfg.min = 0;
+	cfg.max = 1;
+	one = pool_new(e->loop, &cfg, &e->log);
+	(void)pool_acquire(one, held_conn, &h); /* its handle is not kept: it is not withdrawn */
+	it_run_until(e->loop, it_flag, &h.got, 10000);
+	assert_non_null(h.c);
+	put(e, "001_a.sql", "CREATE TABLE {{tables.a}} (x int);");
+	start(e, one, &d, MIG_RUN_APPLY, "m_cancel_wait", NULL, false);
+	it_run_for(e->loop, 100);
+	assert_false(migrate_finished(d.run));
+	migrate_cancel(d.run);
+	assert_true(migrate_finished(d.run));
+	assert_true(migrate_cancelled(d.run));
+	assert_false(migrate_ok(d.run));
+	assert_non_null(strstr(migrate_error(d.run)->message, "waiting for a connection"));
+	/* the connection comes free: nothing runs */
+	pool_release(one, h.c);
+	it_run_for(e->loop, 200);
+	assert_int_equal(count(e, "SELECT count(*) FROM pg_namespace WHERE nspname = "
+				  "'m_cancel_wait'"),
+			 0);
+	done_free(&d);
+	pool_free(&one);
+}
+
 int
 main(void)
 {
@@ -921,6 +981,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_failing_file_runs_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_answer_lost_read_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_while_waiting_for_connection, setup,
+						teardown),
 	};
 
 	it_require_server();
