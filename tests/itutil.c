@@ -282,7 +282,8 @@ it_hold_commits(PGconn *pg)
 	if (!held) {
 		/* the cluster as it was, before the test fails */
 		it_release_commits(pg);
-		fail_msg("it_hold_commits: no probe commit was held (and then gone) within 30000 ms");
+		fail_msg(
+			"it_hold_commits: no probe commit was held (and then gone) within 30000 ms");
 	}
 }
 
