@@ -1055,6 +1055,37 @@ test_fanout_failing_line_without_position(void **state)
 	it_cmd(e->check, "DROP SEQUENCE public.it_side_seq");
 }
 
+/* Provisioning: a failing statement without a position is found too (file:line). */
+static void
+test_provision_failing_line_without_position(void **state)
+{
+	struct env *e = *state;
+	static const char *const ids[] = { "initech" };
+	struct tenant_job_opts o;
+	struct tenant_job *job;
+	const struct tenant_result *r;
+
+	put(e, "003_dup.sql",
+	    "CREATE TABLE {{tables.d}} (x int);\n"
+	    "\n"
+	    "-- the same table again: \"already exists\" has no position\n"
+	    "CREATE TABLE {{tables.d}} (x int);\n");
+	rescan(e);
+	tenant_job_opts_defaults(&o);
+	o.ids = ids;
+	o.n_ids = 1;
+	job = run(e, TENANT_JOB_PROVISION, &o);
+	r = result_of(job, "initech");
+	assert_int_equal(r->state, TENANT_FAILED);
+	if (strstr(r->error, "003_dup.sql:4: ") == NULL)
+		fail_msg("provisioning names the line: %s", r->error);
+	assert_non_null(strstr(r->error, "already exists"));
+	tenant_job_free(&job);
+	assert_int_equal(count(e, "SELECT count(*) FROM pg_namespace WHERE nspname LIKE "
+				  "'tenant_initech'"),
+			 0);
+}
+
 int
 main(void)
 {
@@ -1077,6 +1108,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_canary_has_pending_work, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_fanouts_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_provision_failing_line_without_position, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_fanout_failing_line_without_position, setup,
 						teardown),
 	};
