@@ -183,26 +183,35 @@ prov_build(struct tenant_worker *w)
 
 /*
  * Where an error happened: the file (by the marks seen before it) and its
- * line (by the server's position, in the file as rendered into the script:
- * rendering keeps the file's lines).
+ * line, as migrate_error_line() finds it: by the server's position in the
+ * file as rendered into the script (rendering keeps the file's lines), or,
+ * without one, by the statements of the file that answered before the
+ * error (the file rendered again to split it; it is not run again).
  */
 static char *
 prov_where(struct tenant_worker *w, const struct conn_reply *reply, const char *e)
 {
 	const struct migfile_set *files = w->job->files;
-	int marks = 0, i, line;
+	int marks = 0, i, before = 0, line = 0;
+	char *rendered = NULL, *err;
 	size_t f;
 
 	for (i = 0; i < reply->n; i++) {
 		if (PQresultStatus(reply->results[i]) == PGRES_TUPLES_OK &&
 		    PQnfields(reply->results[i]) == 1 &&
-		    strcmp(PQfname(reply->results[i], 0), MARK) == 0)
+		    strcmp(PQfname(reply->results[i], 0), MARK) == 0) {
 			marks++;
+			before = i + 1; /* the answers before the file's first statement */
+		}
 	}
 	if (marks == 0 || (size_t)marks > files->n)
 		return xasprintf("%s: %s", w->schema, e);
 	f = (size_t)marks - 1;
-	line = mig_error_line(reply, w->body, w->offsets[f]);
+	err = manager_render(w->mgr, files->v[f].up.text, &rendered, NULL);
+	if (err == NULL)
+		line = migrate_error_line(reply, w->body, (size_t)w->offsets[f], before, rendered);
+	free(err);
+	free(rendered);
 	if (line > 0)
 		return xasprintf("%s:%d: %s", files->v[f].up.path, line, e);
 	return xasprintf("%s: %s", files->v[f].up.path, e);
