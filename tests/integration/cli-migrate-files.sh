@@ -9,7 +9,10 @@
 #     folder, a broken symlink, a folder named *.sql) are each named in one
 #     warning on stderr, and the migrations beside them still count;
 #   - `migrate new` writes no file from a read-only profile unless
-#     --allow-read-only says the file is wanted.
+#     --allow-read-only says the file is wanted;
+#   - an empty tenant migration that tenants have pending: tenant list and
+#     tenant status say once that it is empty and what to do (not only
+#     "pending"), and say nothing of an empty file every tenant applied.
 set -u
 bin=${PGDBM_CONSOLE:?PGDBM_CONSOLE names the binary}
 work=$(mktemp -d)
@@ -129,6 +132,39 @@ expect_status 0 "new from a writable profile needs no flag" "$bin" migrate new a
 [ -f "$work/m/005_add_e.sql" ] && ok "the file is written" || fail "no 005_add_e.sql"
 expect_status 0 "migrate new --help names the flag" "$bin" migrate new --help
 grep -q -- "--allow-read-only" "$work/out" && ok "--help shows it" || fail "help: $(cat "$work/out")"
+
+# --- an empty tenant migration
+mkdir -p "$work/t"
+printf 'CREATE TABLE {{tables.p}} (x int);\n' >"$work/t/001_p.sql"
+cat >"$work/tp.yaml" <<YAML
+databases:
+  main:
+    conninfo: "dbname=migfiles"
+    tenants:
+      migrations: t
+      canaries: 0
+YAML
+T=(--profile "$work/tp.yaml")
+expect_status 0 "provision two tenants" "$bin" tenant provision "${T[@]}" acme globex
+: >"$work/t/002_empty.sql"
+for cmd in list status; do
+	"$bin" tenant $cmd "${T[@]}" >"$work/out" 2>"$work/err"
+	[ "$(count "$work/err" "$work/t/002_empty.sql $hint")" = 1 ] &&
+		ok "tenant $cmd says once that the file is empty" ||
+		fail "tenant $cmd: $(cat "$work/err")"
+	grep -q "pending in 2 tenants" "$work/err" && ok "tenant $cmd says how many have it pending" ||
+		fail "tenant $cmd: $(cat "$work/err")"
+done
+# applied everywhere (pgdbm applies an empty file): nothing to say
+for t in acme globex; do
+	psql -Xq -d migfiles -v ON_ERROR_STOP=1 -c "INSERT INTO tenant_$t.schema_migrations
+		(filename, checksum, module_name) SELECT '002_empty.sql',
+		encode(sha256(''::bytea), 'hex'), module_name FROM tenant_$t.schema_migrations
+		WHERE filename = '001_p.sql'" || exit 1
+done
+"$bin" tenant list "${T[@]}" >"$work/out" 2>"$work/err"
+grep -q "002_empty.sql" "$work/err" && fail "an applied empty file is warned about: $(cat "$work/err")" ||
+	ok "an empty file every tenant applied is not warned about"
 
 if [ "$failures" -gt 0 ]; then
 	echo "$failures failure(s)"
