@@ -32,6 +32,8 @@
 #include "json.h"
 #include "loop.h"
 #include "migfile.h"
+#include "migrate.h"
+#include "msglog.h"
 #include "strvec.h"
 #include "tenant.h"
 #include "units.h"
@@ -346,6 +348,30 @@ text_results(struct cli *cli, const char *label, struct tenant_job *job, const c
 
 /* ---- list and status ---- */
 
+/*
+ * An empty file that tenants have pending counts as pending in the list,
+ * but no fan-out applies it (mig_empty_message): say so once, as module
+ * status does, with how many tenants wait for it.
+ */
+static void
+warn_empty_pending(struct cli *cli, const struct database *db, const struct migfile_set *files,
+		   const struct tenant_list *l)
+{
+	size_t f;
+
+	for (f = 0; f < files->n && f < l->n_files && l->file_pending != NULL; f++) {
+		char *m;
+
+		if (!files->v[f].empty || l->file_pending[f] == 0)
+			continue;
+		m = mig_empty_message(&files->v[f]);
+		msglog_add(&cli->log, MSG_WARNING, db->cfg->label,
+			   "%s (pending in %zu tenant%s: no fan-out applies it until then)", m,
+			   l->file_pending[f], l->file_pending[f] == 1 ? "" : "s");
+		free(m);
+	}
+}
+
 static int
 do_list(struct cli *cli, struct cli_env *env, struct tenant_args *a, bool status_only)
 {
@@ -381,6 +407,7 @@ do_list(struct cli *cli, struct cli_env *env, struct tenant_args *a, bool status
 			migfile_set_free(&files);
 			continue;
 		}
+		warn_empty_pending(cli, dbs[d], &files, l);
 		for (i = 0; i < l->n; i++) {
 			const struct tenant_info *t = &l->v[i];
 
