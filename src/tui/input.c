@@ -29,6 +29,8 @@
  *   │ [Enter] confirm    [Esc] cancel                    │
  *   └────────────────────────────────────────────────────┘
  *
+ * (while the check refuses the text, the keys offer only [Esc] cancel).
+ *
  * The field shows the part of the text around the cursor when it is
  * longer than the box; the cursor cell is drawn in the selected style.
  */
@@ -56,6 +58,7 @@
 static const char bar_plain[] = " type the value   Enter accept   Esc cancel   C-u erase   "
 				"Left/Right move";
 static const char bar_checked[] = " type   Enter confirm   Esc cancel   C-u erase";
+static const char bar_checking[] = " type   Esc cancel   C-u erase   (Enter once it is ok)";
 static const char bar_submitted[] =
 	" Esc close (what was started goes on; the Pools view lists it)";
 
@@ -141,7 +144,10 @@ input_bar(const struct input *in)
 {
 	if (in->submitted)
 		return bar_submitted;
-	return in->check != NULL ? bar_checked : bar_plain;
+	if (in->check == NULL)
+		return bar_plain;
+	/* Enter is offered only for a text the check accepts */
+	return in->error == NULL ? bar_checked : bar_checking;
 }
 
 static bool
@@ -416,7 +422,8 @@ input_draw(const struct input *in, const struct tui_draw *d, int y, int x, int h
 	}
 	if (row < by + bh - 1)
 		tui_draw_text(d, row, bx + 2, bw - 4, TUI_S_DIALOG, TUI_LEFT, false,
-			      !checked	      ? "Enter accept   Esc cancel   C-u erase"
-			      : in->submitted ? "[Esc] close"
-					      : "[Enter] confirm    [Esc] cancel");
+			      !checked		  ? "Enter accept   Esc cancel   C-u erase"
+			      : in->submitted	  ? "[Esc] close"
+			      : in->error == NULL ? "[Enter] confirm    [Esc] cancel"
+						  : "[Esc] cancel");
 }

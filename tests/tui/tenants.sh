@@ -61,6 +61,9 @@ expect "p opens the provision dialog" "Provision a tenant"
 expect "the dialog lists the migrations that will run" "002_tasks.sql"
 keys -l Bad-id
 expect "upper case is refused as it is typed" 'tenant id "Bad-id" contains upper case'
+wait_until 5 screen_lacks "[Enter] confirm" && ok "Enter is not offered for a refused id" ||
+	fail "the dialog offers Enter for a refused id"
+keybar_lacks "Enter confirm" && ok "nor in the key bar: $(keybar)" || fail "the key bar offers Enter: $(keybar)"
 keys C-u
 keys -l bad-id
 expect "a hyphen is refused with the reason" 'tenant id "bad-id" contains a hyphen (use a-z, 0-9 and _)'
@@ -79,6 +82,8 @@ wait_gone "Provision a tenant" 5 && ok "Esc closes the dialog" || fail "the dial
 # provision from the dialog
 keys p a c m e
 expect "a valid id is accepted" "ok: Enter to confirm"
+expect "a valid id offers Enter" "[Enter] confirm"
+keybar_has "Enter confirm" && ok "the key bar offers Enter for a valid id" || fail "the key bar lacks Enter: $(keybar)"
 expect "the dialog names the schema" "schema tenant_acme on main, in one transaction:"
 keys Enter
 expect "progress and result show in place" "done: tenant acme provisioned: 3 migrations applied"

@@ -235,11 +235,13 @@ test_checked(void **state)
 	/* checked at once: the reason shows before the first key */
 	assert_int_equal(o.checks, 1);
 	assert_string_equal(in.error, "type an id");
-	assert_string_equal(input_bar(&in), " type   Enter confirm   Esc cancel   C-u erase");
+	/* while the text is not acceptable, Enter is not offered */
+	assert_string_equal(input_bar(&in), " type   Esc cancel   C-u erase   (Enter once it is ok)");
 	/* the reason follows every change */
 	type(&in, "aB");
 	assert_string_equal(in.error, "\"aB\" is not all lower-case letters");
 	assert_false(in.refused);
+	assert_string_equal(input_bar(&in), " type   Esc cancel   C-u erase   (Enter once it is ok)");
 	/* Enter on a text the check refuses: stays open, nothing accepted */
 	assert_int_equal(input_key(&in, '\r'), INPUT_EDITING);
 	assert_true(in.refused);
@@ -252,6 +254,7 @@ test_checked(void **state)
 	input_key(&in, TUI_KEYCODE(KEY_BACKSPACE));
 	assert_false(in.refused);
 	assert_null(in.error);
+	assert_string_equal(input_bar(&in), " type   Enter confirm   Esc cancel   C-u erase");
 	type(&in, "ken");
 	assert_string_equal(input_text(&in), "aken");
 	input_key(&in, TUI_KEYCODE(KEY_HOME));
