@@ -124,8 +124,17 @@ void pool_discard(struct pool *p, struct conn *c);
  * Acquire, send one query (nparams < 0: a simple-protocol script), release,
  * and call cb with the reply. sql and params are copied.
  */
-struct pool_request *pool_query(struct pool *p, const char *sql, int nparams,
-				const char *const *params, pool_reply_cb cb, void *arg);
+void pool_query(struct pool *p, const char *sql, int nparams, const char *const *params,
+		pool_reply_cb cb, void *arg);
+
+/*
+ * pool_query, withdrawable while it waits for a connection: *held is its
+ * request from then until a connection comes or the wait fails, and NULL
+ * otherwise (the pool clears it). pool_request_cancel(p, held) withdraws
+ * it, and cb is not called.
+ */
+void pool_query_held(struct pool *p, struct pool_request **held, const char *sql, int nparams,
+		     const char *const *params, pool_reply_cb cb, void *arg);
 
 /*
  * Ask the server to cancel what c is running (pg_cancel_backend over a

@@ -160,6 +160,13 @@ const struct tenant_result *tenant_job_results(const struct tenant_job *job, siz
 const char *tenant_job_error(const struct tenant_job *job);
 
 /*
+ * Why a cancelled job ended before it had any tenant to work on ("cancelled
+ * while waiting for a connection", "cancelled before it started"); NULL
+ * when it did not.
+ */
+const char *tenant_job_cancelled_before(const struct tenant_job *job);
+
+/*
  * The tenant list a LIST job read (or NULL). A LIST job that is still
  * reading ledgers already has its list (tenants not read yet have
  * ledger_read false); its progress counts the ledgers (total, done).

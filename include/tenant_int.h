@@ -110,8 +110,10 @@ struct tenant_job {
 	struct pool *pool;
 
 	enum tenant_job_phase phase;
-	int outstanding; /* queries of the current phase in flight */
-	char *error;	 /* the job's own failure */
+	int outstanding;	      /* queries of the current phase in flight */
+	struct pool_request *req;     /* the job's own query while it waits for a connection */
+	char *error;		      /* the job's own failure */
+	const char *cancelled_before; /* why it ended before its first tenant (static) */
 
 	/* the list and its reading (tenant_list.c) */
 	struct tenant_list list;

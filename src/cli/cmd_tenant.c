@@ -294,6 +294,7 @@ json_results(struct json *j, struct tenant_job *job)
 
 	r = tenant_job_results(job, &n);
 	json_kstr(j, "error", tenant_job_error(job));
+	json_kstr(j, "cancelled_before", tenant_job_cancelled_before(job));
 	json_key(j, "progress");
 	json_object_begin(j);
 	json_kint(j, "total", (int64_t)p->total);
@@ -329,6 +330,11 @@ text_results(struct cli *cli, const char *label, struct tenant_job *job, const c
 	r = tenant_job_results(job, &n);
 	if (tenant_job_error(job) != NULL) {
 		cli_error(cli, "%s: %s", label, tenant_job_error(job));
+		return;
+	}
+	if (tenant_job_cancelled_before(job) != NULL) {
+		cli_line(cli->out, "%s: %s (no tenant was touched)\n", label,
+			 tenant_job_cancelled_before(job));
 		return;
 	}
 	for (i = 0; i < n; i++) {

@@ -508,9 +508,13 @@ tenant_ended(struct job *job, struct tenant_job *tj)
 					   p->stopped ? " (stopped after a failure)" : ""));
 	} else if (p->cancelled) {
 		job->state = JOB_CANCELLED;
-		set_text(&job->result,
-			 xasprintf("%zu %s, %zu skipped of %zu tenants in %s (cancelled)", p->done,
-				   verb, p->skipped, p->total, took));
+		if (tenant_job_cancelled_before(tj) != NULL)
+			set_text(&job->result,
+				 xasprintf("%s: %s", job->target, tenant_job_cancelled_before(tj)));
+		else
+			set_text(&job->result,
+				 xasprintf("%zu %s, %zu skipped of %zu tenants in %s (cancelled)",
+					   p->done, verb, p->skipped, p->total, took));
 	} else {
 		job->state = JOB_OK;
 		if (n == 1 && job->kind != JOB_FANOUT && job->kind != JOB_FANOUT_ROLLBACK)

@@ -68,7 +68,8 @@ struct pool_request {
 	int64_t enqueued_us;
 	struct loop_timer *timer;
 	struct pool_request *prev, *next;
-	bool *answered; /* set while pool_acquire() runs: the request ended inside it */
+	bool *answered;		    /* set while pool_acquire() runs: the request ended inside it */
+	struct pool_request **held; /* the caller's handle: cleared when the request ends */
 };
 
 struct slot_list {
@@ -228,6 +229,8 @@ request_free(struct pool_request *r)
 {
 	if (r->answered != NULL)
 		*r->answered = true;
+	if (r->held != NULL)
+		*r->held = NULL;
 	free(r);
 }
 
@@ -794,9 +797,16 @@ query_acquired(struct pool *p, struct conn *c, const char *error, void *arg)
 		  query_done, q);
 }
 
-struct pool_request *
+void
 pool_query(struct pool *p, const char *sql, int nparams, const char *const *params,
 	   pool_reply_cb cb, void *arg)
+{
+	pool_query_held(p, NULL, sql, nparams, params, cb, arg);
+}
+
+void
+pool_query_held(struct pool *p, struct pool_request **held, const char *sql, int nparams,
+		const char *const *params, pool_reply_cb cb, void *arg)
 {
 	struct query_ctx *q = xcalloc(1, sizeof *q);
 	struct pool_request *r;
@@ -812,9 +822,13 @@ pool_query(struct pool *p, const char *sql, int nparams, const char *const *para
 	q->cb = cb;
 	q->arg = arg;
 	r = pool_acquire(p, query_acquired, q);
-	if (r != NULL)
-		r->on_cancel = query_ctx_free;
-	return r;
+	if (r == NULL)
+		return; /* answered already, or sent */
+	r->on_cancel = query_ctx_free;
+	if (held != NULL) {
+		*held = r;
+		r->held = held;
+	}
 }
 
 struct sync_ctx {

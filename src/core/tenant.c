@@ -204,6 +204,13 @@ tenant_job_answered(struct tenant_job *job, const struct conn_reply *reply, cons
 		free(e);
 		return false;
 	}
+	if (job->prog.cancelled && job->phase != TJ_RUN) {
+		/* cancelled while it prepared: no tenant has started, none will */
+		if (job->cancelled_before == NULL)
+			job->cancelled_before = "cancelled before it started";
+		tenant_maybe_finish(job);
+		return false;
+	}
 	return true;
 }
 
@@ -553,8 +560,9 @@ check_existing(struct tenant_job *job)
 	params[0] = strbuf_str(&arr);
 	job->phase = TJ_EXISTING;
 	job->outstanding++;
-	pool_query(job->pool, "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])", 1,
-		   params, prepare_done, job);
+	pool_query_held(job->pool, &job->req,
+			"SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])", 1,
+			params, prepare_done, job);
 	strbuf_free(&arr);
 }
 
@@ -589,7 +597,7 @@ ensure_tables(struct tenant_job *job)
 					 "client_min_messages;\n",
 					 strbuf_str(&sql));
 
-		pool_query(job->pool, script, -1, NULL, prepare_done, job);
+		pool_query_held(job->pool, &job->req, script, -1, NULL, prepare_done, job);
 		free(script);
 	}
 	strbuf_free(&sql);
@@ -717,6 +725,15 @@ tenant_job_cancel(struct tenant_job *job)
 		return;
 	job->stop = true;
 	job->prog.cancelled = true;
+	if (job->req != NULL) {
+		/* its own query still waits for a connection: withdraw it, and
+		 * end now (nothing has started) rather than when the pool gives up */
+		pool_request_cancel(job->pool, &job->req);
+		job->outstanding--;
+		job->cancelled_before = "cancelled while waiting for a connection";
+		tenant_maybe_finish(job);
+		return;
+	}
 	/* what waits to try a new connection gives up now, not after its delay */
 	tenant_fanout_cancel(job);
 	tenant_bulk_cancel(job);
@@ -796,6 +813,12 @@ const char *
 tenant_job_error(const struct tenant_job *job)
 {
 	return job->error;
+}
+
+const char *
+tenant_job_cancelled_before(const struct tenant_job *job)
+{
+	return job->n_results == 0 ? job->cancelled_before : NULL;
 }
 
 struct tenant_list *

@@ -59,8 +59,8 @@ tenant_list_read(struct tenant_job *job)
 
 	job->phase = TJ_CATALOG;
 	job->outstanding = 1;
-	pool_query(
-		job->pool,
+	pool_query_held(
+		job->pool, &job->req,
 		"SELECT n.nspname, left(n.nspname, length($2)) = $2,\n"
 		"  count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p')),\n"
 		"  coalesce(sum(c.relpages), 0)::bigint * current_setting('block_size')::bigint,\n"

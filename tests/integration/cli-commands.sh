@@ -136,6 +136,44 @@ done
 [ "$done_n" -ge 1 ] && [ "$done_n" -lt 8 ] || fail "some but not all tenants migrated before the interrupt took effect: $done_n"
 [ "$done_n" = "$ledger_n" ] || fail "every migrated tenant has its ledger row and no other: tables $done_n, rows $ledger_n"
 
+# --- interrupted while it waits for its first connection (a server that
+# accepts and never answers): it ends at once, saying so, and exits 1
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+print(s.getsockname()[1], flush=True)
+conns = []
+while True:
+    c, _ = s.accept()
+    conns.append(c)
+' >"$work/mute.port" &
+mute=$!
+for _ in $(seq 50); do [ -s "$work/mute.port" ] && break; sleep 0.1; done
+cat >"$work/mute.yaml" <<YAML
+databases:
+  main:
+    conninfo: "host=127.0.0.1 port=$(cat "$work/mute.port") dbname=x connect_timeout=60"
+    pool: { acquire_timeout: 1m }
+    tenants:
+      migrations: t
+YAML
+"$bin" tenant provision acme --profile "$work/mute.yaml" >"$work/out" 2>"$work/err" &
+prov=$!
+sleep 0.5
+t0=$(date +%s%N)
+kill -INT "$prov"
+wait "$prov"
+st=$?
+took_ms=$((($(date +%s%N) - t0) / 1000000))
+kill "$mute" 2>/dev/null
+wait "$mute" 2>/dev/null
+[ "$st" = 1 ] || fail "a provision interrupted while waiting for a connection exits 1, got $st: $(cat "$work/err")"
+[ "$took_ms" -lt 3000 ] || fail "it ends at once, not when the pool gives up: took ${took_ms} ms"
+grep -qx "main: cancelled while waiting for a connection (no tenant was touched)" "$work/out" ||
+	fail "it says it was cancelled while waiting: $(cat "$work/out")"
+
 # --- a server restart mid fan-out: the report says what the ledgers hold,
 # every applied file has its event, and tenants not started are retried
 # (issue 13)

@@ -9,7 +9,10 @@
  * test), and `fast` with a fail-fast pool (a job on it fails as soon as
  * the connection attempt does). `brief` is one whose retrying pool gives
  * up on a request after 300 ms; a read-only database and one without a
- * tenant section complete it.
+ * tenant section complete it. `stall` is `rw` once more, through a
+ * transport whose connections open at once and never answer a query (a
+ * job on it has its query in flight: cancel cannot end it, only the
+ * answer can, which the test gives by breaking the connections).
  *
  * What needs a server (a migrate run's progress lines, results of runs
  * that apply something, per-tenant results) is in tests/integration.
@@ -32,8 +35,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "conn.h"
 #include "database.h"
 #include "jobs.h"
 #include "loop.h"
@@ -50,6 +56,7 @@ enum {
 	PLAIN, /* rw, no tenant section */
 	FAST,  /* rw again, a fail-fast pool */
 	BRIEF, /* rw, a pool that retries, with a short acquire timeout */
+	STALL, /* rw, connections that never answer (stall_transport) */
 	N_DBS,
 };
 
@@ -100,6 +107,227 @@ static const char profile_yaml[] = "name: jobs\n"
 				   "    pool: { min: 0, max: 4, acquire_timeout: 1m }\n"
 				   "    modules:\n"
 				   "      - { name: users, migrations: migrations/users }\n";
+
+/* ------------------------------------------------------------------------
+ * A transport whose connections open at once and never answer
+ *
+ * Each connection is one end of a socketpair: writable, and readable only
+ * when stall_break() closes the other end, which the connection then sees
+ * as lost (as when a server goes away in the middle of a query).
+ * ------------------------------------------------------------------------ */
+
+#define MAX_STALLED 8
+
+struct stalled {
+	int fd[2];
+	bool broken;
+};
+
+static struct stalled *stalled[MAX_STALLED];
+
+static PGconn *
+st_connect_start(const char *const *keys, const char *const *values)
+{
+	struct stalled *s = xcalloc(1, sizeof *s);
+	size_t i;
+
+	(void)keys;
+	(void)values;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, s->fd), 0);
+	for (i = 0; i < MAX_STALLED && stalled[i] != NULL; i++)
+		;
+	assert_true(i < MAX_STALLED);
+	stalled[i] = s;
+	return (PGconn *)s;
+}
+
+static PostgresPollingStatusType
+st_connect_poll(PGconn *pg)
+{
+	(void)pg;
+	return PGRES_POLLING_OK;
+}
+
+static ConnStatusType
+st_status(const PGconn *pg)
+{
+	return ((const struct stalled *)pg)->broken ? CONNECTION_BAD : CONNECTION_OK;
+}
+
+static int
+st_socket(const PGconn *pg)
+{
+	return ((const struct stalled *)pg)->fd[0];
+}
+
+static int
+st_set_nonblocking(PGconn *pg, int on)
+{
+	(void)pg;
+	(void)on;
+	return 0;
+}
+
+static PQnoticeReceiver
+st_set_notice_receiver(PGconn *pg, PQnoticeReceiver fn, void *arg)
+{
+	(void)pg;
+	(void)fn;
+	(void)arg;
+	return NULL;
+}
+
+static int
+st_send_query(PGconn *pg, const char *sql)
+{
+	(void)pg;
+	(void)sql;
+	return 1;
+}
+
+static int
+st_send_query_params(PGconn *pg, const char *sql, int n, const char *const *values)
+{
+	(void)pg;
+	(void)sql;
+	(void)n;
+	(void)values;
+	return 1;
+}
+
+static int
+st_send_query_prepared(PGconn *pg, const char *name, int n, const char *const *values)
+{
+	(void)pg;
+	(void)name;
+	(void)n;
+	(void)values;
+	return 1;
+}
+
+static int
+st_flush(PGconn *pg)
+{
+	(void)pg;
+	return 0;
+}
+
+/* Readable only once the other end is closed: the connection is lost. */
+static int
+st_consume_input(PGconn *pg)
+{
+	struct stalled *s = (struct stalled *)pg;
+	char buf[16];
+
+	if (read(s->fd[0], buf, sizeof buf) <= 0)
+		s->broken = true;
+	return !s->broken;
+}
+
+static int
+st_is_busy(PGconn *pg)
+{
+	(void)pg;
+	return 1;
+}
+
+static PGresult *
+st_get_result(PGconn *pg)
+{
+	(void)pg;
+	return NULL;
+}
+
+static int
+st_get_copy_data(PGconn *pg, char **buffer, int async)
+{
+	(void)pg;
+	(void)async;
+	*buffer = NULL;
+	return -1;
+}
+
+static PGTransactionStatusType
+st_transaction_status(const PGconn *pg)
+{
+	(void)pg;
+	return PQTRANS_ACTIVE;
+}
+
+static const char *
+st_error_message(const PGconn *pg)
+{
+	return ((const struct stalled *)pg)->broken ? "server closed the connection unexpectedly\n"
+						    : "";
+}
+
+static int
+st_backend_pid(const PGconn *pg)
+{
+	(void)pg;
+	return 4242;
+}
+
+static int
+st_server_version(const PGconn *pg)
+{
+	(void)pg;
+	return 150018;
+}
+
+static void
+st_finish(PGconn *pg)
+{
+	struct stalled *s = (struct stalled *)pg;
+	size_t i;
+
+	for (i = 0; i < MAX_STALLED; i++)
+		if (stalled[i] == s)
+			stalled[i] = NULL;
+	close(s->fd[0]);
+	if (s->fd[1] >= 0)
+		close(s->fd[1]);
+	free(s);
+}
+
+static PGVerbosity
+st_set_error_verbosity(PGconn *pg, PGVerbosity v)
+{
+	(void)pg;
+	(void)v;
+	return PQERRORS_DEFAULT;
+}
+
+static int
+st_needs_password(const PGconn *pg)
+{
+	(void)pg;
+	return 0;
+}
+
+static const struct conn_transport stall_transport = {
+	st_connect_start, st_connect_poll,	  st_status,
+	st_socket,	  st_set_nonblocking,	  st_set_notice_receiver,
+	st_send_query,	  st_send_query_params,	  st_send_query_prepared,
+	st_flush,	  st_consume_input,	  st_is_busy,
+	st_get_result,	  st_get_copy_data,	  st_transaction_status,
+	st_error_message, st_backend_pid,	  st_server_version,
+	st_finish,	  st_set_error_verbosity, st_needs_password,
+};
+
+/* Lose every stalled connection: what they run answers with that. */
+static void
+stall_break(void)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_STALLED; i++) {
+		if (stalled[i] != NULL && stalled[i]->fd[1] >= 0) {
+			close(stalled[i]->fd[1]);
+			stalled[i]->fd[1] = -1;
+		}
+	}
+}
 
 static void
 put(const char *dir, const char *rel, const char *text)
@@ -169,6 +397,8 @@ setup(void **state)
 	f->db[BRIEF] = database_open(f->loop, &f->profile->databases[2], &f->log, false);
 	f->db[PLAIN] = database_open(f->loop, &f->profile->databases[3], &f->log, false);
 	f->db[FAST] = database_open(f->loop, &f->profile->databases[0], &f->log, true);
+	f->db[STALL] = database_open(f->loop, &f->profile->databases[0], &f->log, false);
+	pool_set_transport(f->db[STALL]->pool, &stall_transport);
 	f->jobs = jobs_new(f->loop, &f->log);
 	jobs_on_change(f->jobs, on_change, f);
 	*state = f;
@@ -744,12 +974,14 @@ test_cancel(void **state)
 
 	assert_false(jobs_cancel(f->jobs, 42));
 	mj = start_migrate(f, SLOW, "users", MIG_RUN_APPLY, NULL);
-	tj = start_tenant(f, SLOW, TENANT_JOB_PROVISION, acme, false);
+	tj = start_tenant(f, STALL, TENANT_JOB_PROVISION, acme, false);
 	done = start_tenant(f, SLOW, TENANT_JOB_ARCHIVE, acme, false); /* refused: ended */
 	assert_int_equal(done->state, JOB_FAILED);
+	run_for(f, 50); /* the tenant job's first query is sent */
 
 	/* a running job: accepted, logged; it stops, it is not killed (the
-	 * migrate run still waits for its connection: it ends at once) */
+	 * migrate run still waits for its connection: it ends at once; the
+	 * tenant job's query is in flight: it ends when that answers) */
 	assert_true(jobs_cancel(f->jobs, mj->id));
 	assert_string_equal(last_msg(f)->text,
 			    "apply the pending migrations of users: cancel requested");
@@ -758,6 +990,7 @@ test_cancel(void **state)
 	assert_string_equal(last_msg(f)->text,
 			    "provision tenant acme (1 migration): cancel requested");
 	assert_true(tj->tprog.cancelled);
+	assert_int_equal(tj->state, JOB_RUNNING);
 	/* an ended job: nothing to cancel */
 	assert_false(jobs_cancel(f->jobs, done->id));
 	assert_int_equal(done->state, JOB_FAILED);
@@ -769,24 +1002,27 @@ test_cancel_before_start(void **state)
 {
 	static const char *const acme[] = { "acme", NULL };
 	struct fixture *f = *state;
-	const struct job *mj, *tj;
+	const struct job *mj, *tj, *fj;
 
 	/* cancelled while they wait for their first connection, which never
-	 * comes: the migrate run ends at once, cancelled; the tenant job ends
-	 * when the pool gives up on it (300 ms), and says why */
+	 * comes: each ends at once, cancelled, and says so; nothing waits for
+	 * the pool to give up (300 ms) */
 	mj = start_migrate(f, BRIEF, "users", MIG_RUN_APPLY, NULL);
 	tj = start_tenant(f, BRIEF, TENANT_JOB_PROVISION, acme, false);
+	fj = start_tenant(f, BRIEF, TENANT_JOB_MIGRATE, NULL, false);
 	assert_true(jobs_cancel(f->jobs, mj->id));
 	assert_true(jobs_cancel(f->jobs, tj->id));
+	assert_true(jobs_cancel(f->jobs, fj->id));
 	assert_int_equal(mj->state, JOB_CANCELLED);
 	assert_contains(mj->result, "users: cancelled while waiting for a connection");
-	assert_int_equal(tj->state, JOB_RUNNING);
-	wait_ended(f, tj, 10000);
-	assert_int_equal(tj->state, JOB_FAILED);
-	assert_contains(tj->result, "acme: ");
-	assert_contains(tj->error, "no connection within 300ms");
+	assert_int_equal(tj->state, JOB_CANCELLED);
+	assert_string_equal(tj->result, "acme: cancelled while waiting for a connection");
+	assert_null(tj->error);
+	assert_int_equal(fj->state, JOB_CANCELLED);
+	assert_string_equal(fj->result, "tenants: cancelled while waiting for a connection");
 	assert_false(jobs_cancel(f->jobs, mj->id));
 	assert_false(jobs_cancel(f->jobs, tj->id));
+	assert_false(jobs_cancel(f->jobs, fj->id));
 	assert_int_equal(jobs_running(f->jobs), 0);
 }
 
@@ -802,8 +1038,10 @@ test_progress_is_throttled(void **state)
 	const struct job *job;
 	size_t i;
 
-	job = start_tenant(f, SLOW, TENANT_JOB_PROVISION, acme, false);
+	job = start_tenant(f, STALL, TENANT_JOB_PROVISION, acme, false);
 	assert_int_equal(f->n_changes, 1); /* the start, at once */
+	run_for(f, 150);		   /* its first query is sent, and never answered */
+	assert_int_equal(f->n_changes, 1);
 	/* five progress changes in a burst (each cancel request moves the
 	 * tenant progress): at most one reaches the callback now... */
 	for (i = 0; i < 5; i++)
@@ -835,19 +1073,20 @@ test_end_is_not_throttled(void **state)
 	int64_t t0;
 	size_t i, n;
 
-	/* the job ends when its request times out, 300 ms after the start; two
-	 * progress changes at about 250 ms: the first is told at once, the
-	 * second held back until about 350 ms; the end is told at once and the
-	 * held-back change is dropped */
-	job = start_tenant(f, BRIEF, TENANT_JOB_PROVISION, acme, false);
+	/* the job ends when its query's connection is lost, 300 ms after the
+	 * start; two progress changes at about 250 ms: the first is told at
+	 * once, the second held back until about 350 ms; the end is told at
+	 * once and the held-back change is dropped */
+	job = start_tenant(f, STALL, TENANT_JOB_PROVISION, acme, false);
 	t0 = loop_now(f->loop);
-	while (job->state == JOB_RUNNING && loop_now(f->loop) < t0 + 250)
-		loop_run_once(f->loop, t0 + 250 - loop_now(f->loop));
-	if (job->state == JOB_RUNNING) {
-		assert_true(jobs_cancel(f->jobs, job->id));
-		assert_true(jobs_cancel(f->jobs, job->id));
-	}
+	run_for(f, 250);
+	assert_int_equal(job->state, JOB_RUNNING);
+	assert_true(jobs_cancel(f->jobs, job->id));
+	assert_true(jobs_cancel(f->jobs, job->id));
+	run_for(f, t0 + 300 - loop_now(f->loop));
+	stall_break();
 	wait_ended(f, job, 10000);
+	assert_contains(job->error, "cannot create the console's tables: connection lost");
 	n = f->n_changes;
 	assert_int_equal(f->changes[n - 1].state, JOB_FAILED);
 	assert_int_equal(f->changes[n - 1].at_ms, job->ended_ms);
@@ -866,21 +1105,27 @@ test_freed_list_calls_nothing(void **state)
 	const struct job *job;
 	struct pool_stats st;
 
-	job = start_tenant(f, SLOW, TENANT_JOB_PROVISION, acme, false);
+	job = start_tenant(f, STALL, TENANT_JOB_PROVISION, acme, false);
+	run_for(f, 50); /* its query is in flight */
 	start_migrate(f, SLOW, "users", MIG_RUN_APPLY, NULL);
+	start_tenant(f, SLOW, TENANT_JOB_PROVISION, acme, false);
 	assert_true(jobs_cancel(f->jobs, job->id)); /* a throttle timer pending */
-	assert_int_equal(f->n_changes, 2);
+	assert_int_equal(f->n_changes, 3);
 	pool_stats(f->db[SLOW]->pool, &st);
 	assert_int_equal(st.waiting, 2);
 	jobs_free(&f->jobs);
 	assert_null(f->jobs);
-	/* abandoned: no callback, no timer firing into freed memory; the
-	 * migrate run withdrew its request, the tenant job's query stays until
-	 * it is answered (the pool's close, here) and then frees the job */
-	run_for(f, 300);
-	assert_int_equal(f->n_changes, 2);
+	/* abandoned: no callback, no timer firing into freed memory; the jobs
+	 * that waited for a connection withdrew their requests, the one whose
+	 * query is in flight stays until it is answered (the connection lost,
+	 * here) and then frees itself */
 	pool_stats(f->db[SLOW]->pool, &st);
-	assert_int_equal(st.waiting, 1);
+	assert_int_equal(st.waiting, 0);
+	run_for(f, 300);
+	assert_int_equal(f->n_changes, 3);
+	stall_break();
+	run_for(f, 100);
+	assert_int_equal(f->n_changes, 3);
 }
 
 /* ------------------------------------------------------------------------
