@@ -236,12 +236,14 @@ test_checked(void **state)
 	assert_int_equal(o.checks, 1);
 	assert_string_equal(in.error, "type an id");
 	/* while the text is not acceptable, Enter is not offered */
-	assert_string_equal(input_bar(&in), " type   Esc cancel   C-u erase   (Enter once it is ok)");
+	assert_string_equal(input_bar(&in),
+			    " type   Esc cancel   C-u erase   (Enter once it is ok)");
 	/* the reason follows every change */
 	type(&in, "aB");
 	assert_string_equal(in.error, "\"aB\" is not all lower-case letters");
 	assert_false(in.refused);
-	assert_string_equal(input_bar(&in), " type   Esc cancel   C-u erase   (Enter once it is ok)");
+	assert_string_equal(input_bar(&in),
+			    " type   Esc cancel   C-u erase   (Enter once it is ok)");
 	/* Enter on a text the check refuses: stays open, nothing accepted */
 	assert_int_equal(input_key(&in, '\r'), INPUT_EDITING);
 	assert_true(in.refused);
