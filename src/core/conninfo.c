@@ -148,12 +148,30 @@ uri_key_is_password(const char *p, size_t n)
 	return i == n && strcmp(key, "password") == 0;
 }
 
+/* The first of '@' and '/' in [p, end), or NULL. */
+static const char *
+piece_end(const char *p, const char *end)
+{
+	for (; p < end; p++) {
+		if (*p == '@' || *p == '/')
+			return p;
+	}
+	return NULL;
+}
+
 static void
 find_in_uri(const char *s, size_t base, struct found *f)
 {
 	const char *auth = strstr(s, "://") + 3;
-	const char *at = strrchr(auth, '@'), *colon, *q, *amp;
+	const char *first_at = strchr(auth, '@'), *at = NULL, *colon, *q, *amp, *p;
 
+	/* the query begins at the first '?' after the user information (a
+	 * password may hold a raw '?'); the user information ends at the last
+	 * '@' before the query (a password may hold a raw '@'; a query value
+	 * may too) */
+	q = strchr(first_at != NULL ? first_at : auth, '?');
+	for (p = first_at; p != NULL && (q == NULL || p < q); p = strchr(p + 1, '@'))
+		at = p;
 	if (at != NULL) {
 		colon = memchr(auth, ':', (size_t)(at - auth));
 		if (colon != NULL && at > colon + 1) {
@@ -162,15 +180,15 @@ find_in_uri(const char *s, size_t base, struct found *f)
 			add_span(f, base + (size_t)(colon + 1 - s), base + (size_t)(at - s),
 				 xstrdup(MASK));
 			add_uri_secret(f, colon + 1, (size_t)(at - colon - 1));
-			/* libpq ends the password at the first '@': each piece on its own */
-			for (; (next = memchr(piece, '@', (size_t)(at - piece))) != NULL;
-			     piece = next + 1)
+			/* libpq ends the user information at the first '@', or at a
+			 * '/' before it, and takes what follows for host, port and
+			 * database: each piece is a secret on its own */
+			for (; (next = piece_end(piece, at)) != NULL; piece = next + 1)
 				add_uri_secret(f, piece, (size_t)(next - piece));
 			if (piece != colon + 1)
 				add_uri_secret(f, piece, (size_t)(at - piece));
 		}
 	}
-	q = strchr(at != NULL ? at : auth, '?');
 	for (; q != NULL; q = amp) {
 		const char *key = q + 1, *eq;
 		size_t len;
@@ -330,24 +348,35 @@ replace_all(struct strbuf *sb, const char *what, const char *with)
 	*sb = out;
 }
 
+/*
+ * part without the secrets (longest first) it holds: each of four bytes or
+ * more wherever it stands, a shorter one only when it is the whole part.
+ */
+static void
+mask_secrets(struct strbuf *part, char *const *secrets, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strlen(secrets[i]) >= 4)
+			replace_all(part, secrets[i], MASK);
+		else if (strcmp(strbuf_str(part), secrets[i]) == 0)
+			replace_all(part, secrets[i], MASK);
+	}
+}
+
 /* The quoted parts of sb ("...") without the secrets they hold. */
 static void
 mask_quoted(struct strbuf *sb, char *const *secrets, size_t n)
 {
 	struct strbuf out = STRBUF_INIT, part = STRBUF_INIT;
 	const char *p = strbuf_str(sb), *open, *close;
-	size_t i;
 
 	while ((open = strchr(p, '"')) != NULL && (close = strchr(open + 1, '"')) != NULL) {
 		strbuf_add(&out, p, (size_t)(open + 1 - p));
 		strbuf_reset(&part);
 		strbuf_add(&part, open + 1, (size_t)(close - open - 1));
-		for (i = 0; i < n; i++) {
-			if (strlen(secrets[i]) >= 4)
-				replace_all(&part, secrets[i], MASK);
-			else if (strcmp(strbuf_str(&part), secrets[i]) == 0)
-				replace_all(&part, secrets[i], MASK);
-		}
+		mask_secrets(&part, secrets, n);
 		strbuf_adds(&out, strbuf_str(&part));
 		strbuf_addc(&out, '"');
 		p = close + 1;
@@ -416,6 +445,14 @@ conninfo_check(const char *s, bool *has_password)
 			*has_password = true;
 	}
 	PQconninfoFree(opts);
+	if (!*has_password && is_uri(s)) {
+		/* a password libpq reads as something else ('/' in a URI's) */
+		struct found f = { NULL, 0, NULL, 0 };
+
+		find_in(s, 0, &f);
+		*has_password = f.n_secrets > 0;
+		found_free(&f);
+	}
 	return NULL;
 }
 
@@ -443,12 +480,37 @@ add_value(struct strbuf *sb, const char *v)
 	strbuf_addc(sb, '\'');
 }
 
+/*
+ * Did part of the password land in other options? libpq ends a URI's user
+ * information at the first '@', or at a '/' before it, and reads what
+ * follows as host, port and database: then some secret found in the text
+ * is not within the password libpq read.
+ */
+static bool
+password_strayed(const struct found *f, const PQconninfoOption *opts)
+{
+	const char *pw = "";
+	size_t i;
+
+	for (; opts->keyword != NULL; opts++) {
+		if (strcmp(opts->keyword, "password") == 0 && opts->val != NULL)
+			pw = opts->val;
+	}
+	for (i = 0; i < f->n_secrets; i++) {
+		if (strstr(pw, f->secrets[i]) == NULL)
+			return true;
+	}
+	return false;
+}
+
 char *
 conninfo_redact(const char *s)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, part = STRBUF_INIT;
+	struct found all = { NULL, 0, NULL, 0 };
 	PQconninfoOption *opts, *o;
 	char *err = NULL;
+	bool strayed;
 
 	opts = PQconninfoParse(s, &err);
 	if (opts == NULL) {
@@ -456,6 +518,9 @@ conninfo_redact(const char *s)
 			PQfreemem(err);
 		return xstrdup("(invalid connection string)");
 	}
+	find_in(s, 0, &all);
+	qsort(all.secrets, all.n_secrets, sizeof *all.secrets, longest_first);
+	strayed = password_strayed(&all, opts);
 	for (o = opts; o->keyword != NULL; o++) {
 		if (o->val == NULL)
 			continue;
@@ -476,10 +541,17 @@ conninfo_redact(const char *s)
 			add_value(&sb, m);
 			free(m);
 			found_free(&f);
+		} else if (strayed) {
+			strbuf_reset(&part);
+			strbuf_adds(&part, o->val);
+			mask_secrets(&part, all.secrets, all.n_secrets);
+			add_value(&sb, strbuf_str(&part));
 		} else {
 			add_value(&sb, o->val);
 		}
 	}
+	strbuf_free(&part);
+	found_free(&all);
 	PQconninfoFree(opts);
 	if (sb.len == 0)
 		return xstrdup("(libpq defaults from the environment)");

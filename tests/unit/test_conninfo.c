@@ -363,6 +363,16 @@ test_check_redacts_uri(void **state)
 	/* an '@' written raw in the password: libpq takes what follows for the host */
 	check_refused("postgresql://u:pa@ss%zz@db/x",
 		      "invalid percent-encoded token: \"********@db\"", "ss%zz");
+	/* an '@' in the query, after the password or in a later value: the
+	 * user information still ends before the query */
+	check_refused("postgresql://u@h/db?password=p@ss%zzword", "invalid percent-encoded token",
+		      "p@ss");
+	check_refused("postgresql://u@h/db?password=p@ss%zzword", "invalid percent-encoded token",
+		      "ss%zzword");
+	check_refused("postgresql://u@h/db?password=Qu%zzery1&application_name=a@b", "********",
+		      "Qu%zzery1");
+	check_refused("postgresql://u:S3cret%zzPW@h/db?application_name=a@b",
+		      "invalid percent-encoded token: \"********\"", "S3cret");
 	/* no password: libpq's message as it is */
 	check_refused("postgresql://u@[::1:5432/db",
 		      "IPv6 host address in URI: \"postgresql://u@[::1:5432/db\"", NULL);
@@ -382,6 +392,33 @@ test_check_redacts_keywords(void **state)
 	check_refused("password='unterminated", "unterminated quoted string", NULL);
 	/* a URI given as dbname= */
 	check_refused("dbname='postgresql://u:S3cretPW@[::1/db' bogus", "bogus", "S3cretPW");
+}
+
+/*
+ * A '/' written raw in a URI password: libpq ends the user information at
+ * the first '/', so it reads no password at all and takes the pieces for
+ * host, port and database name; they are the secret all the same.
+ */
+static void
+test_redact_slash_in_uri_password(void **state)
+{
+	struct fixture *f = *state;
+	const char *uri = "postgresql://app:Ab3xQ/Yz9q@db/x";
+	bool pw = false;
+	char *m;
+
+	assert_lacks(redact(f, uri), "Ab3xQ");
+	assert_lacks(redact(f, uri), "Yz9q");
+	assert_null(conninfo_check(uri, &pw));
+	assert_true(pw); /* the file holding it should be private all the same */
+	m = conninfo_redact_message(
+		uri, "invalid integer value \"Ab3xQ\" for connection option \"port\"");
+	assert_lacks(m, "Ab3xQ");
+	assert_contains(m, "for connection option \"port\"");
+	free(m);
+	m = conninfo_redact_message(uri, "could not translate host name \"app\" to address");
+	assert_contains(m, "\"app\""); /* the user name is no secret */
+	free(m);
 }
 
 static void
@@ -455,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_check_accepts_and_flags),
 		cmocka_unit_test(test_check_redacts_uri),
 		cmocka_unit_test(test_check_redacts_keywords),
+		cmocka_unit_test_setup_teardown(test_redact_slash_in_uri_password, setup, teardown),
 		cmocka_unit_test(test_redact_uri_in_dbname),
 		cmocka_unit_test(test_redact_message),
 	};
