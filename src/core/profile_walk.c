@@ -66,11 +66,18 @@ node_describe(const yaml_node_t *n, char *buf, size_t size)
 			snprintf(buf, size, "nothing (null)");
 			return;
 		}
-		if (n->data.scalar.length > 40)
-			snprintf(buf, size, "\"%.37s...\"", (const char *)n->data.scalar.value);
-		else
-			snprintf(buf, size, "\"%s\"", (const char *)n->data.scalar.value);
-		return;
+		{
+			/* a connection string out of place: shown without its password */
+			const char *v = (const char *)n->data.scalar.value;
+			char *shown = conninfo_redact_message(v, v);
+
+			if (strlen(shown) > 40)
+				snprintf(buf, size, "\"%.37s...\"", shown);
+			else
+				snprintf(buf, size, "\"%s\"", shown);
+			free(shown);
+			return;
+		}
 	case YAML_NO_NODE:
 		break;
 	}

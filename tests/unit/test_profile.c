@@ -360,6 +360,43 @@ test_all_errors_reported(void **state)
 }
 
 /*
+ * A connection string where a mapping belongs (a common shorthand) is
+ * named in the error without its password.
+ */
+static void
+test_misplaced_conninfo_hides_password(void **state)
+{
+	static const char *const texts[] = {
+		"databases:\n  app: \"postgresql://app:S3cretPW@db/x\"\n",
+		"databases:\n  app: \"host=db password=S3cretPW dbname=x\"\n",
+		"databases: \"host=db password=S3cretPW\"\n",
+		"databases:\n  app:\n    pool: \"postgresql://a:S3cretPW@h/x\"\n",
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		struct profile_diags diags = { NULL, 0, 0 };
+		bool said = false;
+
+		assert_null(profile_load_string(texts[i], strlen(texts[i]), "m.yaml", ".", &diags));
+		assert_true(diags.n_errors > 0);
+		for (k = 0; k < diags.n; k++) {
+			struct strbuf e = STRBUF_INIT;
+
+			profile_diag_format(&diags.v[k], &e);
+			if (strstr(strbuf_str(&e), "S3cretPW") != NULL)
+				fail_msg("%s", strbuf_str(&e));
+			said = said || strstr(strbuf_str(&e), "found \"") != NULL;
+			strbuf_free(&e);
+		}
+		if (!said)
+			fail_msg("no error says what it found in: %s", texts[i]);
+		profile_diags_free(&diags);
+	}
+}
+
+/*
  * Nesting thousands of levels deep is refused at the 65th level, at its
  * line and column, at once: libyaml's scanner costs time in the square of
  * the depth (it took 12 s for 64,000 '[' and over a minute for 100 KB).
@@ -679,12 +716,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_fixtures),	 cmocka_unit_test(test_bad_fixtures),
-		cmocka_unit_test(test_examples_load),	 cmocka_unit_test(test_password_warning),
-		cmocka_unit_test(test_empty_and_binary), cmocka_unit_test(test_all_errors_reported),
-		cmocka_unit_test(test_deep_nesting),	 cmocka_unit_test(test_find_order),
-		cmocka_unit_test(test_keys_documented),	 cmocka_unit_test(test_merge),
-		cmocka_unit_test(test_merge_names),	 cmocka_unit_test(test_merge_clash),
+		cmocka_unit_test(test_good_fixtures),
+		cmocka_unit_test(test_bad_fixtures),
+		cmocka_unit_test(test_examples_load),
+		cmocka_unit_test(test_password_warning),
+		cmocka_unit_test(test_empty_and_binary),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_misplaced_conninfo_hides_password),
+		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_find_order),
+		cmocka_unit_test(test_keys_documented),
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_merge_names),
+		cmocka_unit_test(test_merge_clash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
