@@ -134,6 +134,7 @@ struct mig_run {
 	bool failed_in_step; /* the error is about plan step `step` */
 	struct mig_done *done;
 	size_t n_done;
+	struct mig_done repairing; /* a repair's change, done once the database confirms it */
 	char *holder;
 };
 
@@ -421,6 +422,16 @@ send_record(struct mig_run *r)
 	free(sql);
 }
 
+/* The database holds the repair's new checksum: it is done. */
+static void
+repair_done(struct mig_run *r)
+{
+	r->done = xcalloc(1, sizeof *r->done);
+	r->done[0] = r->repairing;
+	r->n_done = 1;
+	memset(&r->repairing, 0, sizeof r->repairing);
+}
+
 static void
 record_done(struct mig_run *r, int exec_ms)
 {
@@ -540,7 +551,7 @@ verified(struct mig_verify *v, int held, const char *error, void *arg)
 {
 	struct mig_run *r = arg;
 	const struct mig_entry *e = r->kind != MIG_RUN_REPAIR ? r->plan.steps[r->step] : NULL;
-	const char *name = e != NULL ? e->filename : r->done[0].filename;
+	const char *name = e != NULL ? e->filename : r->repairing.filename;
 	/* a rollback's COMMIT took the row away; the others wrote it */
 	bool committed = r->kind == MIG_RUN_ROLLBACK ? held == 0 : held == 1;
 	char *lost;
@@ -572,6 +583,7 @@ verified(struct mig_verify *v, int held, const char *error, void *arg)
 	progress(r, "the connection was lost after %s was committed (read back from the ledger)",
 		 name);
 	if (r->kind == MIG_RUN_REPAIR) {
+		repair_done(r);
 		mig_error_clear(&r->err);
 		finish(r, true);
 		return;
@@ -604,8 +616,8 @@ verify_commit(struct mig_run *r, const struct conn_reply *reply)
 	r->locked = false;
 	r->phase = P_VERIFY;
 	if (e == NULL)
-		r->verify = migrate_verify_start(r->t.mgr, r->done[0].filename,
-						 r->done[0].new_checksum, verified, r);
+		r->verify = migrate_verify_start(r->t.mgr, r->repairing.filename,
+						 r->repairing.new_checksum, verified, r);
 	else
 		r->verify = migrate_verify_start(
 			r->t.mgr, e->filename,
@@ -838,11 +850,9 @@ start_repair(struct mig_run *r)
 	params[4] = e->filename;
 	params[5] = TOOL_NAME;
 	sql = mig_sql_write(MIG_WRITE_REPAIR, r->ledger);
-	r->done = xcalloc(1, sizeof *r->done);
-	r->n_done = 1;
-	r->done[0].filename = xstrdup(e->filename);
-	r->done[0].old_checksum = xstrdup(e->row->checksum);
-	r->done[0].new_checksum = xstrdup(e->file->up.checksum);
+	r->repairing.filename = xstrdup(e->filename);
+	r->repairing.old_checksum = xstrdup(e->row->checksum);
+	r->repairing.new_checksum = xstrdup(e->file->up.checksum);
 	r->phase = P_RECORD;
 	r->committing = true;
 	progress(r, "accepting the new checksum of %s", e->filename);
@@ -938,6 +948,7 @@ on_record(struct mig_run *r, struct conn_reply *reply)
 		return;
 	}
 	if (r->kind == MIG_RUN_REPAIR) {
+		repair_done(r);
 		send_unlock(r);
 		return;
 	}
@@ -1166,6 +1177,9 @@ migrate_run_free(struct mig_run **rp)
 		free(r->done[i].new_checksum);
 	}
 	free(r->done);
+	free(r->repairing.filename);
+	free(r->repairing.old_checksum);
+	free(r->repairing.new_checksum);
 	free(r->holder);
 	free(r->to);
 	free(r->repair_file);

@@ -64,7 +64,27 @@ printf 'CREATE TABLE {{tables.a}} (x bigint);\n' >"$work/m/001_a.sql"
 expect_status 1 "status with drift" "$bin" migrate status "${P[@]}"
 expect_status 1 "apply refuses drift" "$bin" migrate apply "${P[@]}"
 grep -q "was modified after it was applied" "$work/err" || fail "drift message: $(cat "$work/err")"
+# a repair the server refuses reports nothing accepted (the ledger keeps the old checksum)
+psql -Xq clitest <<'SQL' || fail "cannot freeze the ledger"
+CREATE FUNCTION public.frozen() RETURNS trigger LANGUAGE plpgsql AS
+  $$BEGIN RAISE EXCEPTION 'the ledger is frozen'; END$$;
+CREATE TRIGGER frozen BEFORE UPDATE ON app.schema_migrations
+  FOR EACH ROW EXECUTE FUNCTION public.frozen();
+SQL
+old_sum=$(psql -XAtc "SELECT checksum FROM app.schema_migrations WHERE filename = '001_a.sql'" clitest)
+expect_status 1 "a refused repair" "$bin" migrate repair 001_a.sql "${P[@]}" --module app
+grep -q "the ledger is frozen" "$work/err" || fail "a refused repair says why: $(cat "$work/err")"
+grep -q "accepted checksum" "$work/out" && fail "a refused repair reports the checksum accepted: $(cat "$work/out")"
+if [ "$have_jq" = yes ]; then
+	expect_status 1 "a refused repair --json" "$bin" migrate repair 001_a.sql "${P[@]}" --module app --json
+	jq -e '.ok == false and (.modules[0].done | length) == 0' "$work/out" >/dev/null ||
+		fail "a refused repair's JSON lists nothing done: $(cat "$work/out")"
+fi
+[ "$(psql -XAtc "SELECT checksum FROM app.schema_migrations WHERE filename = '001_a.sql'" clitest)" = "$old_sum" ] ||
+	fail "the refused repair changed the ledger"
+psql -Xqc "DROP TRIGGER frozen ON app.schema_migrations; DROP FUNCTION public.frozen()" clitest
 expect_status 0 "repair" "$bin" migrate repair 001_a.sql "${P[@]}" --module app
+grep -q "001_a.sql: accepted checksum" "$work/out" || fail "a repair reports the checksum accepted: $(cat "$work/out")"
 expect_status 0 "status after repair" "$bin" migrate status "${P[@]}" --check
 expect_status 2 "rollback of an unknown module" "$bin" migrate rollback "${P[@]}" --module nope
 expect_status 0 "rollback" "$bin" migrate rollback "${P[@]}" --module app
