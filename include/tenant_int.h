@@ -205,6 +205,9 @@ char *tenant_error_text(const struct conn_reply *reply);
 /* "{"a","b"}" for a text[] parameter. */
 void tenant_pg_array(struct strbuf *sb, const char *const *v, size_t n);
 
+/* The registry table ([schema.]table) quoted: "schema"."table". Caller frees. */
+char *tenant_registry_quoted(const struct profile_tenants *cfg);
+
 /* The folder's file names and their checksums, as two text[] parameters. */
 void tenant_files_arrays(const struct migfile_set *files, struct strbuf *names,
 			 struct strbuf *sums);

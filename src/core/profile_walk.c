@@ -142,6 +142,27 @@ resolve_dir(const char *base, const char *value)
 	return xasprintf("%s/%s", base, value);
 }
 
+/*
+ * One part of a [schema.]table the console writes to and applications
+ * name unquoted: the identifier rule, lower case, not a reserved word.
+ */
+static const char *
+qname_part_problem(const char *s)
+{
+	const char *why = ident_problem(s), *p;
+
+	if (why != NULL)
+		return why;
+	for (p = s; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			return "contains upper case (PostgreSQL folds a name written unquoted to "
+			       "lower case: write it so)";
+	}
+	if (ident_is_reserved(s))
+		return "is a reserved word in PostgreSQL (applications would have to quote it)";
+	return NULL;
+}
+
 static bool
 qname_ok(const char *s, const char **why)
 {
@@ -149,14 +170,14 @@ qname_ok(const char *s, const char **why)
 	char *schema;
 
 	if (dot == NULL) {
-		*why = ident_problem(s);
+		*why = qname_part_problem(s);
 		return *why == NULL;
 	}
 	schema = xstrndup(s, (size_t)(dot - s));
-	*why = ident_problem(schema);
+	*why = qname_part_problem(schema);
 	free(schema);
 	if (*why == NULL)
-		*why = ident_problem(dot + 1);
+		*why = qname_part_problem(dot + 1);
 	return *why == NULL;
 }
 

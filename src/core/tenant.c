@@ -262,6 +262,24 @@ tenant_error_text(const struct conn_reply *reply)
 
 /* ---- SQL text ---- */
 
+char *
+tenant_registry_quoted(const struct profile_tenants *cfg)
+{
+	const char *dot = strchr(cfg->registry, '.');
+	char *schema, *qs, *qt, *q;
+
+	if (dot == NULL)
+		return ident_quote(cfg->registry);
+	schema = xstrndup(cfg->registry, (size_t)(dot - cfg->registry));
+	qs = ident_quote(schema);
+	qt = ident_quote(dot + 1);
+	q = xasprintf("%s.%s", qs, qt);
+	free(schema);
+	free(qs);
+	free(qt);
+	return q;
+}
+
 /* "{"a","b"}" for a text[] parameter. */
 void
 tenant_pg_array(struct strbuf *sb, const char *const *v, size_t n)
@@ -574,11 +592,12 @@ ensure_tables(struct tenant_job *job)
 
 	strbuf_adds(&sql, migrate_events_ddl());
 	if (job->cfg->registry != NULL) {
-		const char *dot = strchr(job->cfg->registry, '.');
+		char *reg = tenant_registry_quoted(job->cfg);
+		const char *dot = strchr(reg, '.'); /* quoted parts hold none */
 
 		if (dot != NULL)
-			strbuf_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %.*s;\n",
-				    (int)(dot - job->cfg->registry), job->cfg->registry);
+			strbuf_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %.*s;\n", (int)(dot - reg),
+				    reg);
 		strbuf_addf(&sql,
 			    "CREATE TABLE IF NOT EXISTS %s (\n"
 			    "    id TEXT PRIMARY KEY,\n"
@@ -587,7 +606,8 @@ ensure_tables(struct tenant_job *job)
 			    "    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
 			    "    archived_at TIMESTAMPTZ\n"
 			    ");\n",
-			    job->cfg->registry);
+			    reg);
+		free(reg);
 	}
 	job->phase = TJ_PREPARE;
 	job->outstanding++;

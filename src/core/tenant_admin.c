@@ -165,18 +165,21 @@ admin_reply(struct conn *c, struct conn_reply *reply, void *arg)
 		struct strbuf sql = STRBUF_INIT;
 
 		if (job->cfg->registry != NULL) {
+			char *reg = tenant_registry_quoted(job->cfg);
+
 			if (job->kind == TENANT_JOB_DROP)
 				strbuf_addf(&sql,
 					    "WITH r AS (DELETE FROM %s WHERE id = $2 RETURNING 1)",
-					    job->cfg->registry);
+					    reg);
 			else
 				strbuf_addf(
 					&sql,
 					"WITH r AS (UPDATE %s SET status = %s, archived_at = %s "
 					"WHERE id = $2 RETURNING 1)",
-					job->cfg->registry,
+					reg,
 					job->kind == TENANT_JOB_ARCHIVE ? "'archived'" : "'active'",
 					job->kind == TENANT_JOB_ARCHIVE ? "now()" : "NULL");
+			free(reg);
 		} else {
 			strbuf_adds(&sql, "WITH r AS (SELECT $2::text)");
 		}

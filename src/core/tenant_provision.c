@@ -278,12 +278,15 @@ prov_record(struct tenant_worker *w)
 		    "  SELECT f, c, $1, e FROM unnest($2::text[], $3::text[], $4::int[]) AS "
 		    "u(f, c, e) RETURNING 1)",
 		    w->schema, job->cfg->table);
-	if (job->cfg->registry != NULL)
+	if (job->cfg->registry != NULL) {
+		char *reg = tenant_registry_quoted(job->cfg);
+
 		strbuf_addf(
 			&sql,
 			",\nr AS (INSERT INTO %s (id, schema_name) VALUES ($5, $1) RETURNING 1)",
-			job->cfg->registry);
-	else
+			reg);
+		free(reg);
+	} else
 		strbuf_adds(&sql, ",\nr AS (SELECT $5::text)");
 	strbuf_adds(&sql,
 		    "\nINSERT INTO pgdbm_console.events (action, module, schema_name, "
@@ -422,10 +425,12 @@ prov_step_applied(struct mig_run *r, void *arg)
 		w->step = 20;
 		job->results[w->index].applied = (int)job->files->n;
 		if (job->cfg->registry != NULL) {
-			sql = xasprintf("INSERT INTO %s (id, schema_name) VALUES ($1, $2)",
-					job->cfg->registry);
+			char *reg = tenant_registry_quoted(job->cfg);
+
+			sql = xasprintf("INSERT INTO %s (id, schema_name) VALUES ($1, $2)", reg);
 			pool_query(job->pool, sql, 2, params, prov_step_finished, w);
 			free(sql);
+			free(reg);
 		} else {
 			pool_query(job->pool, "SELECT 1 WHERE $1::text IS NOT NULL", 1, params,
 				   prov_step_finished, w);

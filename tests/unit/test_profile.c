@@ -360,6 +360,54 @@ test_all_errors_reported(void **state)
 }
 
 /*
+ * tenants.registry names a table the console writes to and applications
+ * read unquoted: upper case (folded) and reserved words are refused where
+ * they are written.
+ */
+static void
+test_registry_name_checked(void **state)
+{
+	static const struct {
+		const char *registry, *why; /* why: NULL when accepted */
+	} cases[] = {
+		{ "public.tenants", NULL },
+		{ "tenants", NULL },
+		{ "order", "tenants.registry: \"order\" is a reserved word" },
+		{ "public.Tenants", "tenants.registry: \"public.Tenants\" contains upper case" },
+		{ "user.tenants", "tenants.registry: \"user.tenants\" is a reserved word" },
+		{ "a.b.c", "tenants.registry" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct profile_diags diags = { NULL, 0, 0 };
+		char *text = xasprintf("databases:\n  app:\n    conninfo: \"dbname=x\"\n"
+				       "    tenants: { migrations: ., registry: %s }\n",
+				       cases[i].registry);
+		struct profile *p = profile_load_string(text, strlen(text), "m.yaml", ".", &diags);
+
+		if (cases[i].why == NULL) {
+			if (p == NULL)
+				fail_msg("registry %s refused", cases[i].registry);
+		} else {
+			struct strbuf e = STRBUF_INIT;
+
+			if (p != NULL)
+				fail_msg("registry %s accepted", cases[i].registry);
+			profile_diag_format(&diags.v[0], &e);
+			if (strstr(strbuf_str(&e), cases[i].why) == NULL ||
+			    strstr(strbuf_str(&e), ":4:") == NULL)
+				fail_msg("registry %s: %s", cases[i].registry, strbuf_str(&e));
+			strbuf_free(&e);
+		}
+		profile_free(&p);
+		profile_diags_free(&diags);
+		free(text);
+	}
+}
+
+/*
  * A connection string where a mapping belongs (a common shorthand) is
  * named in the error without its password.
  */
@@ -723,6 +771,7 @@ main(void)
 		cmocka_unit_test(test_empty_and_binary),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_misplaced_conninfo_hides_password),
+		cmocka_unit_test(test_registry_name_checked),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_find_order),
 		cmocka_unit_test(test_keys_documented),
