@@ -519,7 +519,8 @@ conninfo_redact(const char *s)
 		return xstrdup("(invalid connection string)");
 	}
 	find_in(s, 0, &all);
-	qsort(all.secrets, all.n_secrets, sizeof *all.secrets, longest_first);
+	if (all.n_secrets > 1)
+		qsort(all.secrets, all.n_secrets, sizeof *all.secrets, longest_first);
 	strayed = password_strayed(&all, opts);
 	for (o = opts; o->keyword != NULL; o++) {
 		if (o->val == NULL)
