@@ -205,6 +205,16 @@ reply_to_holder(struct pool *p, struct conn_reply *reply, void *arg)
 	h->at = it_now_ms();
 }
 
+/* The pool (arg) has a connection ready. */
+static bool
+connected_idle(void *arg)
+{
+	struct pool_stats st;
+
+	pool_stats(arg, &st);
+	return st.idle >= 1;
+}
+
 static void
 test_acquire_timeout(void **state)
 {
@@ -218,6 +228,9 @@ test_acquire_timeout(void **state)
 	config(&cfg, "it_pool_timeout", 1, 1);
 	cfg.acquire_timeout_ms = 200;
 	pool = pool_new(e->loop, &cfg, &e->log);
+	/* the one connection is open before anything waits for it: opening it
+	 * may take longer than 200 ms on a loaded machine (ASan) */
+	it_run_until(e->loop, connected_idle, pool, 10000);
 	pool_acquire(pool, hold_cb, &first);
 	it_run_until(e->loop, it_flag, &first.done, 5000);
 	assert_non_null(first.conn);
@@ -703,16 +716,6 @@ test_hung_database_does_not_delay_healthy_one(void **state)
 /* ------------------------------------------------------------------------
  * Broken idle connections, health checks, idle and lifetime limits
  * ------------------------------------------------------------------------ */
-
-/* The pool (arg) has a connection ready. */
-static bool
-connected_idle(void *arg)
-{
-	struct pool_stats st;
-
-	pool_stats(arg, &st);
-	return st.idle >= 1;
-}
 
 /* The pool (arg) opened a connection to replace a broken one. */
 static bool
