@@ -38,6 +38,13 @@ ident_valid(const char *s)
 bool ident_is_reserved(const char *s);
 
 /*
+ * NULL when s can be written unquoted and mean itself (identifier rule,
+ * lower case, not reserved), else ident_problem's reason, upper_why or
+ * reserved_why: the caller says why it must be written unquoted.
+ */
+const char *ident_unquoted_problem(const char *s, const char *upper_why, const char *reserved_why);
+
+/*
  * NULL when s can name a schema that holds a pgdbm ledger (identifier rule,
  * lower case, not reserved), else a reason in English.
  */

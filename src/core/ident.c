@@ -177,7 +177,7 @@ ident_is_reserved(const char *s)
 }
 
 const char *
-ident_ledger_problem(const char *s)
+ident_unquoted_problem(const char *s, const char *upper_why, const char *reserved_why)
 {
 	const char *why = ident_problem(s);
 	const char *p;
@@ -186,12 +186,21 @@ ident_ledger_problem(const char *s)
 		return why;
 	for (p = s; *p != '\0'; p++) {
 		if (*p >= 'A' && *p <= 'Z')
-			return "contains upper case (pgdbm writes the ledger name unquoted, so "
-			       "PostgreSQL would fold it to lower case)";
+			return upper_why;
 	}
 	if (ident_is_reserved(s))
-		return "is a reserved word in PostgreSQL (pgdbm writes the ledger name unquoted)";
+		return reserved_why;
 	return NULL;
+}
+
+const char *
+ident_ledger_problem(const char *s)
+{
+	return ident_unquoted_problem(s,
+				      "contains upper case (pgdbm writes the ledger name unquoted, "
+				      "so PostgreSQL would fold it to lower case)",
+				      "is a reserved word in PostgreSQL (pgdbm writes the ledger "
+				      "name unquoted)");
 }
 
 const char *

@@ -149,18 +149,12 @@ resolve_dir(const char *base, const char *value)
 static const char *
 qname_part_problem(const char *s)
 {
-	const char *why = ident_problem(s), *p;
-
-	if (why != NULL)
-		return why;
-	for (p = s; *p != '\0'; p++) {
-		if (*p >= 'A' && *p <= 'Z')
-			return "contains upper case (PostgreSQL folds a name written unquoted to "
-			       "lower case: write it so)";
-	}
-	if (ident_is_reserved(s))
-		return "is a reserved word in PostgreSQL (applications would have to quote it)";
-	return NULL;
+	return ident_unquoted_problem(
+		s,
+		"contains upper case (PostgreSQL folds a name written unquoted "
+		"to lower case: write it so)",
+		"is a reserved word in PostgreSQL (applications would have to "
+		"quote it)");
 }
 
 static bool
